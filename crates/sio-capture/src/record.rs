@@ -1,0 +1,132 @@
+//! The records of a native capture: one JSON object per line.
+//!
+//! A capture is a header record followed by any number of frame, HTTP and gap records, in the
+//! order they were observed. Every record carries a `type` tag so a reader can dispatch on it
+//! without guessing; unknown fields are ignored so that later writer versions stay readable.
+//!
+//! ```text
+//! {"type":"header","format":"sio-replay-capture","version":1,"source":"record","url":"ws://127.0.0.1:3000/socket.io/?room=tomato.tpos.vn&EIO=4&transport=websocket","room":"tomato.tpos.vn","started_at":"2026-01-07T13:30:00Z","writer":"sio-replay 0.1.0"}
+//! {"type":"frame","t_ms":0.412,"conn":1,"from":"server","kind":"text","data":"0{\"sid\":\"4RK_z0D5LofuOO3tR9vW\",...}"}
+//! {"type":"http","t_ms":12.5,"method":"GET","url":"https://tomato.tpos.vn/api/facebook-graph/livevideo?pageid=1&limit=10","status":200,"body":"{...}"}
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+/// The value of [`Header::format`] in every native capture.
+pub const FORMAT_NAME: &str = "sio-replay-capture";
+
+/// The newest capture format version this crate writes. Readers accept this and every older one.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One line of a native capture.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    /// The first line: what this capture is and where it came from.
+    Header(Header),
+    /// One WebSocket frame (or one long-polling packet) in either direction.
+    Frame(FrameRecord),
+    /// One HTTP request and its response (e.g. the live-video REST endpoint).
+    Http(HttpRecord),
+    /// A stretch of time when the recorder was disconnected (it reconnected after it).
+    Gap(GapRecord),
+}
+
+/// The header record: always the first line of a capture.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// Always [`FORMAT_NAME`].
+    pub format: String,
+    /// The format version the writer used; see [`FORMAT_VERSION`].
+    pub version: u32,
+    /// How the capture was made: `record`, `import-har`, `import-devtools`, `import-text`,
+    /// `generated`, ...
+    pub source: String,
+    /// The Engine.IO endpoint URL, with any token removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The tenant (rt-2's `room` query parameter), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// Wall-clock time of `t_ms = 0`, as RFC 3339 (e.g. `2026-01-07T13:30:00.000Z`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// The program that wrote the file, e.g. `sio-replay 0.1.0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writer: Option<String>,
+}
+
+/// Who sent a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Sent by the client (the browser, the recorder, the load generator).
+    Client,
+    /// Sent by the server (rt-2 or the mock).
+    Server,
+}
+
+/// Whether a frame's payload is text or binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrameKind {
+    /// A text frame: `data` is the frame's text, verbatim.
+    Text,
+    /// A binary frame: `data` is the frame's bytes in standard base64 (with padding).
+    Binary,
+}
+
+/// One WebSocket frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrameRecord {
+    /// Milliseconds since the header's `started_at`, with sub-millisecond precision.
+    pub t_ms: f64,
+    /// Which connection of the capture this frame belongs to (numbered from 1).
+    pub conn: u32,
+    /// Who sent it.
+    pub from: Direction,
+    /// Text or binary.
+    pub kind: FrameKind,
+    /// The payload: text verbatim, binary as base64.
+    pub data: String,
+}
+
+/// One HTTP exchange.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HttpRecord {
+    /// Milliseconds since the header's `started_at` when the request was sent.
+    pub t_ms: f64,
+    /// Request method, e.g. `GET`.
+    pub method: String,
+    /// The full request URL including its query string.
+    pub url: String,
+    /// The query parameters, decoded, in order (a convenience copy of what `url` holds).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub query: Vec<(String, String)>,
+    /// Request headers as name/value pairs, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_headers: Vec<(String, String)>,
+    /// Response status code.
+    pub status: u16,
+    /// Response headers as name/value pairs, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub response_headers: Vec<(String, String)>,
+    /// The response body: text verbatim, or base64 when `body_base64` is true.
+    #[serde(default)]
+    pub body: String,
+    /// True when `body` holds base64 of a non-UTF-8 body.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub body_base64: bool,
+}
+
+/// A stretch when the recorder lost its connection; frames after it belong to a new connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GapRecord {
+    /// When the connection was lost.
+    pub t_ms: f64,
+    /// The connection that was lost.
+    pub conn: u32,
+    /// Why, in words (e.g. `connection reset by peer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}

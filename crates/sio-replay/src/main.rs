@@ -1,0 +1,5 @@
+//! `sio-replay`: record, replay and test Socket.IO traffic.
+
+fn main() {
+    println!("sio-replay: under construction");
+}

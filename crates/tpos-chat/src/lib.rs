@@ -1,0 +1,1 @@
+//! tpos-chat
