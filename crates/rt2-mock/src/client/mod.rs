@@ -1,0 +1,1 @@
+//! Client side: the recorder and the load generator.
