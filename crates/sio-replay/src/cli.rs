@@ -1,0 +1,464 @@
+//! The command line, as clap derive types: one `*Args` struct per subcommand.
+//!
+//! The `///` comment on each item is its `--help` text, and each subcommand's `after_help` holds
+//! a worked example, so `--help` teaches by showing. Flags are parsed here and converted to
+//! library configuration in `cmd/<subcommand>.rs`; nothing in this file does any work.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The `--help` heading of the flags every subcommand accepts.
+const GLOBAL: &str = "Global options";
+
+/// Record, replay and test Socket.IO traffic (Engine.IO v4 / Socket.IO v5).
+///
+/// Built for TPOS's realtime chat server rt-2 and its `/chatomni` namespace, and usable with
+/// any Socket.IO v4 server.
+#[derive(Debug, Parser)]
+#[command(name = "sio-replay", version, propagate_version = true)]
+#[command(after_help = "\
+Examples:
+  sio-replay serve                                  # mock rt-2 with the bundled capture
+  sio-replay decode captures/rt2-chatomni.jsonl     # read a capture frame by frame
+  SIO_TOKEN=... sio-replay record wss://rt-2.tpos.app --room tomato.tpos.vn -o s.jsonl
+  sio-replay check --offline s.jsonl --golden s.snap
+
+Exit status: 0 success, 1 `check` found a difference, 2 error.
+Logs go to stderr: -v, -vv, -vvv, or RUST_LOG (e.g. RUST_LOG=rt2_mock=debug).")]
+pub(crate) struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+
+    /// Output format: `human` on a terminal, `json` (one object per line) in a pipe.
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Auto, help_heading = GLOBAL)]
+    pub(crate) format: FormatArg,
+
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto, help_heading = GLOBAL)]
+    pub(crate) color: ColorArg,
+
+    /// More logging on stderr: -v info, -vv debug, -vvv trace. RUST_LOG, when set, wins.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
+    pub(crate) verbose: u8,
+
+    /// No progress bars and no logging below errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose", help_heading = GLOBAL)]
+    pub(crate) quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Record a live session (ws:// or wss://) into a native capture.
+    #[command(after_help = "\
+Example:
+  export SIO_TOKEN='eyJhbGciOi...'          # never written to disk or to the capture
+  sio-replay record wss://rt-2.tpos.app --room tomato.tpos.vn \\
+      --events 50 --duration 10m -o captures/today.jsonl
+
+The capture is flushed line by line: Ctrl-C leaves a valid file holding every frame
+received before it. After a dropped connection the recorder reconnects with backoff
+and writes a gap record.")]
+    Record(RecordArgs),
+
+    /// Serve a capture as a mock rt-2 server that real socket.io clients can connect to.
+    #[command(after_help = "\
+Example:
+  sio-replay serve                          # bundled capture on 127.0.0.1:3000
+  sio-replay serve my.jsonl --port 0 --auth any --speed 10
+
+The banner prints the URL, the room and a token the mock accepts. Stop with Ctrl-C.")]
+    Serve(ServeArgs),
+
+    /// Compare a session's normalised transcript with a golden snapshot (insta `.snap`).
+    #[command(after_help = "\
+Examples:
+  sio-replay check --offline captures/rt2-chatomni.jsonl --golden golden.snap
+  sio-replay check --serve captures/rt2-chatomni.jsonl --golden golden.snap
+  sio-replay check --url ws://127.0.0.1:3000 --room tomato.tpos.vn \\
+      --capture captures/rt2-chatomni.jsonl --golden golden.snap
+
+A mismatch prints a decoded unified diff, writes `<golden>.new` for `cargo insta review`,
+and exits 1. `--accept` writes the golden instead. Errors exit 2.")]
+    Check(CheckArgs),
+
+    /// Convert a HAR file or a DevTools/text frame log into a native capture.
+    #[command(after_help = "\
+Example:
+  sio-replay import session.har -o captures/session.jsonl
+  sio-replay import frames.txt --from text -o captures/frames.jsonl
+
+Tokens (JWTs, `token` fields, Authorization headers) are redacted on the way in;
+the summary says what was redacted.")]
+    Import(ImportArgs),
+
+    /// Decode frames from a capture, a HAR file or stdin (one frame per line).
+    #[command(after_help = "\
+Examples:
+  sio-replay decode captures/rt2-chatomni.jsonl
+  echo '42/chatomni,[\"on-events\",\"{}\"]' | sio-replay decode -
+  sio-replay decode session.har --format json | jq .socket_type
+
+A frame that does not decode is shown as an error with its kind and byte offset.")]
+    Decode(DecodeArgs),
+
+    /// Connect N clients to a server and measure connect time, events/s and latency.
+    #[command(after_help = "\
+Example:
+  sio-replay serve --port 3000 --speed 0 &
+  sio-replay load ws://127.0.0.1:3000 --room tomato.tpos.vn --clients 100 --duration 10s
+
+Prints one JSON report in a pipe or with --format json.")]
+    Load(LoadArgs),
+
+    /// Print a shell completion script.
+    #[command(after_help = "\
+Example:
+  sio-replay completions bash > ~/.local/share/bash-completion/completions/sio-replay
+  sio-replay completions zsh > ~/.zfunc/_sio-replay")]
+    Completions(CompletionsArgs),
+}
+
+/// Output format choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FormatArg {
+    /// Human on a terminal, JSON in a pipe.
+    Auto,
+    /// For people: aligned, coloured when the terminal allows.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Colour choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorArg {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Where a bearer token comes from. Shared by `record`, `check` and `load`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct TokenArgs {
+    /// Read the client's JWT from this environment variable (never written anywhere).
+    #[arg(long, value_name = "NAME", default_value = "SIO_TOKEN")]
+    pub(crate) token_env: String,
+
+    /// Pass the JWT on the command line (visible in `ps` and shell history; prefer --token-env).
+    #[arg(long, value_name = "JWT", conflicts_with = "token_env")]
+    pub(crate) token_insecure: Option<String>,
+}
+
+/// `record` flags.
+#[derive(Debug, Args)]
+pub(crate) struct RecordArgs {
+    /// Server to record: ws://, wss://, http:// or https:// (the /socket.io/ path is added).
+    #[arg(value_name = "URL")]
+    pub(crate) url: String,
+
+    /// The tenant, sent as the `room` query parameter.
+    #[arg(long)]
+    pub(crate) room: Option<String>,
+
+    /// The Socket.IO namespace to connect to.
+    #[arg(long, default_value = "/chatomni")]
+    pub(crate) namespace: String,
+
+    /// The token.
+    #[command(flatten)]
+    pub(crate) token: TokenArgs,
+
+    /// Write the capture here.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: PathBuf,
+
+    /// Stop after this many Socket.IO events have been received.
+    #[arg(long, value_name = "N")]
+    pub(crate) events: Option<u64>,
+
+    /// Stop after this long (e.g. `90s`, `10m`, `1h`).
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub(crate) duration: Option<Duration>,
+
+    /// Trust this PEM CA certificate for wss:// (e.g. the one `serve --tls` writes).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca: Option<PathBuf>,
+
+    /// Also record this HTTP GET exchange (repeatable), e.g. the live-video REST endpoint.
+    #[arg(long, value_name = "URL")]
+    pub(crate) http_get: Vec<String>,
+
+    /// Give up after this many reconnects in a row (0 never reconnects).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub(crate) max_reconnects: u32,
+
+    /// Keep tokens in the capture instead of redacting them (for local test servers only).
+    #[arg(long)]
+    pub(crate) no_redact: bool,
+}
+
+/// Who checks a client's token when it connects to `/chatomni`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AuthArg {
+    /// Accept any token, or none.
+    Any,
+    /// Decode the JWT (no signature check): TenantId must match the room and exp be in the future.
+    Claims,
+    /// As `claims`, and verify the HS256 signature with the secret (rejects `alg: none`).
+    Hs256,
+}
+
+/// How the mock replays a capture's server frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReplayModeArg {
+    /// Every client gets the whole capture from its start.
+    PerConnection,
+    /// One shared timeline per room; clients join it midway.
+    Live,
+}
+
+/// `serve` flags.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Capture to serve (default: the bundled rt-2 /chatomni capture).
+    #[arg(value_name = "CAPTURE")]
+    pub(crate) capture: Option<PathBuf>,
+
+    /// Address to listen on. Anything but loopback exposes the mock to the network.
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub(crate) bind: IpAddr,
+
+    /// Port to listen on (0 picks a free one; the banner shows it).
+    #[arg(long, short, default_value_t = 3000)]
+    pub(crate) port: u16,
+
+    /// How tokens are checked.
+    #[arg(long, value_enum, default_value_t = AuthArg::Claims)]
+    pub(crate) auth: AuthArg,
+
+    /// With --auth hs256: read the HMAC secret from this environment variable
+    /// (default: the synthetic test secret, so the banner's token verifies).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) secret_env: Option<String>,
+
+    /// The tenant the mock serves (default: the capture's room).
+    #[arg(long)]
+    pub(crate) room: Option<String>,
+
+    /// Replay speed: 1 is the original timing, 10 is ten times faster, 0 is as fast as possible.
+    #[arg(long, default_value_t = 1.0)]
+    pub(crate) speed: f64,
+
+    /// Per-connection replay or one live timeline per room.
+    #[arg(long, value_enum, default_value_t = ReplayModeArg::PerConnection)]
+    pub(crate) mode: ReplayModeArg,
+
+    /// Start again from the beginning when the capture ends.
+    #[arg(long = "loop")]
+    pub(crate) loop_replay: bool,
+
+    /// Serve wss:// with a self-signed certificate; its CA goes to --ca-out.
+    #[arg(long)]
+    pub(crate) tls: bool,
+
+    /// With --tls: where to write the CA certificate (PEM) that clients should trust.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "sio-replay-ca.pem",
+        requires = "tls"
+    )]
+    pub(crate) ca_out: PathBuf,
+
+    /// Serve the admin HTTP API on this port (loopback only).
+    #[arg(long, value_name = "PORT")]
+    pub(crate) admin_port: Option<u16>,
+}
+
+/// `check` flags.
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// The golden transcript (insta `.snap` format).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) golden: PathBuf,
+
+    /// Compare this existing capture with the golden, without any server.
+    #[arg(long, value_name = "CAPTURE", conflicts_with_all = ["url", "serve", "scenario"])]
+    pub(crate) offline: Option<PathBuf>,
+
+    /// Start the mock in-process on 127.0.0.1 serving this capture, and run the session
+    /// against it (the capture's client frames drive the session unless --scenario is given).
+    #[arg(long, value_name = "CAPTURE", conflicts_with = "url")]
+    pub(crate) serve: Option<PathBuf>,
+
+    /// Run the session against this server (live or a running mock).
+    #[arg(long, value_name = "URL")]
+    pub(crate) url: Option<String>,
+
+    /// Replay the client frames of this capture to drive the session (with --url).
+    #[arg(long, value_name = "CAPTURE", conflicts_with = "scenario")]
+    pub(crate) capture: Option<PathBuf>,
+
+    /// Drive the session from a scenario file instead (one client frame per line).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) scenario: Option<PathBuf>,
+
+    /// The tenant (`room` query parameter) for a live session.
+    #[arg(long)]
+    pub(crate) room: Option<String>,
+
+    /// The token for a live session.
+    #[command(flatten)]
+    pub(crate) token: TokenArgs,
+
+    /// Stop the session after this many server events.
+    #[arg(long, value_name = "N")]
+    pub(crate) events: Option<u64>,
+
+    /// Stop the session after this long.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    pub(crate) duration: Duration,
+
+    /// Write the transcript as the new golden instead of comparing.
+    #[arg(long)]
+    pub(crate) accept: bool,
+
+    /// Also write a JUnit XML report here (for CI dashboards).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) junit: Option<PathBuf>,
+}
+
+/// What an input file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum InputFormatArg {
+    /// Guess from the content.
+    Auto,
+    /// A native sio-replay capture (JSON Lines).
+    Capture,
+    /// HAR 1.2 with `_webSocketMessages` (Chrome, Edge).
+    Har,
+    /// A DevTools message log copied as text.
+    Devtools,
+    /// One raw frame per line.
+    Text,
+}
+
+/// `import` flags.
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// The HAR file or text log to import.
+    #[arg(value_name = "INPUT")]
+    pub(crate) input: PathBuf,
+
+    /// Where to write the native capture.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: PathBuf,
+
+    /// What the input is.
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    pub(crate) from: InputFormatArg,
+
+    /// The tenant to record in the capture header, when the input does not say.
+    #[arg(long)]
+    pub(crate) room: Option<String>,
+
+    /// Keep tokens instead of redacting them.
+    #[arg(long)]
+    pub(crate) no_redact: bool,
+
+    /// Overwrite OUTPUT if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+/// `decode` flags.
+#[derive(Debug, Args)]
+pub(crate) struct DecodeArgs {
+    /// A capture, a HAR file, or `-` for stdin (one frame per line).
+    #[arg(value_name = "INPUT")]
+    pub(crate) input: PathBuf,
+
+    /// What the input is.
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    pub(crate) from: InputFormatArg,
+
+    /// Show only frames of this direction.
+    #[arg(long, value_enum)]
+    pub(crate) only: Option<DirectionArg>,
+}
+
+/// A frame's direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DirectionArg {
+    /// Sent by the client.
+    Client,
+    /// Sent by the server.
+    Server,
+}
+
+/// `load` flags.
+#[derive(Debug, Args)]
+pub(crate) struct LoadArgs {
+    /// The server: ws://, wss://, http:// or https://.
+    #[arg(value_name = "URL")]
+    pub(crate) url: String,
+
+    /// The tenant, sent as the `room` query parameter.
+    #[arg(long)]
+    pub(crate) room: Option<String>,
+
+    /// The Socket.IO namespace to connect to.
+    #[arg(long, default_value = "/chatomni")]
+    pub(crate) namespace: String,
+
+    /// The token.
+    #[command(flatten)]
+    pub(crate) token: TokenArgs,
+
+    /// How many clients to connect.
+    #[arg(short = 'n', long, default_value_t = 10)]
+    pub(crate) clients: u32,
+
+    /// How long to measure once every client is connected.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    pub(crate) duration: Duration,
+
+    /// Give up on a client whose connect takes longer than this.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    pub(crate) connect_timeout: Duration,
+
+    /// Open at most this many connections at once while ramping up.
+    #[arg(long, default_value_t = 64)]
+    pub(crate) concurrency: u32,
+
+    /// Trust this PEM CA certificate for wss://.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca: Option<PathBuf>,
+}
+
+/// `completions` flags.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to write completions for.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

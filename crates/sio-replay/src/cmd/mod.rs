@@ -1,0 +1,49 @@
+//! One handler per subcommand: parse (already done by clap), convert, call, print.
+
+mod check;
+mod completions;
+mod decode;
+mod import;
+mod load;
+mod record;
+mod serve;
+
+use crate::Outcome;
+use crate::cli::{Cli, Command};
+use crate::print::{Printer, stdout_printer};
+use crate::progress::Progress;
+
+/// What every handler gets besides its own flags.
+pub(crate) struct Context {
+    /// Where reports go.
+    pub(crate) printer: Box<dyn Printer>,
+    /// Progress bars, or none.
+    pub(crate) progress: Progress,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("progress", &self.progress)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Run the subcommand `cli` names.
+pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let mut ctx = Context {
+        printer: stdout_printer(cli.format, cli.color),
+        progress: Progress::new(cli.quiet),
+    };
+    let outcome = match cli.command {
+        Command::Record(args) => record::run(args, &mut ctx),
+        Command::Serve(args) => serve::run(args, &mut ctx),
+        Command::Check(args) => check::run(args, &mut ctx),
+        Command::Import(args) => import::run(args, &mut ctx),
+        Command::Decode(args) => decode::run(args, &mut ctx),
+        Command::Load(args) => load::run(args, &mut ctx),
+        Command::Completions(args) => completions::run(args),
+    }?;
+    ctx.printer.flush()?;
+    Ok(outcome)
+}

@@ -1,0 +1,79 @@
+//! `--help` is documentation: snapshot it so every change is reviewed, and check that each
+//! subcommand teaches with an example.
+
+use crate::sio_replay;
+
+const SUBCOMMANDS: &[&str] = &[
+    "record",
+    "serve",
+    "check",
+    "import",
+    "decode",
+    "load",
+    "completions",
+];
+
+#[test]
+fn top_level_help() {
+    let out = sio_replay()
+        .arg("--help")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    insta::assert_snapshot!("help", String::from_utf8_lossy(&out));
+}
+
+#[test]
+fn every_subcommand_help_has_an_example() {
+    for name in SUBCOMMANDS {
+        let out = sio_replay()
+            .args([name, "--help"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8_lossy(&out).into_owned();
+        assert!(
+            text.contains("Example"),
+            "`{name} --help` has no example:\n{text}"
+        );
+        assert!(
+            text.contains(&format!("sio-replay {name}")),
+            "`{name} --help` example does not run {name}"
+        );
+        insta::assert_snapshot!(format!("help_{name}"), text);
+    }
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error_naming_the_flag() {
+    sio_replay()
+        .args(["decode", "--bogus", "x"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--bogus"));
+}
+
+#[test]
+fn bad_duration_names_the_flag() {
+    sio_replay()
+        .args(["load", "ws://127.0.0.1:9", "--duration", "soon"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--duration"));
+}
+
+#[test]
+fn completions_are_generated_for_bash_zsh_and_fish() {
+    for shell in ["bash", "zsh", "fish"] {
+        sio_replay()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicates::str::contains("decode"))
+            .stdout(predicates::str::contains("golden"));
+    }
+}

@@ -1,0 +1,19 @@
+//! End-to-end tests of the `sio-replay` binary: `assert_cmd` runs the real executable and insta
+//! snapshots what a person reads (help, decoded frames, diffs).
+//!
+//! To see a failing command's own output, run with `-- --nocapture`. Snapshots live in
+//! `tests/cli/snapshots/`; review changes with `cargo insta review`.
+
+mod help;
+
+use assert_cmd::Command;
+
+/// The binary under test, with a fixed terminal width and no colour so output is stable.
+pub(crate) fn sio_replay() -> Command {
+    let mut cmd =
+        Command::cargo_bin("sio-replay").expect("the sio-replay binary is built by cargo test");
+    cmd.env("COLUMNS", "100")
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG");
+    cmd
+}
