@@ -3,9 +3,17 @@
 //!
 //! Synchronous file I/O only: no async runtime, no network.
 
+pub mod error;
+mod reader;
 pub mod record;
+pub mod redact;
+pub mod writer;
 
+pub use error::{CaptureError, ImportError, ImportLocation, LineErrorKind};
+pub use reader::{CaptureReader, DEFAULT_MAX_LINE_BYTES};
 pub use record::{
     Direction, FORMAT_NAME, FORMAT_VERSION, FrameKind, FrameRecord, GapRecord, Header, HttpRecord,
     Record,
 };
+pub use redact::{RedactionReport, Redactor};
+pub use writer::CaptureWriter;

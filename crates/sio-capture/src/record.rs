@@ -10,6 +10,7 @@
 //! {"type":"http","t_ms":12.5,"method":"GET","url":"https://tomato.tpos.vn/api/facebook-graph/livevideo?pageid=1&limit=10","status":200,"body":"{...}"}
 //! ```
 
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 /// The value of [`Header::format`] in every native capture.
@@ -129,4 +130,103 @@ pub struct GapRecord {
     /// Why, in words (e.g. `connection reset by peer`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+impl Header {
+    /// A header for a new capture of the current format version, made by `source` (see
+    /// [`Header::source`]); the other fields start empty.
+    ///
+    /// ```
+    /// let header = sio_capture::Header::new("record");
+    /// assert_eq!(header.format, sio_capture::FORMAT_NAME);
+    /// assert_eq!(header.version, sio_capture::FORMAT_VERSION);
+    /// ```
+    pub fn new(source: impl Into<String>) -> Self {
+        Header {
+            format: FORMAT_NAME.to_owned(),
+            version: FORMAT_VERSION,
+            source: source.into(),
+            url: None,
+            room: None,
+            started_at: None,
+            writer: Some(concat!("sio-capture ", env!("CARGO_PKG_VERSION")).to_owned()),
+        }
+    }
+}
+
+impl Direction {
+    /// The direction as the capture format spells it: `client` or `server`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Client => "client",
+            Direction::Server => "server",
+        }
+    }
+
+    /// The arrow DevTools uses for this direction: `↑` for sent by the client, `↓` for received.
+    pub fn arrow(self) -> char {
+        match self {
+            Direction::Client => '↑',
+            Direction::Server => '↓',
+        }
+    }
+}
+
+impl FrameRecord {
+    /// A text frame.
+    pub fn text(t_ms: f64, conn: u32, from: Direction, data: impl Into<String>) -> Self {
+        FrameRecord {
+            t_ms,
+            conn,
+            from,
+            kind: FrameKind::Text,
+            data: data.into(),
+        }
+    }
+
+    /// A binary frame; `bytes` are stored as standard base64 with padding.
+    pub fn binary(t_ms: f64, conn: u32, from: Direction, bytes: &[u8]) -> Self {
+        FrameRecord {
+            t_ms,
+            conn,
+            from,
+            kind: FrameKind::Binary,
+            data: base64::engine::general_purpose::STANDARD.encode(bytes),
+        }
+    }
+
+    /// The frame's payload as bytes: the text's UTF-8 bytes, or the decoded base64 of a binary
+    /// frame.
+    ///
+    /// # Errors
+    ///
+    /// A binary frame whose `data` is not valid standard base64.
+    pub fn payload_bytes(&self) -> Result<Vec<u8>, base64::DecodeError> {
+        match self.kind {
+            FrameKind::Text => Ok(self.data.as_bytes().to_vec()),
+            FrameKind::Binary => base64::engine::general_purpose::STANDARD.decode(&self.data),
+        }
+    }
+}
+
+impl Record {
+    /// The record's time offset in milliseconds (`0` for the header).
+    pub fn t_ms(&self) -> f64 {
+        match self {
+            Record::Header(_) => 0.0,
+            Record::Frame(f) => f.t_ms,
+            Record::Http(h) => h.t_ms,
+            Record::Gap(g) => g.t_ms,
+        }
+    }
+
+    /// The record's `type` tag: `header`, `frame`, `http` or `gap`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Record::Header(_) => "header",
+            Record::Frame(_) => "frame",
+            Record::Http(_) => "http",
+            Record::Gap(_) => "gap",
+        }
+    }
 }

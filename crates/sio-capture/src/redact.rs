@@ -1,0 +1,847 @@
+//! Redaction: take secrets out of captures before they reach a disk.
+//!
+//! A [`Redactor`] removes, by default:
+//! - **JWTs anywhere**: in frame payloads (at any depth of JSON-in-a-JSON-string, because the
+//!   base64url alphabet needs no escaping and a JWT reads the same at every level), in header
+//!   values, URLs, bodies and binary frames. A JWT becomes a placeholder that keeps a fixed
+//!   allow-list of its non-secret claims readable and never its signature:
+//!   `[jwt TenantId=tomato.tpos.vn UserId=8f2c ClientId=tmtWebApp exp=1767800000]`.
+//! - **`token` fields** (and `access_token`, `refresh_token`, `id_token`, `password`, ...) in
+//!   JSON, including JSON nested in string values (rt-2's stringified events): the value becomes
+//!   `[redacted]`.
+//! - **Credential headers**: `Authorization` keeps its scheme (`Bearer [redacted]`), `Cookie` and
+//!   `Set-Cookie` keep cookie names and attributes but not values.
+//! - **`access_token` query parameters** (and `token`) in URLs and in [`HttpRecord::query`].
+//!
+//! Every writer redacts unless told not to (see [`crate::CaptureWriter::with_redactor`]); the
+//! counts of what was taken out are kept in a [`RedactionReport`].
+//!
+//! ```
+//! use sio_capture::{RedactionReport, Redactor};
+//!
+//! // A synthetic token: header {"alg":"HS256","typ":"JWT"}, claims {"TenantId":"tomato.tpos.vn","exp":1767800000,"name":"x"}.
+//! let jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJUZW5hbnRJZCI6InRvbWF0by50cG9zLnZuIiwiZXhwIjoxNzY3ODAwMDAwLCJuYW1lIjoieCJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
+//! let frame = format!(r#"40/chatomni,{{"token":"{jwt}"}}"#);
+//! let mut report = RedactionReport::default();
+//! let clean = Redactor::default().redact_text(&frame, &mut report);
+//! assert_eq!(clean, r#"40/chatomni,{"token":"[jwt TenantId=tomato.tpos.vn exp=1767800000]"}"#);
+//! assert_eq!(report.jwts, 1);
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+use crate::record::{FrameKind, FrameRecord, Header, HttpRecord, Record};
+
+/// The placeholder for a secret that is not a JWT.
+pub const REDACTED: &str = "[redacted]";
+
+/// JWT claims kept in a placeholder by default: who and which tenant, never anything secret.
+pub const DEFAULT_JWT_CLAIMS: &[&str] = &[
+    "TenantId", "UserId", "ClientId", "iss", "aud", "iat", "nbf", "exp",
+];
+
+/// JSON field names whose string values are secrets by default (compared ASCII
+/// case-insensitively).
+pub const DEFAULT_TOKEN_FIELDS: &[&str] = &[
+    "token",
+    "access_token",
+    "accessToken",
+    "refresh_token",
+    "refreshToken",
+    "id_token",
+    "idToken",
+    "password",
+];
+
+/// Header names whose values are credentials by default (compared case-insensitively).
+pub const DEFAULT_SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-access-token",
+    "x-auth-token",
+    "x-api-key",
+];
+
+/// Query (and fragment) parameters whose values are secrets by default.
+pub const DEFAULT_SECRET_QUERY_PARAMS: &[&str] = &["access_token", "token", "id_token"];
+
+/// How deep the redactor follows JSON nested inside JSON string values.
+const MAX_NESTING: u8 = 8;
+
+/// A claim value longer than this is cut in the placeholder: claims are for reading, not for
+/// carrying data.
+const MAX_CLAIM_CHARS: usize = 64;
+
+/// What a [`Redactor`] took out, counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RedactionReport {
+    /// JWTs replaced by a claims placeholder.
+    pub jwts: u64,
+    /// Non-JWT values of token fields replaced by `[redacted]`.
+    pub token_fields: u64,
+    /// Credential header values redacted.
+    pub headers: u64,
+    /// Secret query or fragment parameters redacted.
+    pub query_params: u64,
+}
+
+impl RedactionReport {
+    /// True when nothing was redacted.
+    pub fn is_empty(&self) -> bool {
+        self.total() == 0
+    }
+
+    /// The number of redactions of every kind together.
+    pub fn total(&self) -> u64 {
+        self.jwts + self.token_fields + self.headers + self.query_params
+    }
+
+    /// Adds another report's counts to this one.
+    pub fn merge(&mut self, other: &RedactionReport) {
+        self.jwts += other.jwts;
+        self.token_fields += other.token_fields;
+        self.headers += other.headers;
+        self.query_params += other.query_params;
+    }
+}
+
+impl fmt::Display for RedactionReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("nothing redacted");
+        }
+        let parts = [
+            (self.jwts, "JWT", "JWTs"),
+            (self.token_fields, "token field", "token fields"),
+            (self.headers, "credential header", "credential headers"),
+            (self.query_params, "query parameter", "query parameters"),
+        ];
+        let mut first = true;
+        for (n, one, many) in parts {
+            if n == 0 {
+                continue;
+            }
+            if !first {
+                f.write_str(", ")?;
+            }
+            first = false;
+            write!(f, "{n} {}", if n == 1 { one } else { many })?;
+        }
+        Ok(())
+    }
+}
+
+/// Removes secrets from records; see the [module docs](self) for what it removes.
+///
+/// `Redactor::default()` redacts everything listed there. [`Redactor::disabled`] redacts
+/// nothing, for the rare capture that must keep its tokens (never commit one).
+#[derive(Debug, Clone)]
+pub struct Redactor {
+    enabled: bool,
+    jwt_claims: Vec<String>,
+    token_fields: Vec<String>,
+    secret_headers: Vec<String>,
+    secret_query_params: Vec<String>,
+}
+
+impl Default for Redactor {
+    fn default() -> Self {
+        let owned = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect();
+        Redactor {
+            enabled: true,
+            jwt_claims: owned(DEFAULT_JWT_CLAIMS),
+            token_fields: owned(DEFAULT_TOKEN_FIELDS),
+            secret_headers: owned(DEFAULT_SECRET_HEADERS),
+            secret_query_params: owned(DEFAULT_SECRET_QUERY_PARAMS),
+        }
+    }
+}
+
+/// URL-safe base64 that accepts the claims segment with or without padding.
+const JWT_SEGMENT: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+impl Redactor {
+    /// A redactor that changes nothing. Captures written with it keep their secrets.
+    pub fn disabled() -> Self {
+        Redactor {
+            enabled: false,
+            ..Redactor::default()
+        }
+    }
+
+    /// True unless this is [`Redactor::disabled`].
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Replaces the allow-list of JWT claims shown in placeholders (default
+    /// [`DEFAULT_JWT_CLAIMS`]); an empty list gives a bare `[jwt]`.
+    pub fn jwt_claims<I, S>(mut self, claims: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.jwt_claims = claims.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Also treats string values of JSON field `name` as secrets.
+    pub fn token_field(mut self, name: impl Into<String>) -> Self {
+        self.token_fields.push(name.into());
+        self
+    }
+
+    /// Also treats header `name` as a credential.
+    pub fn secret_header(mut self, name: impl Into<String>) -> Self {
+        self.secret_headers.push(name.into());
+        self
+    }
+
+    /// Also treats query parameter `name` as a secret.
+    pub fn secret_query_param(mut self, name: impl Into<String>) -> Self {
+        self.secret_query_params.push(name.into());
+        self
+    }
+
+    /// Redacts every secret in one record, in place, counting what it took out.
+    pub fn redact_record(&self, record: &mut Record, report: &mut RedactionReport) {
+        match record {
+            Record::Header(h) => self.redact_header_record(h, report),
+            Record::Frame(f) => self.redact_frame(f, report),
+            Record::Http(h) => self.redact_http(h, report),
+            Record::Gap(g) => {
+                if let Some(reason) = &mut g.reason {
+                    update(reason, |s| self.redact_text(s, report));
+                }
+            }
+        }
+    }
+
+    /// Redacts the header's URL.
+    pub fn redact_header_record(&self, header: &mut Header, report: &mut RedactionReport) {
+        if let Some(url) = &mut header.url {
+            update(url, |s| self.redact_url(s, report));
+        }
+    }
+
+    /// Redacts a frame's payload: text directly, binary after decoding its base64 (binary
+    /// payloads only get the JWT pass, since they are not JSON).
+    pub fn redact_frame(&self, frame: &mut FrameRecord, report: &mut RedactionReport) {
+        if !self.enabled {
+            return;
+        }
+        match frame.kind {
+            FrameKind::Text => update(&mut frame.data, |s| self.redact_text(s, report)),
+            FrameKind::Binary => {
+                let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(&frame.data)
+                else {
+                    // Not base64: redact it as text so that nothing secret survives either way.
+                    update(&mut frame.data, |s| self.redact_text(s, report));
+                    return;
+                };
+                if let Cow::Owned(clean) = self.redact_jwts_bytes(&bytes, false, report) {
+                    frame.data = base64::engine::general_purpose::STANDARD.encode(clean);
+                }
+            }
+        }
+    }
+
+    /// Redacts an HTTP exchange: URL, query pairs, request and response headers and body.
+    pub fn redact_http(&self, http: &mut HttpRecord, report: &mut RedactionReport) {
+        if !self.enabled {
+            return;
+        }
+        update(&mut http.url, |s| self.redact_url(s, report));
+        for (name, value) in &mut http.query {
+            if self.is_secret_query_param(name) {
+                if value.as_str() != REDACTED {
+                    let mut scratch = RedactionReport::default();
+                    let clean = self.redact_jwts_str(value, false, &mut scratch);
+                    *value = if scratch.jwts > 0 {
+                        clean.into_owned()
+                    } else {
+                        REDACTED.to_owned()
+                    };
+                    report.query_params += 1;
+                }
+            } else {
+                update(value, |s| self.redact_jwts_str(s, false, report));
+            }
+        }
+        for (name, value) in http
+            .request_headers
+            .iter_mut()
+            .chain(http.response_headers.iter_mut())
+        {
+            update(value, |s| self.redact_header(name, s, report));
+        }
+        if http.body_base64 {
+            if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(&http.body) {
+                if let Cow::Owned(clean) = self.redact_jwts_bytes(&bytes, false, report) {
+                    http.body = base64::engine::general_purpose::STANDARD.encode(clean);
+                }
+            }
+        } else {
+            update(&mut http.body, |s| self.redact_text(s, report));
+        }
+    }
+
+    /// Redacts a text payload: JWTs anywhere, then token fields in any JSON it holds (also JSON
+    /// nested inside string values).
+    pub fn redact_text<'a>(&self, text: &'a str, report: &mut RedactionReport) -> Cow<'a, str> {
+        if !self.enabled {
+            return Cow::Borrowed(text);
+        }
+        let after_jwts = self.redact_jwts_str(text, false, report);
+        match self.redact_fields(&after_jwts, 0, report) {
+            Some(clean) => Cow::Owned(clean),
+            None => after_jwts,
+        }
+    }
+
+    /// Redacts a header value: credential headers lose their secret part (an `Authorization`
+    /// keeps its scheme, cookies keep their names and attributes), every header loses its JWTs.
+    pub fn redact_header<'a>(
+        &self,
+        name: &str,
+        value: &'a str,
+        report: &mut RedactionReport,
+    ) -> Cow<'a, str> {
+        if !self.enabled {
+            return Cow::Borrowed(value);
+        }
+        let mut scratch = RedactionReport::default();
+        let without_jwts = self.redact_jwts_str(value, false, &mut scratch);
+        report.jwts += scratch.jwts;
+        if !self
+            .secret_headers
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(name))
+        {
+            return without_jwts;
+        }
+        let clean = if name.eq_ignore_ascii_case("cookie") {
+            without_jwts
+                .split(';')
+                .map(|pair| redact_cookie_pair(pair.trim()))
+                .collect::<Vec<_>>()
+                .join("; ")
+        } else if name.eq_ignore_ascii_case("set-cookie") {
+            match without_jwts.split_once(';') {
+                Some((pair, attributes)) => {
+                    format!("{};{attributes}", redact_cookie_pair(pair.trim()))
+                }
+                None => redact_cookie_pair(without_jwts.trim()),
+            }
+        } else {
+            // `Scheme credentials`: the scheme tells a reader what kind of auth it was.
+            match without_jwts.split_once(' ') {
+                Some((scheme, credentials)) if !scheme.is_empty() && !scheme.starts_with('[') => {
+                    format!("{scheme} {}", redact_value_keeping_jwt(credentials.trim()))
+                }
+                _ => redact_value_keeping_jwt(&without_jwts).to_owned(),
+            }
+        };
+        if clean != value {
+            report.headers += 1;
+        }
+        Cow::Owned(clean)
+    }
+
+    /// Redacts a URL: secret query and fragment parameters become `[redacted]` (or a JWT
+    /// placeholder with `+` for spaces, so the URL stays one token), and JWTs anywhere else go
+    /// too.
+    pub fn redact_url<'a>(&self, url: &'a str, report: &mut RedactionReport) -> Cow<'a, str> {
+        if !self.enabled {
+            return Cow::Borrowed(url);
+        }
+        let without_jwts = self.redact_jwts_str(url, true, report);
+        let Some(query_start) = without_jwts.find(['?', '#']) else {
+            return without_jwts;
+        };
+        let (base, rest) = without_jwts.split_at(query_start);
+        let mut out = String::with_capacity(without_jwts.len());
+        out.push_str(base);
+        let mut changed = false;
+        // Walk `?a=b&c=d#e=f`: each separator is kept, each pair is checked.
+        let mut pair_start = 0;
+        let bytes = rest.as_bytes();
+        for i in 0..=bytes.len() {
+            let at_separator = i == bytes.len() || matches!(bytes[i], b'?' | b'&' | b'#' | b';');
+            if !at_separator {
+                continue;
+            }
+            let pair = &rest[pair_start..i];
+            match pair.split_once('=') {
+                Some((name, value))
+                    if self.is_secret_query_param(name)
+                        && value != REDACTED
+                        && !value.starts_with("[jwt") =>
+                {
+                    out.push_str(name);
+                    out.push('=');
+                    out.push_str(REDACTED);
+                    report.query_params += 1;
+                    changed = true;
+                }
+                Some((name, value)) if self.is_secret_query_param(name) => {
+                    if value.starts_with("[jwt") {
+                        report.query_params += 1;
+                    }
+                    out.push_str(pair);
+                }
+                _ => out.push_str(pair),
+            }
+            if i < bytes.len() {
+                out.push(char::from(bytes[i]));
+            }
+            pair_start = i + 1;
+        }
+        if changed {
+            Cow::Owned(out)
+        } else {
+            without_jwts
+        }
+    }
+
+    fn is_secret_query_param(&self, name: &str) -> bool {
+        self.secret_query_params
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(name))
+    }
+
+    fn is_token_field(&self, name: &str) -> bool {
+        self.token_fields
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(name))
+    }
+
+    /// The JWT pass on text. JWTs are ASCII, so replacing them keeps the text valid UTF-8.
+    fn redact_jwts_str<'a>(
+        &self,
+        text: &'a str,
+        in_url: bool,
+        report: &mut RedactionReport,
+    ) -> Cow<'a, str> {
+        match self.redact_jwts_bytes(text.as_bytes(), in_url, report) {
+            Cow::Borrowed(_) => Cow::Borrowed(text),
+            Cow::Owned(bytes) => Cow::Owned(match String::from_utf8(bytes) {
+                Ok(s) => s,
+                // Unreachable: only ASCII runs were replaced, by ASCII-or-UTF-8 placeholders.
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            }),
+        }
+    }
+
+    /// Finds every `eyJ<b64url>.<b64url>.<b64url>` run and replaces it by its placeholder.
+    fn redact_jwts_bytes<'a>(
+        &self,
+        bytes: &'a [u8],
+        in_url: bool,
+        report: &mut RedactionReport,
+    ) -> Cow<'a, [u8]> {
+        if !self.enabled {
+            return Cow::Borrowed(bytes);
+        }
+        let finder = memchr::memmem::Finder::new(b"eyJ");
+        let mut out: Option<Vec<u8>> = None;
+        let mut copied = 0;
+        let mut search = 0;
+        while let Some(found) = finder.find(&bytes[search..]) {
+            let start = search + found;
+            match jwt_extent(bytes, start) {
+                Some((claims, end)) => {
+                    let buf = out.get_or_insert_with(|| Vec::with_capacity(bytes.len()));
+                    buf.extend_from_slice(&bytes[copied..start]);
+                    let placeholder = self.jwt_placeholder(claims);
+                    if in_url {
+                        buf.extend_from_slice(placeholder.replace(' ', "+").as_bytes());
+                    } else {
+                        buf.extend_from_slice(placeholder.as_bytes());
+                    }
+                    report.jwts += 1;
+                    copied = end;
+                    search = end;
+                }
+                None => search = start + 3,
+            }
+        }
+        match out {
+            Some(mut buf) => {
+                buf.extend_from_slice(&bytes[copied..]);
+                Cow::Owned(buf)
+            }
+            None => Cow::Borrowed(bytes),
+        }
+    }
+
+    /// `[jwt Claim=value ...]` with the allow-listed claims of the base64url claims segment.
+    fn jwt_placeholder(&self, claims_segment: &[u8]) -> String {
+        let mut placeholder = String::from("[jwt");
+        let claims = JWT_SEGMENT.decode(claims_segment).ok().and_then(|json| {
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&json).ok()
+        });
+        if let Some(claims) = claims {
+            for name in &self.jwt_claims {
+                let Some(value) = claims.get(name) else {
+                    continue;
+                };
+                placeholder.push(' ');
+                placeholder.push_str(&sanitize_claim_text(name));
+                placeholder.push('=');
+                placeholder.push_str(&claim_value_text(value));
+            }
+        }
+        placeholder.push(']');
+        placeholder
+    }
+
+    /// The token-field pass: a small JSON string lexer over `text` (which need not be JSON as a
+    /// whole: a Socket.IO frame has a `42/nsp,` prefix). Returns the new text if anything
+    /// changed.
+    fn redact_fields(&self, text: &str, depth: u8, report: &mut RedactionReport) -> Option<String> {
+        let bytes = text.as_bytes();
+        let mut out: Option<String> = None;
+        let mut copied = 0;
+        let mut pos = 0;
+        // Where a value must start (after whitespace) to belong to a secret key just seen.
+        let mut secret_value_from: Option<usize> = None;
+        while let Some(q) = memchr::memchr(b'"', &bytes[pos..]) {
+            let start = pos + q;
+            let Some(end) = json_string_end(bytes, start + 1) else {
+                break;
+            };
+            let raw = &text[start..=end];
+            let content = &text[start + 1..end];
+            let mut after = end + 1;
+            while after < bytes.len() && bytes[after].is_ascii_whitespace() {
+                after += 1;
+            }
+            pos = end + 1;
+            if bytes.get(after) == Some(&b':') {
+                let name: Cow<'_, str> = if content.contains('\\') {
+                    serde_json::from_str::<String>(raw)
+                        .map(Cow::Owned)
+                        .unwrap_or(Cow::Borrowed(content))
+                } else {
+                    Cow::Borrowed(content)
+                };
+                secret_value_from = self.is_token_field(&name).then_some(after + 1);
+                pos = after + 1;
+                continue;
+            }
+            let is_secret = secret_value_from
+                .take()
+                .is_some_and(|from| bytes[from..start].iter().all(u8::is_ascii_whitespace));
+            let replacement = if is_secret {
+                if content.starts_with("[jwt") || content == REDACTED {
+                    None
+                } else {
+                    report.token_fields += 1;
+                    Some(format!("\"{REDACTED}\""))
+                }
+            } else if depth < MAX_NESTING && looks_like_nested_json(content) {
+                serde_json::from_str::<String>(raw)
+                    .ok()
+                    .and_then(|inner| self.redact_fields(&inner, depth + 1, report))
+                    .and_then(|clean| serde_json::to_string(&clean).ok())
+            } else {
+                None
+            };
+            if let Some(replacement) = replacement {
+                let buf = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                buf.push_str(&text[copied..start]);
+                buf.push_str(&replacement);
+                copied = end + 1;
+            }
+        }
+        out.map(|mut buf| {
+            buf.push_str(&text[copied..]);
+            buf
+        })
+    }
+}
+
+/// Replaces `target` when the redactor produced a new value.
+fn update(target: &mut String, redact: impl FnOnce(&str) -> Cow<'_, str>) {
+    let new = match redact(target) {
+        Cow::Owned(v) => Some(v),
+        Cow::Borrowed(_) => None,
+    };
+    if let Some(v) = new {
+        *target = v;
+    }
+}
+
+/// `name=value` -> `name=[redacted]`, keeping a JWT placeholder if the value already is one.
+fn redact_cookie_pair(pair: &str) -> String {
+    match pair.split_once('=') {
+        Some((name, value)) => format!("{name}={}", redact_value_keeping_jwt(value)),
+        None if pair.is_empty() => String::new(),
+        None => REDACTED.to_owned(),
+    }
+}
+
+fn redact_value_keeping_jwt(value: &str) -> &str {
+    if value.starts_with("[jwt") && value.ends_with(']') {
+        value
+    } else {
+        REDACTED
+    }
+}
+
+fn is_base64url(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+/// If a JWT starts at `start` (which holds `eyJ`), returns its claims segment and its end.
+///
+/// A JWT is three base64url segments joined by dots; the first (the header) is JSON and so
+/// always begins `eyJ` (`{"`). The signature may be empty (`alg: none`).
+fn jwt_extent(bytes: &[u8], start: usize) -> Option<(&[u8], usize)> {
+    let run = |from: usize| {
+        let len = bytes[from..]
+            .iter()
+            .take_while(|b| is_base64url(**b))
+            .count();
+        from + len
+    };
+    let header_end = run(start);
+    if header_end - start < 4 || bytes.get(header_end) != Some(&b'.') {
+        return None;
+    }
+    let claims_start = header_end + 1;
+    let claims_end = run(claims_start);
+    if claims_end - claims_start < 2 || bytes.get(claims_end) != Some(&b'.') {
+        return None;
+    }
+    let signature_end = run(claims_end + 1);
+    Some((&bytes[claims_start..claims_end], signature_end))
+}
+
+/// The index of the closing quote of a JSON string whose content starts at `from`.
+fn json_string_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while let Some(found) = memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+        let at = i + found;
+        if bytes[at] == b'"' {
+            return Some(at);
+        }
+        i = at + 2;
+        if i > bytes.len() {
+            return None;
+        }
+    }
+    None
+}
+
+/// Whether a JSON string's raw content looks like stringified JSON worth lexing again.
+fn looks_like_nested_json(content: &str) -> bool {
+    let trimmed = content.trim_start();
+    (trimmed.starts_with('{') || trimmed.starts_with('[')) && content.contains("\\\"")
+}
+
+/// A claim value as placeholder text: strings sanitized, numbers and booleans as written,
+/// arrays joined with commas.
+fn claim_value_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => sanitize_claim_text(s),
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::Bool(b) => b.to_string(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(claim_value_text)
+            .collect::<Vec<_>>()
+            .join(","),
+        serde_json::Value::Null => "null".to_owned(),
+        serde_json::Value::Object(_) => "{..}".to_owned(),
+    }
+}
+
+/// Keeps letters, digits and `.-_@:`; anything else (quotes, spaces, backslashes) becomes `_`,
+/// so the placeholder is safe inside JSON strings at any nesting depth and inside URLs. A value
+/// that itself holds a JWT is dropped: its signature must not survive.
+fn sanitize_claim_text(s: &str) -> String {
+    if s.contains("eyJ") {
+        return "?".to_owned();
+    }
+    let mut out: String = s
+        .chars()
+        .take(MAX_CLAIM_CHARS)
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '@' | ':') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.chars().count() > MAX_CLAIM_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A synthetic JWT with the given claims JSON and signature (never a real token).
+    fn jwt(claims: &str, signature: &str) -> String {
+        format!(
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{}.{signature}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims)
+        )
+    }
+
+    fn redact(text: &str) -> (String, RedactionReport) {
+        let mut report = RedactionReport::default();
+        let out = Redactor::default()
+            .redact_text(text, &mut report)
+            .into_owned();
+        (out, report)
+    }
+
+    #[test]
+    fn jwt_placeholder_keeps_allow_listed_claims_only() {
+        let token = jwt(
+            r#"{"ClientId":"tmtWebApp","TenantId":"tomato.tpos.vn","UserId":"u-1","DisplayName":"Thảo","secret":"s3","exp":1767800000}"#,
+            "SIGNATURE_xyz",
+        );
+        let (out, report) = redact(&format!("x {token} y"));
+        assert_eq!(
+            out,
+            "x [jwt TenantId=tomato.tpos.vn UserId=u-1 ClientId=tmtWebApp exp=1767800000] y"
+        );
+        assert_eq!(report.jwts, 1);
+    }
+
+    #[test]
+    fn jwt_with_undecodable_claims_becomes_bare_placeholder() {
+        let (out, _) = redact("eyJhbGciOi.not-base64-json.SIG");
+        assert_eq!(out, "[jwt]");
+    }
+
+    #[test]
+    fn double_encoded_jwt_and_token_field_are_redacted() {
+        let token = jwt(r#"{"UserId":"42"}"#, "SIGdouble");
+        let inner = format!(r#"{{"token":"{token}","other":"opaque-secret"}}"#);
+        let inner2 = serde_json::to_string(&inner).unwrap();
+        let frame = format!(
+            r#"42/chatomni,["on-events",{}]"#,
+            serde_json::to_string(&inner2).unwrap()
+        );
+        let (out, report) = redact(&frame);
+        assert!(!out.contains("SIGdouble"), "{out}");
+        assert!(out.contains("[jwt UserId=42]"), "{out}");
+        assert_eq!(report.jwts, 1);
+    }
+
+    #[test]
+    fn token_field_in_stringified_event_is_redacted_and_rest_kept_verbatim() {
+        let frame = r#"42/chatomni,["on-events","{\"token\":\"opaque\",\"Name\":\"Th\u1ea3o\"}"]"#;
+        let (out, report) = redact(frame);
+        assert_eq!(report.token_fields, 1);
+        let args: serde_json::Value =
+            serde_json::from_str(out.strip_prefix("42/chatomni,").unwrap()).unwrap();
+        let inner: serde_json::Value = serde_json::from_str(args[1].as_str().unwrap()).unwrap();
+        assert_eq!(inner["token"], "[redacted]");
+        assert_eq!(inner["Name"], "Thảo");
+    }
+
+    #[test]
+    fn unrelated_text_is_borrowed_unchanged() {
+        let mut report = RedactionReport::default();
+        let text = r#"42/chatomni,["on-events","{\"Message\":\"eyJ not a jwt\"}"]"#;
+        let out = Redactor::default().redact_text(text, &mut report);
+        assert!(matches!(out, Cow::Borrowed(_)));
+        assert!(report.is_empty());
+    }
+
+    #[test]
+    fn headers_keep_scheme_and_cookie_names() {
+        let r = Redactor::default();
+        let mut report = RedactionReport::default();
+        assert_eq!(
+            r.redact_header("Authorization", "Bearer abc.def", &mut report),
+            "Bearer [redacted]"
+        );
+        assert_eq!(
+            r.redact_header("cookie", "a=1; b=2", &mut report),
+            "a=[redacted]; b=[redacted]"
+        );
+        assert_eq!(
+            r.redact_header("Set-Cookie", "sid=xyz; Path=/; HttpOnly", &mut report),
+            "sid=[redacted]; Path=/; HttpOnly"
+        );
+        assert_eq!(
+            r.redact_header("Accept", "text/html", &mut report),
+            "text/html"
+        );
+        assert_eq!(report.headers, 3);
+        let token = jwt(r#"{"TenantId":"t"}"#, "SIGhdr");
+        assert_eq!(
+            r.redact_header("authorization", &format!("Bearer {token}"), &mut report),
+            "Bearer [jwt TenantId=t]"
+        );
+    }
+
+    #[test]
+    fn url_query_and_fragment_params_are_redacted() {
+        let r = Redactor::default();
+        let mut report = RedactionReport::default();
+        assert_eq!(
+            r.redact_url(
+                "https://h/p?room=t&access_token=abc&x=1#token=zz",
+                &mut report
+            ),
+            "https://h/p?room=t&access_token=[redacted]&x=1#token=[redacted]"
+        );
+        assert_eq!(report.query_params, 2);
+        let token = jwt(r#"{"TenantId":"t","UserId":"u"}"#, "SIGurl");
+        let url = format!("wss://h/?access_token={token}&EIO=4");
+        let out = r.redact_url(&url, &mut report);
+        assert_eq!(out, "wss://h/?access_token=[jwt+TenantId=t+UserId=u]&EIO=4");
+    }
+
+    #[test]
+    fn disabled_redactor_changes_nothing() {
+        let token = jwt("{}", "SIG");
+        let mut report = RedactionReport::default();
+        let out = Redactor::disabled().redact_text(&token, &mut report);
+        assert_eq!(out, token);
+        assert!(report.is_empty());
+    }
+
+    #[test]
+    fn claim_values_cannot_break_out_of_json_strings() {
+        let token = jwt(r#"{"TenantId":"a\"b\\c d"}"#, "SIG");
+        let (out, _) = redact(&format!(r#"{{"k":"{token}"}}"#));
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["k"], "[jwt TenantId=a_b_c_d]");
+    }
+
+    #[test]
+    fn report_display_lists_kinds() {
+        let report = RedactionReport {
+            jwts: 2,
+            token_fields: 1,
+            headers: 0,
+            query_params: 1,
+        };
+        assert_eq!(
+            report.to_string(),
+            "2 JWTs, 1 token field, 1 query parameter"
+        );
+        assert_eq!(RedactionReport::default().to_string(), "nothing redacted");
+    }
+}
