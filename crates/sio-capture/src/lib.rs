@@ -4,6 +4,7 @@
 //! Synchronous file I/O only: no async runtime, no network.
 
 pub mod error;
+pub mod import;
 mod reader;
 pub mod record;
 pub mod redact;

@@ -107,7 +107,10 @@ pub struct HttpRecord {
     /// Request headers as name/value pairs, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub request_headers: Vec<(String, String)>,
-    /// Response status code.
+    /// The request body (e.g. a POST's form or JSON), verbatim, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<String>,
+    /// Response status code (`0` when the browser recorded no response).
     pub status: u16,
     /// Response headers as name/value pairs, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

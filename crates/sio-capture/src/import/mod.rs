@@ -1,0 +1,387 @@
+//! Importers: turn what a browser gives you into a native capture.
+//!
+//! | input | [`InputKind`] | what becomes of it |
+//! |---|---|---|
+//! | HAR 1.2 from Chrome or Edge | [`InputKind::Har`] | each WebSocket entry's `_webSocketMessages` become frames of one connection; every other entry becomes an [`HttpRecord`](crate::HttpRecord) |
+//! | HAR 1.2 from Firefox | [`InputKind::Har`] | Firefox exports no WebSocket messages, so only its HTTP exchanges are imported (the summary says so) |
+//! | DevTools text | [`InputKind::DevtoolsText`] | one frame per line, with `↑`/`↓` marks, `13:30:51.329` times and Chrome's tab-separated `Data  Length  Time` columns when present |
+//! | plain text | [`InputKind::PlainText`] | one frame per line |
+//! | a native capture | [`InputKind::Native`] | read as is (and redacted) |
+//!
+//! [`detect_input_kind`] sniffs the kind from the first bytes; [`ImportOptions::kind`] forces
+//! one. Where a text input has no direction marks, the direction is inferred from the Engine.IO
+//! and Socket.IO packet (`0` open, `2` ping and a `40` with a `sid` come from the server; `3`
+//! pong and a `40` without one from the client; other packets from the server) and the
+//! summary counts how many were inferred.
+//!
+//! ```
+//! use sio_capture::import::{ImportOptions, InputKind, import_capture};
+//!
+//! let log = "↓ 13:30:00.100\t0{\"sid\":\"abc\",\"pingInterval\":25000}\n↑ 13:30:00.250\t40/chatomni,{\"token\":\"secret\"}\n";
+//! let imported = import_capture(log.as_bytes(), &ImportOptions::default())?;
+//! assert_eq!(imported.summary.kind, InputKind::DevtoolsText);
+//! assert_eq!(imported.summary.frames, 2);
+//! assert_eq!(imported.summary.span_ms, 150.0);
+//! assert_eq!(imported.summary.redaction.token_fields, 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod har;
+mod text;
+
+use std::fmt;
+use std::io::Write;
+
+pub use har::import_har;
+pub use text::{import_devtools_text, import_plain_text};
+
+use crate::error::CaptureError;
+use crate::reader::CaptureReader;
+use crate::record::{Direction, FrameKind, Header, Record};
+use crate::redact::{RedactionReport, Redactor};
+use crate::writer::CaptureWriter;
+
+/// The kinds of input the importers understand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InputKind {
+    /// A native sio-replay capture (JSON Lines starting with a header record).
+    Native,
+    /// A HAR 1.2 JSON document (Chrome, Edge, Firefox, or any HAR writer).
+    Har,
+    /// Text copied from a browser's WebSocket messages pane.
+    DevtoolsText,
+    /// One frame per line and nothing else.
+    PlainText,
+}
+
+impl InputKind {
+    /// The name used in messages and in the header's `source` (`import-har`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            InputKind::Native => "native capture",
+            InputKind::Har => "HAR",
+            InputKind::DevtoolsText => "DevTools text",
+            InputKind::PlainText => "plain text",
+        }
+    }
+
+    fn source(self) -> &'static str {
+        match self {
+            InputKind::Native => "import-native",
+            InputKind::Har => "import-har",
+            InputKind::DevtoolsText => "import-devtools",
+            InputKind::PlainText => "import-text",
+        }
+    }
+}
+
+impl fmt::Display for InputKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Guesses what `input` is from its first bytes.
+///
+/// A first line that is a JSON object with a `type` field is a native capture; any other input
+/// starting with `{` is HAR; text with direction arrows, tab-separated columns or `hh:mm:ss`
+/// times in its first lines is DevTools text; anything else is plain text.
+///
+/// ```
+/// use sio_capture::import::{InputKind, detect_input_kind};
+///
+/// assert_eq!(detect_input_kind(b"{\n  \"log\": {\"version\": \"1.2\"}}"), InputKind::Har);
+/// assert_eq!(detect_input_kind(b"{\"type\":\"header\",\"format\":\"sio-replay-capture\"}\n"), InputKind::Native);
+/// assert_eq!(detect_input_kind("↓ 2\n↑ 3\n".as_bytes()), InputKind::DevtoolsText);
+/// assert_eq!(detect_input_kind(b"2\n3\n"), InputKind::PlainText);
+/// ```
+pub fn detect_input_kind(input: &[u8]) -> InputKind {
+    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let start = input
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(input.len());
+    let input = &input[start..];
+    if input.first() == Some(&b'{') {
+        let first_line = match memchr::memchr(b'\n', input) {
+            Some(end) => &input[..end],
+            None => input,
+        };
+        let is_record =
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(first_line)
+                .is_ok_and(|object| object.get("type").is_some_and(serde_json::Value::is_string));
+        return if is_record {
+            InputKind::Native
+        } else {
+            InputKind::Har
+        };
+    }
+    let sample = String::from_utf8_lossy(&input[..input.len().min(16 * 1024)]);
+    let looks_devtools = sample
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .take(20)
+        .any(text::has_devtools_marks);
+    if looks_devtools {
+        InputKind::DevtoolsText
+    } else {
+        InputKind::PlainText
+    }
+}
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ImportOptions {
+    /// The input kind; `None` detects it with [`detect_input_kind`].
+    pub kind: Option<InputKind>,
+    /// The redactor applied to every imported record (on by default).
+    pub redactor: Redactor,
+}
+
+impl ImportOptions {
+    /// Forces the input kind instead of detecting it.
+    pub fn kind(mut self, kind: InputKind) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+
+    /// Replaces the redactor ([`Redactor::disabled`] keeps secrets: never commit the result).
+    pub fn redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
+    }
+}
+
+/// What an import found, for the person who ran it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ImportSummary {
+    /// The kind the input was read as.
+    pub kind: InputKind,
+    /// WebSocket connections found.
+    pub connections: u32,
+    /// Frames imported.
+    pub frames: u64,
+    /// Of those, binary frames.
+    pub binary_frames: u64,
+    /// Of those, Socket.IO events (`42...`, `45...`).
+    pub events: u64,
+    /// HTTP exchanges imported.
+    pub http_exchanges: u64,
+    /// Frames whose direction was inferred from the packet because the input had no marks.
+    pub inferred_directions: u64,
+    /// WebSocket `error` records found in a HAR (not imported as frames).
+    pub websocket_errors: u64,
+    /// Milliseconds from the first record to the last.
+    pub span_ms: f64,
+    /// What redaction took out.
+    pub redaction: RedactionReport,
+    /// Anything else worth telling, in sentences (e.g. that a Firefox HAR has no messages).
+    pub notes: Vec<String>,
+}
+
+impl ImportSummary {
+    fn new(kind: InputKind) -> Self {
+        ImportSummary {
+            kind,
+            connections: 0,
+            frames: 0,
+            binary_frames: 0,
+            events: 0,
+            http_exchanges: 0,
+            inferred_directions: 0,
+            websocket_errors: 0,
+            span_ms: 0.0,
+            redaction: RedactionReport::default(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Display for ImportSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} connection{}, {} frames ({} binary, {} Socket.IO events), {} HTTP exchanges over {:.3} s",
+            self.kind,
+            self.connections,
+            if self.connections == 1 { "" } else { "s" },
+            self.frames,
+            self.binary_frames,
+            self.events,
+            self.http_exchanges,
+            self.span_ms / 1000.0
+        )?;
+        if self.inferred_directions > 0 {
+            write!(
+                f,
+                "; direction inferred for {} frames",
+                self.inferred_directions
+            )?;
+        }
+        if self.websocket_errors > 0 {
+            write!(
+                f,
+                "; {} WebSocket error records skipped",
+                self.websocket_errors
+            )?;
+        }
+        write!(f, "; redacted: {}", self.redaction)?;
+        for note in &self.notes {
+            write!(f, "\nnote: {note}")?;
+        }
+        Ok(())
+    }
+}
+
+/// An imported capture: its header, its records in time order (header excluded), and the
+/// summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    /// The header to write first.
+    pub header: Header,
+    /// Frame, HTTP and gap records, ordered by `t_ms`.
+    pub records: Vec<Record>,
+    /// What was imported.
+    pub summary: ImportSummary,
+    redacted: bool,
+}
+
+impl Imported {
+    /// Writes the capture to `out` as a native capture, redacting again unless the import was
+    /// made with redaction off.
+    ///
+    /// # Errors
+    ///
+    /// Writing failed.
+    pub fn write_to<W: Write>(&self, out: W) -> Result<W, CaptureError> {
+        let redactor = if self.redacted {
+            Redactor::default()
+        } else {
+            Redactor::disabled()
+        };
+        let mut writer = CaptureWriter::with_redactor(out, self.header.clone(), redactor)?;
+        for record in &self.records {
+            writer.write_record(record.clone())?;
+        }
+        writer.finish()
+    }
+
+    /// The header followed by the records, as a reader would yield them.
+    pub fn all_records(&self) -> impl Iterator<Item = Record> + '_ {
+        std::iter::once(Record::Header(self.header.clone())).chain(self.records.iter().cloned())
+    }
+}
+
+/// Imports `input`, detecting its kind unless `options` names it, and redacts every record.
+///
+/// # Errors
+///
+/// [`CaptureError::Import`] naming what was expected and where (a line, or a JSON path such as
+/// `log.entries[3]._webSocketMessages[2].opcode`); [`CaptureError::Line`] for a bad line of a
+/// native capture.
+pub fn import_capture(input: &[u8], options: &ImportOptions) -> Result<Imported, CaptureError> {
+    let kind = options.kind.unwrap_or_else(|| detect_input_kind(input));
+    let mut imported = match kind {
+        InputKind::Har => import_har(input)?,
+        InputKind::DevtoolsText => import_devtools_text(text::input_as_str(input, kind)?)?,
+        InputKind::PlainText => import_plain_text(text::input_as_str(input, kind)?)?,
+        InputKind::Native => import_native(input)?,
+    };
+    imported.redacted = options.redactor.is_enabled();
+    let mut report = RedactionReport::default();
+    options
+        .redactor
+        .redact_header_record(&mut imported.header, &mut report);
+    for record in &mut imported.records {
+        options.redactor.redact_record(record, &mut report);
+    }
+    imported.summary.redaction = report;
+    Ok(imported)
+}
+
+fn import_native(input: &[u8]) -> Result<Imported, CaptureError> {
+    let mut header = None;
+    let mut records = Vec::new();
+    for record in CaptureReader::new(input) {
+        match record? {
+            Record::Header(h) => header = Some(h),
+            other => records.push(other),
+        }
+    }
+    let header = header.unwrap_or_else(|| Header::new(InputKind::Native.source()));
+    Ok(finish(
+        header,
+        records,
+        ImportSummary::new(InputKind::Native),
+    ))
+}
+
+/// Sorts records by time and fills the summary's counts from them.
+fn finish(header: Header, mut records: Vec<Record>, mut summary: ImportSummary) -> Imported {
+    records.sort_by(|a, b| a.t_ms().total_cmp(&b.t_ms()));
+    let mut connections = std::collections::BTreeSet::new();
+    for record in &records {
+        match record {
+            Record::Frame(frame) => {
+                connections.insert(frame.conn);
+                summary.frames += 1;
+                if frame.kind == FrameKind::Binary {
+                    summary.binary_frames += 1;
+                } else if is_socket_io_event(&frame.data) {
+                    summary.events += 1;
+                }
+            }
+            Record::Http(_) => summary.http_exchanges += 1,
+            Record::Gap(gap) => {
+                connections.insert(gap.conn);
+            }
+            Record::Header(_) => {}
+        }
+    }
+    summary.connections = summary
+        .connections
+        .max(u32::try_from(connections.len()).unwrap_or(u32::MAX));
+    if let (Some(first), Some(last)) = (records.first(), records.last()) {
+        summary.span_ms = last.t_ms() - first.t_ms();
+    }
+    Imported {
+        header,
+        records,
+        summary,
+        redacted: true,
+    }
+}
+
+/// An Engine.IO message (`4`) carrying a Socket.IO EVENT (`2`) or BINARY_EVENT (`5`).
+fn is_socket_io_event(data: &str) -> bool {
+    data.starts_with("42") || data.starts_with("45")
+}
+
+/// Infers who sent a text frame from its Engine.IO / Socket.IO packet type.
+///
+/// Engine.IO v4: "the server sends a ping packet" (`2`) and the client answers `3`; the open
+/// packet `0` comes from the server. A Socket.IO CONNECT (`40`) from the server carries the
+/// `sid`; the client's carries auth. Events (`42`) can go either way; for a chat server that
+/// pushes events, the server is the likelier sender.
+fn infer_direction(data: &str) -> Direction {
+    let bytes = data.as_bytes();
+    match bytes.first() {
+        // During an upgrade the client probes with `2probe` and the server answers `3probe`.
+        _ if data == "2probe" => Direction::Client,
+        _ if data == "3probe" => Direction::Server,
+        Some(b'3') => Direction::Client,
+        Some(b'0' | b'2' | b'1' | b'6') => Direction::Server,
+        Some(b'4') if bytes.get(1) == Some(&b'0') => {
+            if data.contains("\"sid\"") {
+                Direction::Server
+            } else {
+                Direction::Client
+            }
+        }
+        Some(b'5') => Direction::Client,
+        _ => Direction::Server,
+    }
+}
