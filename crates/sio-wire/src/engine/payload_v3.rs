@@ -1,0 +1,209 @@
+//! Engine.IO v3 long-polling payloads (Socket.IO 1.x and 2.x), decoded for old captures.
+//!
+//! From the engine.io-protocol README (v3), "Payload":
+//!
+//! > `<length1>:<packet1>[<length2>:<packet2>[...]]`
+//! > * length: length of the packet in __characters__
+//! >
+//! > `<length of base64 representation of the data + 1 (for packet type)>:b<packet1 type><packet1 data in b64>`
+//!
+//! "Characters" are JavaScript string characters, that is UTF-16 code units: `€` is one,
+//! `😀` is two. The README's own example `10:b4AQIDBA==` counts the `b`, so the length
+//! covers the whole record after the colon.
+
+use crate::engine::payload::{Base64Data, PollingPacket};
+use crate::error::{EngineError, EngineErrorKind};
+use crate::limits::Limits;
+
+/// An iterator over the packets of a v3 polling payload; see [`decode_polling_payload_v3`].
+///
+/// It stops after the first error.
+#[derive(Debug, Clone)]
+pub struct PollingPayloadV3<'a> {
+    text: &'a str,
+    pos: usize,
+    done: bool,
+    limits: Limits,
+}
+
+/// Decodes a v3 long-polling text payload lazily (`6:4hello2:4€`).
+///
+/// A `b` record (`10:b4AQIDBA==`) becomes [`PollingPacket::Base64`]; every other record is
+/// decoded as a text frame. An empty payload holds no packets.
+///
+/// ```
+/// use sio_wire::engine::{decode_polling_payload_v3, EnginePacket, PollingPacket};
+/// let packets: Vec<_> = decode_polling_payload_v3("6:4hello2:4€").collect::<Result<_, _>>()?;
+/// assert_eq!(packets, [
+///     PollingPacket::Packet(EnginePacket::text("hello")),
+///     PollingPacket::Packet(EnginePacket::text("€")),
+/// ]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn decode_polling_payload_v3(payload: &str) -> PollingPayloadV3<'_> {
+    decode_polling_payload_v3_with(payload, &Limits::default())
+}
+
+/// [`decode_polling_payload_v3`] with explicit limits.
+pub fn decode_polling_payload_v3_with<'a>(
+    payload: &'a str,
+    limits: &Limits,
+) -> PollingPayloadV3<'a> {
+    PollingPayloadV3 {
+        text: payload,
+        pos: 0,
+        done: payload.is_empty(),
+        limits: *limits,
+    }
+}
+
+/// Returns the byte length of the first `units` UTF-16 code units of `s`, or an error kind
+/// when `s` is shorter or the count ends inside a surrogate pair.
+fn utf16_prefix_len(s: &str, units: u64) -> Result<usize, EngineErrorKind> {
+    // Fast path: an ASCII prefix has one unit per byte.
+    if let Ok(n) = usize::try_from(units) {
+        if let Some(prefix) = s.as_bytes().get(..n) {
+            if prefix.is_ascii() {
+                return Ok(n);
+            }
+        }
+    }
+    let mut counted = 0u64;
+    for (i, c) in s.char_indices() {
+        if counted == units {
+            return Ok(i);
+        }
+        counted += c.len_utf16() as u64;
+        if counted > units {
+            return Err(EngineErrorKind::LengthSplitsCharacter);
+        }
+    }
+    if counted == units {
+        Ok(s.len())
+    } else {
+        Err(EngineErrorKind::LengthExceedsPayload)
+    }
+}
+
+impl<'a> PollingPayloadV3<'a> {
+    fn next_record(&mut self) -> Result<PollingPacket<'a>, EngineError> {
+        let start = self.pos;
+        let rest = crate::json::tail(self.text.as_bytes(), start);
+        let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 || rest.get(digits) != Some(&b':') {
+            return Err(EngineError::new(
+                EngineErrorKind::InvalidLength,
+                start + digits,
+            ));
+        }
+        let mut units = 0u64;
+        for &c in rest.iter().take(digits) {
+            units = match units
+                .checked_mul(10)
+                .and_then(|u| u.checked_add(u64::from(c - b'0')))
+            {
+                Some(u) => u,
+                None => {
+                    return Err(EngineError::new(
+                        EngineErrorKind::LengthExceedsPayload,
+                        start,
+                    ));
+                }
+            };
+        }
+        let record_start = start + digits + 1;
+        let after_colon = crate::json::str_from(self.text, record_start);
+        let len =
+            utf16_prefix_len(after_colon, units).map_err(|kind| EngineError::new(kind, start))?;
+        let record = crate::json::str_range(after_colon, 0, len);
+        self.pos = record_start + len;
+        if self.pos >= self.text.len() {
+            self.done = true;
+        }
+        if let Some(rest) = record.strip_prefix('b') {
+            let Some(base64) = rest.strip_prefix('4') else {
+                let kind = if rest.is_empty() {
+                    EngineErrorKind::Empty
+                } else {
+                    EngineErrorKind::BinaryNotMessage
+                };
+                return Err(EngineError::new(kind, record_start + 1));
+            };
+            return Base64Data::new(base64)
+                .map(PollingPacket::Base64)
+                .map_err(|e| EngineError::new(e.kind, e.offset + record_start + 2));
+        }
+        crate::engine::payload::decode_record(record, record_start, &self.limits)
+    }
+}
+
+impl<'a> Iterator for PollingPayloadV3<'a> {
+    type Item = Result<PollingPacket<'a>, EngineError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let result = self.next_record();
+        if result.is_err() {
+            self.done = true;
+        }
+        Some(result)
+    }
+}
+
+impl std::iter::FusedIterator for PollingPayloadV3<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::EnginePacket;
+
+    fn all(payload: &str) -> Result<Vec<PollingPacket<'_>>, EngineError> {
+        decode_polling_payload_v3(payload).collect()
+    }
+
+    #[test]
+    fn readme_examples() {
+        let packets = all("2:4€10:b4AQIDBA==").unwrap();
+        assert_eq!(packets[0], PollingPacket::Packet(EnginePacket::text("€")));
+        let PollingPacket::Base64(data) = packets[1] else {
+            panic!("expected a binary record")
+        };
+        let mut bytes = Vec::new();
+        data.decode_into(&mut bytes).unwrap();
+        assert_eq!(bytes, [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn lengths_count_utf16_units() {
+        assert_eq!(
+            all("3:4😀").unwrap(),
+            [PollingPacket::Packet(EnginePacket::text("😀"))]
+        );
+        let e = all("2:4😀").unwrap_err();
+        assert_eq!(
+            (e.kind, e.offset),
+            (EngineErrorKind::LengthSplitsCharacter, 0)
+        );
+    }
+
+    #[test]
+    fn malformed_lengths() {
+        let e = all("6:4hello7:4hello").unwrap_err();
+        assert_eq!(
+            (e.kind, e.offset),
+            (EngineErrorKind::LengthExceedsPayload, 8)
+        );
+        let e = all("4hello").unwrap_err();
+        assert_eq!((e.kind, e.offset), (EngineErrorKind::InvalidLength, 1));
+        let e = all("12x").unwrap_err();
+        assert_eq!((e.kind, e.offset), (EngineErrorKind::InvalidLength, 2));
+        let e = all("99999999999999999999999:4").unwrap_err();
+        assert_eq!(e.kind, EngineErrorKind::LengthExceedsPayload);
+        let e = all("0:").unwrap_err();
+        assert_eq!((e.kind, e.offset), (EngineErrorKind::Empty, 2));
+        let e = all("3:b2A").unwrap_err();
+        assert_eq!((e.kind, e.offset), (EngineErrorKind::BinaryNotMessage, 3));
+    }
+}

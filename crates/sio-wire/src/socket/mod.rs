@@ -1,0 +1,12 @@
+//! Socket.IO v5 packets (and protocol v4, for old captures), with their JSON payload kept as
+//! a borrowed, validated span, and the reassembly of binary packets.
+
+mod binary;
+mod packet;
+
+pub use crate::json::{Args, Elements, Members, RawJson};
+pub use binary::{Arg, BinaryPacket, BinaryReassembler, placeholder_index};
+pub use packet::{
+    OwnedSocketPacket, SocketPacket, SocketPacketType, decode_socket_packet,
+    decode_socket_packet_v4, decode_socket_packet_with, encode_connect_error, encode_socket_packet,
+};

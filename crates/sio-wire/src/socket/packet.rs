@@ -1,0 +1,497 @@
+//! One Socket.IO packet, as carried in an Engine.IO message.
+//!
+//! From the socket.io-protocol README (v5), "Format":
+//!
+//! > `<packet type>[<# of binary attachments>-][<namespace>,][<acknowledgment id>][JSON-stringified payload without binary]`
+//! >
+//! > Note: the namespace is only included if it is different from the main namespace (`/`)
+
+use std::fmt::Write as _;
+
+use crate::error::{SocketError, SocketErrorKind};
+use crate::json::{JsonKind, RawJson, str_from, validate, write_json_str};
+use crate::limits::Limits;
+
+/// The seven Socket.IO packet types.
+///
+/// | Type          | ID  | Usage                                                    |
+/// |---------------|-----|----------------------------------------------------------|
+/// | CONNECT       | 0   | Used during the connection to a namespace.               |
+/// | DISCONNECT    | 1   | Used when disconnecting from a namespace.                |
+/// | EVENT         | 2   | Used to send data to the other side.                     |
+/// | ACK           | 3   | Used to acknowledge an event.                            |
+/// | CONNECT_ERROR | 4   | Used during the connection to a namespace.               |
+/// | BINARY_EVENT  | 5   | Used to send binary data to the other side.              |
+/// | BINARY_ACK    | 6   | Used to acknowledge an event (the response includes binary data). |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SocketPacketType {
+    /// `0`: connect to a namespace (client), or accept the connection (server).
+    Connect,
+    /// `1`: leave a namespace.
+    Disconnect,
+    /// `2`: an event: `["name", ...args]`.
+    Event,
+    /// `3`: the answer to an event with an ack id.
+    Ack,
+    /// `4`: the server refuses a namespace connection (`ERROR` in protocol v4).
+    ConnectError,
+    /// `5`: an event with binary attachments.
+    BinaryEvent,
+    /// `6`: an ack with binary attachments.
+    BinaryAck,
+}
+
+impl SocketPacketType {
+    /// The ASCII digit of the type (`b'0'`..`b'6'`).
+    pub const fn as_digit(self) -> u8 {
+        b'0' + match self {
+            Self::Connect => 0,
+            Self::Disconnect => 1,
+            Self::Event => 2,
+            Self::Ack => 3,
+            Self::ConnectError => 4,
+            Self::BinaryEvent => 5,
+            Self::BinaryAck => 6,
+        }
+    }
+
+    /// The type of an ASCII digit, or `None`.
+    pub const fn from_digit(digit: u8) -> Option<Self> {
+        Some(match digit {
+            b'0' => Self::Connect,
+            b'1' => Self::Disconnect,
+            b'2' => Self::Event,
+            b'3' => Self::Ack,
+            b'4' => Self::ConnectError,
+            b'5' => Self::BinaryEvent,
+            b'6' => Self::BinaryAck,
+            _ => return None,
+        })
+    }
+
+    /// `true` for BINARY_EVENT and BINARY_ACK, which carry an attachment count.
+    pub const fn is_binary(self) -> bool {
+        matches!(self, Self::BinaryEvent | Self::BinaryAck)
+    }
+}
+
+/// One Socket.IO packet, borrowing from the text it was decoded from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SocketPacket<'a> {
+    /// The packet type.
+    pub kind: SocketPacketType,
+    /// The namespace, `"/"` when the packet names none.
+    pub namespace: &'a str,
+    /// The acknowledgement id, if any.
+    pub ack_id: Option<u64>,
+    /// The number of binary attachments that follow (binary types only; 0 otherwise).
+    pub attachments: u32,
+    /// The JSON payload, if any.
+    pub data: Option<RawJson<'a>>,
+}
+
+impl<'a> SocketPacket<'a> {
+    const fn base(kind: SocketPacketType, namespace: &'a str, data: Option<RawJson<'a>>) -> Self {
+        Self {
+            kind,
+            namespace,
+            ack_id: None,
+            attachments: 0,
+            data,
+        }
+    }
+
+    /// A CONNECT packet, with an optional payload (the client's auth object, or the server's
+    /// `{"sid":...}`).
+    pub const fn connect(namespace: &'a str, data: Option<RawJson<'a>>) -> Self {
+        Self::base(SocketPacketType::Connect, namespace, data)
+    }
+
+    /// A DISCONNECT packet.
+    pub const fn disconnect(namespace: &'a str) -> Self {
+        Self::base(SocketPacketType::Disconnect, namespace, None)
+    }
+
+    /// An EVENT packet; `data` is the array `["name", ...args]`.
+    pub const fn event(namespace: &'a str, data: RawJson<'a>) -> Self {
+        Self::base(SocketPacketType::Event, namespace, Some(data))
+    }
+
+    /// An ACK packet answering the event with `ack_id`; `data` is an array.
+    pub const fn ack(namespace: &'a str, ack_id: u64, data: RawJson<'a>) -> Self {
+        Self::base(SocketPacketType::Ack, namespace, Some(data)).with_ack_id(ack_id)
+    }
+
+    /// A CONNECT_ERROR packet; `data` is usually `{"message":"..."}` (see
+    /// [`encode_connect_error`] to build one from a message).
+    pub const fn connect_error(namespace: &'a str, data: RawJson<'a>) -> Self {
+        Self::base(SocketPacketType::ConnectError, namespace, Some(data))
+    }
+
+    /// A BINARY_EVENT packet announcing `attachments` binary frames.
+    pub const fn binary_event(namespace: &'a str, attachments: u32, data: RawJson<'a>) -> Self {
+        let mut packet = Self::base(SocketPacketType::BinaryEvent, namespace, Some(data));
+        packet.attachments = attachments;
+        packet
+    }
+
+    /// A BINARY_ACK packet announcing `attachments` binary frames.
+    pub const fn binary_ack(
+        namespace: &'a str,
+        ack_id: u64,
+        attachments: u32,
+        data: RawJson<'a>,
+    ) -> Self {
+        let mut packet = Self::base(SocketPacketType::BinaryAck, namespace, Some(data));
+        packet.attachments = attachments;
+        packet.with_ack_id(ack_id)
+    }
+
+    /// The same packet with an ack id.
+    pub const fn with_ack_id(mut self, ack_id: u64) -> Self {
+        self.ack_id = Some(ack_id);
+        self
+    }
+
+    /// The event name of an EVENT or BINARY_EVENT packet.
+    ///
+    /// # Errors
+    /// [`SocketErrorKind::NotAnArray`] when there is no array payload, else as
+    /// [`RawJson::event_name`] (offsets within the payload).
+    pub fn event_name(&self) -> Result<std::borrow::Cow<'a, str>, SocketError> {
+        match self.data {
+            Some(data) => data.event_name(),
+            None => Err(SocketError::new(SocketErrorKind::NotAnArray, 0)),
+        }
+    }
+
+    /// The event arguments (payload array elements after the name); empty without payload.
+    pub fn args(&self) -> crate::json::Args<'a> {
+        match self.data {
+            Some(data) => data.args(),
+            None => RawJson::new_unchecked("[]").args(),
+        }
+    }
+
+    /// An owned copy that no longer borrows from the input.
+    pub fn to_owned_packet(&self) -> OwnedSocketPacket {
+        OwnedSocketPacket {
+            kind: self.kind,
+            namespace: self.namespace.to_owned(),
+            ack_id: self.ack_id,
+            attachments: self.attachments,
+            data: self.data.map(|d| d.as_str().to_owned()),
+        }
+    }
+}
+
+/// An owned Socket.IO packet, for queues and for packets built at run time.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OwnedSocketPacket {
+    /// The packet type.
+    pub kind: SocketPacketType,
+    /// The namespace.
+    pub namespace: String,
+    /// The acknowledgement id, if any.
+    pub ack_id: Option<u64>,
+    /// The number of binary attachments (binary types only).
+    pub attachments: u32,
+    /// The JSON payload, validated when this value was made from a [`SocketPacket`].
+    data: Option<String>,
+}
+
+impl OwnedSocketPacket {
+    /// Builds an owned packet, validating `data` as JSON.
+    ///
+    /// # Errors
+    /// [`SocketErrorKind::Json`] when `data` is not valid JSON (offsets within `data`).
+    pub fn new(
+        kind: SocketPacketType,
+        namespace: impl Into<String>,
+        ack_id: Option<u64>,
+        attachments: u32,
+        data: Option<String>,
+    ) -> Result<Self, SocketError> {
+        if let Some(data) = &data {
+            RawJson::new(data)?;
+        }
+        Ok(Self {
+            kind,
+            namespace: namespace.into(),
+            ack_id,
+            attachments,
+            data,
+        })
+    }
+
+    /// The payload.
+    pub fn data(&self) -> Option<RawJson<'_>> {
+        self.data.as_deref().map(RawJson::new_unchecked)
+    }
+
+    /// A borrowed view of this packet.
+    pub fn as_packet(&self) -> SocketPacket<'_> {
+        SocketPacket {
+            kind: self.kind,
+            namespace: &self.namespace,
+            ack_id: self.ack_id,
+            attachments: self.attachments,
+            data: self.data(),
+        }
+    }
+}
+
+impl From<SocketPacket<'_>> for OwnedSocketPacket {
+    fn from(packet: SocketPacket<'_>) -> Self {
+        packet.to_owned_packet()
+    }
+}
+
+/// Which version of the Socket.IO protocol a decoder follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Protocol {
+    /// Socket.IO 3.x and later (protocol 5, Engine.IO 4).
+    V5,
+    /// Socket.IO 1.x and 2.x (protocol 4, Engine.IO 3).
+    V4,
+}
+
+/// Decodes a Socket.IO v5 packet (the text of an Engine.IO message, without its `4`) under
+/// the default [`Limits`].
+///
+/// Never allocates: the namespace and the payload borrow from `text`, and the payload is
+/// validated as JSON without building a tree.
+///
+/// # Errors
+/// A [`SocketError`] with the kind and the byte offset (into `text`) of the first fault; see
+/// [`SocketErrorKind`].
+///
+/// ```
+/// use sio_wire::socket::{decode_socket_packet, SocketPacketType};
+/// let packet = decode_socket_packet(r#"2/admin,13["bar",1]"#)?;
+/// assert_eq!(packet.kind, SocketPacketType::Event);
+/// assert_eq!(packet.namespace, "/admin");
+/// assert_eq!(packet.ack_id, Some(13));
+/// assert_eq!(packet.event_name()?, "bar");
+/// assert_eq!(packet.args().map(|a| a.as_str()).collect::<Vec<_>>(), ["1"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn decode_socket_packet(text: &str) -> Result<SocketPacket<'_>, SocketError> {
+    decode(text, &Limits::default(), Protocol::V5)
+}
+
+/// [`decode_socket_packet`] with explicit limits.
+///
+/// # Errors
+/// As [`decode_socket_packet`], plus the limit kinds ([`SocketErrorKind::TooManyAttachments`],
+/// [`SocketErrorKind::NamespaceTooLong`], [`SocketErrorKind::AckIdOutOfRange`],
+/// [`JsonErrorKind::TooDeep`](crate::JsonErrorKind::TooDeep)).
+pub fn decode_socket_packet_with<'a>(
+    text: &'a str,
+    limits: &Limits,
+) -> Result<SocketPacket<'a>, SocketError> {
+    decode(text, limits, Protocol::V5)
+}
+
+/// Decodes a Socket.IO protocol v4 packet (Socket.IO 1.x/2.x, Engine.IO 3), for old captures.
+///
+/// It differs from [`decode_socket_packet`] where the old protocol does:
+/// - a namespace may end at the end of the packet without `,` (`0/admin`, `1/admin`), as
+///   socket.io-parser 2.x wrote CONNECT and DISCONNECT;
+/// - the payload's shape is not checked per type: CONNECT has none, and ERROR (type 4)
+///   carries a plain JSON string (`4"Not authorized"`) rather than an object.
+///
+/// # Errors
+/// As [`decode_socket_packet_with`].
+pub fn decode_socket_packet_v4<'a>(
+    text: &'a str,
+    limits: &Limits,
+) -> Result<SocketPacket<'a>, SocketError> {
+    decode(text, limits, Protocol::V4)
+}
+
+fn decode<'a>(
+    text: &'a str,
+    limits: &Limits,
+    protocol: Protocol,
+) -> Result<SocketPacket<'a>, SocketError> {
+    let b = text.as_bytes();
+    let Some(&first) = b.first() else {
+        return Err(SocketError::new(SocketErrorKind::Empty, 0));
+    };
+    let Some(kind) = SocketPacketType::from_digit(first) else {
+        return Err(SocketError::new(SocketErrorKind::UnknownPacketType, 0));
+    };
+    let mut i = 1;
+
+    let mut attachments = 0u32;
+    if kind.is_binary() {
+        let digits = crate::json::tail(b, i)
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if digits == 0 {
+            return Err(SocketError::new(SocketErrorKind::MissingAttachmentCount, i));
+        }
+        let mut count = 0u64;
+        for &c in crate::json::tail(b, i).iter().take(digits) {
+            count = count.saturating_mul(10).saturating_add(u64::from(c - b'0'));
+        }
+        attachments = match u32::try_from(count) {
+            Ok(n) if n <= limits.max_attachments => n,
+            _ => return Err(SocketError::new(SocketErrorKind::TooManyAttachments, i)),
+        };
+        i += digits;
+        if b.get(i) != Some(&b'-') {
+            return Err(SocketError::new(
+                SocketErrorKind::AttachmentCountUnterminated,
+                i,
+            ));
+        }
+        i += 1;
+    }
+
+    let mut namespace = "/";
+    if b.get(i) == Some(&b'/') {
+        let rest = crate::json::tail(b, i);
+        let window = rest.get(..limits.max_namespace_len.saturating_add(1));
+        match memchr::memchr(b',', window.unwrap_or(rest)) {
+            Some(len) if len <= limits.max_namespace_len => {
+                namespace = crate::json::str_range(text, i, i + len);
+                i += len + 1;
+            }
+            Some(_) => return Err(SocketError::new(SocketErrorKind::NamespaceTooLong, i)),
+            None if window.is_some() => {
+                return Err(SocketError::new(SocketErrorKind::NamespaceTooLong, i));
+            }
+            None if protocol == Protocol::V4 => {
+                namespace = str_from(text, i);
+                i = b.len();
+            }
+            None => {
+                return Err(SocketError::new(
+                    SocketErrorKind::NamespaceUnterminated,
+                    b.len(),
+                ));
+            }
+        }
+    }
+
+    let digits = crate::json::tail(b, i)
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let mut ack_id = None;
+    if digits > 0 {
+        let mut id = 0u64;
+        for &c in crate::json::tail(b, i).iter().take(digits) {
+            id = match id
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(c - b'0')))
+            {
+                Some(v) => v,
+                None => return Err(SocketError::new(SocketErrorKind::AckIdOverflow, i)),
+            };
+        }
+        if id > limits.max_ack_id {
+            return Err(SocketError::new(SocketErrorKind::AckIdOutOfRange, i));
+        }
+        ack_id = Some(id);
+        i += digits;
+    }
+
+    let data_text = str_from(text, i);
+    let data = if data_text.is_empty() {
+        None
+    } else {
+        if let Err(e) = validate(data_text, limits.max_json_depth) {
+            return Err(SocketError::new(
+                SocketErrorKind::Json(e.kind),
+                e.offset + i,
+            ));
+        }
+        Some(RawJson::new_unchecked(data_text))
+    };
+
+    if protocol == Protocol::V5 && !payload_shape_ok(kind, data) {
+        return Err(SocketError::new(SocketErrorKind::InvalidPayload, i));
+    }
+
+    Ok(SocketPacket {
+        kind,
+        namespace,
+        ack_id,
+        attachments,
+        data,
+    })
+}
+
+/// The payload shapes socket.io-parser (v4.x, `isPayloadValid`) accepts for each type.
+fn payload_shape_ok(kind: SocketPacketType, data: Option<RawJson<'_>>) -> bool {
+    let shape = data.map(|d| d.kind());
+    match kind {
+        SocketPacketType::Connect => matches!(shape, None | Some(JsonKind::Object)),
+        SocketPacketType::Disconnect => shape.is_none(),
+        SocketPacketType::ConnectError => {
+            matches!(shape, Some(JsonKind::Object | JsonKind::String))
+        }
+        SocketPacketType::Event | SocketPacketType::BinaryEvent => {
+            // A non-empty array whose first element (the event name) is a string or a number.
+            data.is_some_and(|d| {
+                d.kind() == JsonKind::Array
+                    && d.elements().next().is_some_and(|name| {
+                        matches!(name.kind(), JsonKind::String | JsonKind::Number)
+                    })
+            })
+        }
+        SocketPacketType::Ack | SocketPacketType::BinaryAck => shape == Some(JsonKind::Array),
+    }
+}
+
+/// Appends the encoding of `packet` to `out`.
+///
+/// `encode_socket_packet(&decode_socket_packet(x)?, &mut out)` reproduces `x` byte for byte
+/// for every canonical packet (no explicit `/,` namespace, no leading zeros in numbers).
+///
+/// ```
+/// use sio_wire::{socket::{encode_socket_packet, SocketPacket}, RawJson};
+/// let mut out = String::new();
+/// encode_socket_packet(&SocketPacket::ack("/admin", 13, RawJson::new(r#"["bar"]"#)?), &mut out);
+/// assert_eq!(out, r#"3/admin,13["bar"]"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn encode_socket_packet(packet: &SocketPacket<'_>, out: &mut String) {
+    let data = packet.data.map_or("", |d| d.as_str());
+    out.reserve(data.len() + packet.namespace.len() + 24);
+    out.push(char::from(packet.kind.as_digit()));
+    if packet.kind.is_binary() {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{}-", packet.attachments);
+    }
+    if packet.namespace != "/" && !packet.namespace.is_empty() {
+        out.push_str(packet.namespace);
+        out.push(',');
+    }
+    if let Some(id) = packet.ack_id {
+        let _ = write!(out, "{id}");
+    }
+    out.push_str(data);
+}
+
+/// Appends a CONNECT_ERROR packet `4[<namespace>,]{"message":"<message>"}` to `out`.
+///
+/// ```
+/// let mut out = String::new();
+/// sio_wire::socket::encode_connect_error("/chatomni", "Not authorized", &mut out);
+/// assert_eq!(out, r#"4/chatomni,{"message":"Not authorized"}"#);
+/// ```
+pub fn encode_connect_error(namespace: &str, message: &str, out: &mut String) {
+    out.push('4');
+    if namespace != "/" && !namespace.is_empty() {
+        out.push_str(namespace);
+        out.push(',');
+    }
+    out.push_str("{\"message\":");
+    write_json_str(message, out);
+    out.push('}');
+}
