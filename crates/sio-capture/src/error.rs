@@ -23,6 +23,14 @@ pub enum CaptureError {
     /// An input given to an importer is not what the importer expected.
     #[error("{0}")]
     Import(#[from] ImportError),
+    /// A normalisation rule or JSON path does not parse.
+    #[error("invalid normalisation rule {rule:?}: {message}")]
+    InvalidRule {
+        /// The rule or path as given.
+        rule: String,
+        /// What is wrong, with the byte offset.
+        message: String,
+    },
     /// A writer was asked to write a second header record.
     #[error("a capture has exactly one header record and it was already written")]
     HeaderAlreadyWritten,
