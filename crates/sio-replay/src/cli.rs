@@ -148,9 +148,10 @@ pub(crate) enum ColorArg {
 /// Where a bearer token comes from. Shared by `record`, `check` and `load`.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct TokenArgs {
-    /// Read the client's JWT from this environment variable (never written anywhere).
-    #[arg(long, value_name = "NAME", default_value = "SIO_TOKEN")]
-    pub(crate) token_env: String,
+    /// Read the client's JWT from this environment variable [default: SIO_TOKEN, if set].
+    /// The token is sent to the server and never written to disk.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) token_env: Option<String>,
 
     /// Pass the JWT on the command line (visible in `ps` and shell history; prefer --token-env).
     #[arg(long, value_name = "JWT", conflicts_with = "token_env")]

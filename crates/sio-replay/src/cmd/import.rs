@@ -1,11 +1,146 @@
-//! `sio-replay import`.
+//! `sio-replay import`: flags → [`sio_capture::import::ImportOptions`] →
+//! [`sio_capture::import::import_capture`] → the native capture and a summary.
 
-use crate::Outcome;
-use crate::cli::ImportArgs;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use serde_json::json;
+use sio_capture::Redactor;
+use sio_capture::import::{ImportOptions, ImportSummary, InputKind, import_capture};
 
 use super::Context;
+use crate::Outcome;
+use crate::cli::{ImportArgs, InputFormatArg};
+use crate::print::{Palette, Report, Role};
+
+/// The importer's input kind for `--from`, or `None` to detect it.
+pub(crate) fn input_kind(from: InputFormatArg) -> Option<InputKind> {
+    match from {
+        InputFormatArg::Auto => None,
+        InputFormatArg::Capture => Some(InputKind::Native),
+        InputFormatArg::Har => Some(InputKind::Har),
+        InputFormatArg::Devtools => Some(InputKind::DevtoolsText),
+        InputFormatArg::Text => Some(InputKind::PlainText),
+    }
+}
 
 /// Run `import`.
-pub(crate) fn run(_args: ImportArgs, _ctx: &mut Context) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`import` is not available in this build yet")
+pub(crate) fn run(args: ImportArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
+    let input =
+        std::fs::read(&args.input).with_context(|| format!("reading {}", args.input.display()))?;
+    let mut options = ImportOptions::default();
+    if let Some(kind) = input_kind(args.from) {
+        options = options.kind(kind);
+    }
+    if args.no_redact {
+        options = options.redactor(Redactor::disabled());
+    }
+    let mut imported = import_capture(&input, &options)
+        .with_context(|| format!("importing {}", args.input.display()))?;
+    if let Some(room) = &args.room {
+        imported.header.room = Some(room.clone());
+    }
+    let file = create_output(&args.output, args.force)?;
+    imported
+        .write_to(io::BufWriter::new(file))
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    ctx.printer.print(&ImportReport {
+        input: args.input,
+        output: args.output,
+        summary: imported.summary,
+    })?;
+    Ok(Outcome::Success)
+}
+
+/// Creates `path`, refusing to replace an existing file unless `force`.
+fn create_output(path: &PathBuf, force: bool) -> anyhow::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    options.open(path).map_err(|err| {
+        let hint = if err.kind() == io::ErrorKind::AlreadyExists {
+            " (it exists: pass --force to overwrite it)"
+        } else {
+            ""
+        };
+        anyhow::Error::new(err).context(format!("-o/--output {}{hint}", path.display()))
+    })
+}
+
+/// What `import` prints.
+struct ImportReport {
+    input: PathBuf,
+    output: PathBuf,
+    summary: ImportSummary,
+}
+
+impl Report for ImportReport {
+    fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {
+        let s = &self.summary;
+        writeln!(
+            out,
+            "{} {} ({}) → {}",
+            palette.paint(Role::Good, "imported"),
+            self.input.display(),
+            s.kind,
+            palette.paint(Role::Accent, self.output.display()),
+        )?;
+        writeln!(out, "  connections:    {}", s.connections)?;
+        writeln!(
+            out,
+            "  frames:         {} ({} binary, {} Socket.IO events)",
+            s.frames, s.binary_frames, s.events
+        )?;
+        writeln!(out, "  HTTP exchanges: {}", s.http_exchanges)?;
+        writeln!(out, "  time span:      {:.3} s", s.span_ms / 1000.0)?;
+        if s.inferred_directions > 0 {
+            writeln!(
+                out,
+                "  inferred:       direction of {} frames",
+                s.inferred_directions
+            )?;
+        }
+        if s.websocket_errors > 0 {
+            writeln!(
+                out,
+                "  skipped:        {} WebSocket error records",
+                s.websocket_errors
+            )?;
+        }
+        writeln!(out, "  redacted:       {}", s.redaction)?;
+        for note in &s.notes {
+            writeln!(out, "  {} {note}", palette.paint(Role::Dim, "note:"))?;
+        }
+        Ok(())
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        let s = &self.summary;
+        json!({
+            "input": self.input,
+            "output": self.output,
+            "kind": s.kind.name(),
+            "connections": s.connections,
+            "frames": s.frames,
+            "binary_frames": s.binary_frames,
+            "events": s.events,
+            "http_exchanges": s.http_exchanges,
+            "inferred_directions": s.inferred_directions,
+            "websocket_errors": s.websocket_errors,
+            "span_ms": s.span_ms,
+            "redacted": {
+                "jwts": s.redaction.jwts,
+                "token_fields": s.redaction.token_fields,
+                "headers": s.redaction.headers,
+                "query_params": s.redaction.query_params,
+            },
+            "notes": s.notes,
+        })
+    }
 }

@@ -6,6 +6,7 @@ mod decode;
 mod import;
 mod load;
 mod record;
+mod runtime;
 mod serve;
 
 use crate::Outcome;

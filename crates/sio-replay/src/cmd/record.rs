@@ -1,11 +1,105 @@
-//! `sio-replay record`.
+//! `sio-replay record`: flags → [`rt2_mock::client::record::RecordConfig`] →
+//! [`rt2_mock::client::record::record`] → a summary.
 
-use crate::Outcome;
-use crate::cli::RecordArgs;
+use std::io::{self, Write};
+
+use anyhow::Context as _;
+use rt2_mock::client::Endpoint;
+use rt2_mock::client::record::{RecordConfig, RecordSummary, StopReason, record};
+use serde_json::json;
 
 use super::Context;
+use super::runtime::{runtime, shutdown_signal, token};
+use crate::Outcome;
+use crate::cli::RecordArgs;
+use crate::print::{Palette, Report, Role};
 
 /// Run `record`.
-pub(crate) fn run(_args: RecordArgs, _ctx: &mut Context) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`record` is not available in this build yet")
+pub(crate) fn run(args: RecordArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
+    let mut endpoint = Endpoint::new(&args.url);
+    endpoint.room = args.room.clone();
+    endpoint.namespace = args.namespace.clone();
+    endpoint.token = token(&args.token)?;
+    endpoint.ca = args.ca.clone();
+    if endpoint.token.is_none() {
+        tracing::warn!(
+            "no token: set SIO_TOKEN or use --token-env NAME (rt-2 refuses clients without one)"
+        );
+    }
+    let mut config = RecordConfig::new(endpoint, &args.output);
+    config.max_events = args.events;
+    config.max_duration = args.duration;
+    config.http_get = args.http_get.clone();
+    config.max_reconnects = args.max_reconnects;
+    config.redact = !args.no_redact;
+
+    let spinner = ctx.progress.spinner("frames");
+    let summary = runtime()?
+        .block_on(record(config, shutdown_signal(), |stats| {
+            spinner.set_position(stats.frames);
+            spinner.set_message(format!(
+                "{} events, {} connections",
+                stats.events, stats.connections
+            ));
+        }))
+        .with_context(|| format!("recording {} into {}", args.url, args.output.display()))?;
+    spinner.finish_and_clear();
+    ctx.printer.print(&RecordReport(summary))?;
+    Ok(Outcome::Success)
+}
+
+/// What a finished recording reports.
+struct RecordReport(RecordSummary);
+
+fn stop_reason(reason: StopReason) -> &'static str {
+    match reason {
+        StopReason::Events => "events",
+        StopReason::Duration => "duration",
+        StopReason::Shutdown => "signal",
+        _ => "other",
+    }
+}
+
+impl Report for RecordReport {
+    fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {
+        let s = &self.0;
+        writeln!(
+            out,
+            "{} {} frames ({} events) from {} connection(s), {} gap(s), {} HTTP exchange(s) in {:.1} s",
+            palette.paint(Role::Good, "recorded"),
+            s.stats.frames,
+            s.stats.events,
+            s.stats.connections,
+            s.stats.gaps,
+            s.stats.http_exchanges,
+            s.elapsed.as_secs_f64(),
+        )?;
+        writeln!(
+            out,
+            "  capture:  {}",
+            palette.paint(Role::Accent, s.output.display())
+        )?;
+        writeln!(out, "  stopped:  {}", stop_reason(s.stopped_by))?;
+        writeln!(out, "  redacted: {}", s.redaction)
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        let s = &self.0;
+        json!({
+            "output": s.output,
+            "frames": s.stats.frames,
+            "events": s.stats.events,
+            "connections": s.stats.connections,
+            "gaps": s.stats.gaps,
+            "http_exchanges": s.stats.http_exchanges,
+            "elapsed_s": s.elapsed.as_secs_f64(),
+            "stopped_by": stop_reason(s.stopped_by),
+            "redacted": {
+                "jwts": s.redaction.jwts,
+                "token_fields": s.redaction.token_fields,
+                "headers": s.redaction.headers,
+                "query_params": s.redaction.query_params,
+            },
+        })
+    }
 }

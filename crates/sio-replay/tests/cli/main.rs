@@ -5,6 +5,7 @@
 //! `tests/cli/snapshots/`; review changes with `cargo insta review`.
 
 mod help;
+mod import;
 
 use assert_cmd::Command;
 
@@ -16,4 +17,11 @@ pub(crate) fn sio_replay() -> Command {
         .env("NO_COLOR", "1")
         .env_remove("RUST_LOG");
     cmd
+}
+
+/// A file under `tests/cli/fixtures/`.
+pub(crate) fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cli/fixtures")
+        .join(name)
 }
