@@ -1,7 +1,65 @@
 //! Captures as data: the sio-replay capture format (JSON Lines) and everything that reads or
 //! writes it.
 //!
-//! Synchronous file I/O only: no async runtime, no network.
+//! A capture is what a recording, a browser export or a generator produced: a header line,
+//! then one line per WebSocket frame, HTTP exchange or connection gap (the format is
+//! documented in `docs/capture-format.md`, with a JSON Schema beside it). This crate writes
+//! captures crash-safely, reads them as a stream in constant memory, imports HAR files and
+//! DevTools text logs, takes secrets out (redaction is on by default in every writer), and
+//! renders a decoded, normalised transcript for golden snapshots. It trades speed for
+//! clarity where a person reads the output (transcripts use a JSON tree) and stays
+//! allocation-light where data flows (the reader reuses its buffers). Synchronous I/O only:
+//! no async runtime, no network.
+//!
+//! - [`CaptureWriter`] appends and flushes one line per record, redacting with a [`Redactor`].
+//! - [`CaptureReader`] streams records with line-numbered errors, strict or lenient.
+//! - [`import`] reads HAR (Chrome, Edge, Firefox), DevTools text and plain text.
+//! - [`redact`] removes JWTs (keeping non-secret claims readable), token fields, credential
+//!   headers and `access_token` parameters.
+//! - [`normalize`] replaces sids, timestamps and ids by stable placeholders, by JSON path.
+//! - [`transcript`] renders records as text for people and snapshot tests.
+//!
+//! ```
+//! use sio_capture::normalize::NormalizeConfig;
+//! use sio_capture::transcript::render_capture;
+//! use sio_capture::{CaptureReader, CaptureWriter, Direction, FrameRecord, Header};
+//!
+//! // Record: the token in the connect packet never reaches the file.
+//! let mut header = Header::new("record");
+//! header.room = Some("tomato.tpos.vn".into());
+//! let mut writer = CaptureWriter::new(Vec::new(), header)?;
+//! writer.write_frame(&FrameRecord::text(0.4, 1, Direction::Client, r#"40/chatomni,{"token":"opaque-secret"}"#))?;
+//! writer.write_frame(&FrameRecord::text(12.5, 1, Direction::Server, r#"42/chatomni,["on-events","{\"Message\":{\"Id\":\"695e60057b7c8059540ed555\"}}"]"#))?;
+//! let file = writer.finish()?;
+//! assert!(!String::from_utf8(file.clone())?.contains("opaque-secret"));
+//!
+//! // Read it back as a normalised transcript.
+//! let transcript = render_capture(CaptureReader::new(file.as_slice()), &NormalizeConfig::default())?;
+//! assert_eq!(transcript, r#"capture: source=record room=tomato.tpos.vn
+//! conn 1 ↑ client: message CONNECT /chatomni
+//!     {
+//!       "token": "[redacted]"
+//!     }
+//! conn 1 ↓ server: message EVENT /chatomni "on-events"
+//!     [
+//!       "on-events",
+//!       (json) {
+//!         "Message": {
+//!           "Id": "[id-1]"
+//!         }
+//!       }
+//!     ]
+//! "#);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Layout
+//!
+//! - `record.rs`: the record types (one JSON object per line).
+//! - `writer.rs`, `reader.rs`: the native format's writer and streaming reader.
+//! - `error.rs`: [`CaptureError`], the crate's one error type.
+//! - `import/`: `har.rs`, `text.rs` (DevTools and plain text), detection in `mod.rs`.
+//! - `redact.rs`, `normalize.rs`, `transcript.rs`, `ordered_json.rs`.
 
 pub mod error;
 pub mod import;
@@ -10,6 +68,7 @@ mod ordered_json;
 mod reader;
 pub mod record;
 pub mod redact;
+pub mod transcript;
 pub mod writer;
 
 pub use error::{CaptureError, ImportError, ImportLocation, LineErrorKind};

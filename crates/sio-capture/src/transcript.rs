@@ -1,0 +1,352 @@
+//! Transcripts: a capture decoded and normalised into text a person can read and a snapshot
+//! test can compare.
+//!
+//! Each frame becomes a line naming its connection, direction and packet (Engine.IO type, and
+//! for messages the Socket.IO type, namespace, ack id and event name), followed by its JSON
+//! pretty-printed with object members in wire order. A string argument that holds JSON (rt-2's
+//! stringified `on-events` payload) is expanded and marked `(json)`. Volatile values are
+//! replaced by placeholders as the [`NormalizeConfig`] says; times are left out unless
+//! [`NormalizeConfig::include_time`] is set, because they jitter between recordings.
+//!
+//! ```
+//! use sio_capture::normalize::NormalizeConfig;
+//! use sio_capture::transcript::render_transcript;
+//! use sio_capture::{Direction, FrameRecord, Header, Record};
+//!
+//! let records = [
+//!     Record::Header(Header::new("record")),
+//!     Record::Frame(FrameRecord::text(0.0, 1, Direction::Server, r#"0{"sid":"4RK_z0D5LofuOO3tR9vW","upgrades":[],"pingInterval":25000,"pingTimeout":60000,"maxPayload":1000000}"#)),
+//!     Record::Frame(FrameRecord::text(3.0, 1, Direction::Server, r#"40/chatomni,{"sid":"SSUs7rUdms63DeB9R9vX"}"#)),
+//!     Record::Frame(FrameRecord::text(9.0, 1, Direction::Server, "2")),
+//! ];
+//! let text = render_transcript(&records, &NormalizeConfig::default());
+//! assert_eq!(text, r#"capture: source=record
+//! conn 1 ↓ server: open
+//!     {
+//!       "sid": "[sid-1]",
+//!       "upgrades": [],
+//!       "pingInterval": 25000,
+//!       "pingTimeout": 60000,
+//!       "maxPayload": 1000000
+//!     }
+//! conn 1 ↓ server: message CONNECT /chatomni
+//!     {
+//!       "sid": "[sid-2]"
+//!     }
+//! conn 1 ↓ server: ping
+//! "#);
+//! ```
+
+use std::fmt::Write as _;
+use std::io::BufRead;
+
+use base64::Engine as _;
+use sio_wire::{EnginePacket, Frame, SocketPacketType};
+
+use crate::error::CaptureError;
+use crate::normalize::{NormalizeConfig, Normalizer, SID};
+use crate::ordered_json::{OrderedJson, push_indent};
+use crate::reader::CaptureReader;
+use crate::record::{FrameKind, FrameRecord, GapRecord, Header, HttpRecord, Record};
+
+/// Bodies longer than this are cut in transcripts (with the full length shown).
+const MAX_TEXT_BODY_CHARS: usize = 4096;
+
+/// Builds a transcript one record at a time; placeholders stay consistent across records.
+#[derive(Debug)]
+pub struct Transcript<'c> {
+    normalizer: Normalizer<'c>,
+    out: String,
+    frames: u64,
+    undecodable: u64,
+}
+
+impl<'c> Transcript<'c> {
+    /// An empty transcript.
+    pub fn new(config: &'c NormalizeConfig) -> Self {
+        Transcript {
+            normalizer: Normalizer::new(config),
+            out: String::new(),
+            frames: 0,
+            undecodable: 0,
+        }
+    }
+
+    /// Appends one record.
+    pub fn push(&mut self, record: &Record) {
+        match record {
+            Record::Header(header) => self.push_header(header),
+            Record::Frame(frame) => self.push_frame(frame),
+            Record::Http(http) => self.push_http(http),
+            Record::Gap(gap) => self.push_gap(gap),
+        }
+    }
+
+    /// Frames rendered so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Frames that did not decode as Engine.IO / Socket.IO (shown raw, marked `undecodable`).
+    pub fn undecodable_frames(&self) -> u64 {
+        self.undecodable
+    }
+
+    /// The text so far.
+    pub fn as_str(&self) -> &str {
+        &self.out
+    }
+
+    /// The finished text.
+    pub fn finish(self) -> String {
+        self.out
+    }
+
+    fn push_time(&mut self, t_ms: f64) {
+        if self.normalizer.config().include_time {
+            let _ = write!(self.out, "{t_ms:>12.3}ms ");
+        }
+    }
+
+    fn push_header(&mut self, header: &Header) {
+        self.out.push_str("capture: source=");
+        self.out.push_str(&header.source);
+        if let Some(room) = &header.room {
+            self.out.push_str(" room=");
+            self.out.push_str(room);
+        }
+        if let Some(url) = &header.url {
+            self.out.push_str(" url=");
+            let url = self.normalize_url(url);
+            self.out.push_str(&url);
+        }
+        self.out.push('\n');
+    }
+
+    fn push_frame(&mut self, frame: &FrameRecord) {
+        self.frames += 1;
+        self.push_time(frame.t_ms);
+        let _ = write!(
+            self.out,
+            "conn {} {} {}: ",
+            frame.conn,
+            frame.from.arrow(),
+            frame.from.as_str()
+        );
+        if frame.kind == FrameKind::Binary {
+            match base64::engine::general_purpose::STANDARD.decode(&frame.data) {
+                Ok(bytes) => {
+                    let _ = writeln!(self.out, "binary ({} bytes) {}", bytes.len(), frame.data);
+                }
+                Err(e) => {
+                    self.undecodable += 1;
+                    let _ = writeln!(self.out, "undecodable binary frame ({e}): {}", frame.data);
+                }
+            }
+            return;
+        }
+        match sio_wire::decode_message(&frame.data) {
+            Ok(Frame::Engine(packet)) => self.push_engine_packet(&frame.data, &packet),
+            Ok(Frame::Socket(packet)) => {
+                self.out.push_str("message ");
+                self.out.push_str(socket_type_name(packet.kind));
+                self.out.push(' ');
+                self.out.push_str(packet.namespace);
+                if packet.attachments > 0 {
+                    let _ = write!(self.out, " attachments={}", packet.attachments);
+                }
+                if let Some(ack) = packet.ack_id {
+                    let _ = write!(self.out, " ack={ack}");
+                }
+                if matches!(
+                    packet.kind,
+                    SocketPacketType::Event | SocketPacketType::BinaryEvent
+                ) {
+                    if let Ok(name) = packet.event_name() {
+                        self.out.push(' ');
+                        crate::ordered_json::push_json_string(&mut self.out, &name);
+                    }
+                }
+                self.out.push('\n');
+                if let Some(data) = packet.data {
+                    self.push_json_block(data.trimmed());
+                }
+            }
+            Err(e) => {
+                self.undecodable += 1;
+                let _ = writeln!(self.out, "undecodable ({e})");
+                self.push_raw_block(&frame.data);
+            }
+        }
+    }
+
+    fn push_engine_packet(&mut self, text: &str, packet: &EnginePacket<'_>) {
+        let (name, data) = match packet {
+            // The handshake is shown from its JSON so that fields the codec does not model stay
+            // visible.
+            EnginePacket::Open(_) => ("open", text.get(1..).unwrap_or("")),
+            EnginePacket::Close => ("close", ""),
+            EnginePacket::Ping(data) => ("ping", *data),
+            EnginePacket::Pong(data) => ("pong", *data),
+            EnginePacket::Message(_) => ("message", text.get(1..).unwrap_or("")),
+            EnginePacket::Upgrade => ("upgrade", ""),
+            EnginePacket::Noop => ("noop", ""),
+        };
+        self.out.push_str(name);
+        match packet {
+            EnginePacket::Open(_) => {
+                self.out.push('\n');
+                self.push_json_block(data);
+            }
+            EnginePacket::Message(_) => {
+                // A message that is not Socket.IO cannot come out of decode_message, but a
+                // plain Engine.IO message is still worth showing.
+                self.out.push('\n');
+                self.push_raw_block(data);
+            }
+            _ if !data.is_empty() => {
+                self.out.push(' ');
+                self.out.push_str(data);
+                self.out.push('\n');
+            }
+            _ => self.out.push('\n'),
+        }
+    }
+
+    fn push_http(&mut self, http: &HttpRecord) {
+        self.push_time(http.t_ms);
+        let url = self.normalize_url(&http.url);
+        let _ = writeln!(self.out, "http {} {} -> {}", http.method, url, http.status);
+        if let Some(body) = &http.request_body {
+            self.out.push_str("  request body:\n");
+            self.push_body(body, false);
+        }
+        if !http.body.is_empty() {
+            self.out.push_str("  response body:\n");
+            self.push_body(&http.body, http.body_base64);
+        }
+    }
+
+    fn push_gap(&mut self, gap: &GapRecord) {
+        self.push_time(gap.t_ms);
+        let _ = write!(self.out, "conn {} gap: connection lost", gap.conn);
+        if let Some(reason) = &gap.reason {
+            self.out.push_str(" (");
+            self.out.push_str(reason);
+            self.out.push(')');
+        }
+        self.out.push('\n');
+    }
+
+    fn push_body(&mut self, body: &str, is_base64: bool) {
+        if is_base64 {
+            let _ = writeln!(self.out, "    (base64, {} characters)", body.len());
+            return;
+        }
+        let trimmed = body.trim_start();
+        if (trimmed.starts_with('{') || trimmed.starts_with('['))
+            && OrderedJson::parse(body).is_ok()
+        {
+            self.push_json_block(body);
+        } else {
+            let shown: String = body.chars().take(MAX_TEXT_BODY_CHARS).collect();
+            self.push_raw_block(&shown);
+            if shown.len() < body.len() {
+                let _ = writeln!(self.out, "    ... ({} bytes in all)", body.len());
+            }
+        }
+    }
+
+    /// Parses, normalises and pretty-prints one JSON value, indented under its frame line.
+    fn push_json_block(&mut self, json: &str) {
+        match OrderedJson::parse(json) {
+            Ok(mut doc) => {
+                self.normalizer.normalize(&mut doc);
+                push_indent(&mut self.out, 2);
+                doc.write_pretty(&mut self.out, 2);
+                self.out.push('\n');
+            }
+            Err(_) => self.push_raw_block(json),
+        }
+    }
+
+    fn push_raw_block(&mut self, text: &str) {
+        for line in text.lines() {
+            push_indent(&mut self.out, 2);
+            self.out.push_str(line);
+            self.out.push('\n');
+        }
+    }
+
+    /// Query values: `sid` gets a session placeholder, others go through the detectors.
+    fn normalize_url(&mut self, url: &str) -> String {
+        let Some((base, query)) = url.split_once('?') else {
+            return url.to_owned();
+        };
+        let mut out = String::with_capacity(url.len());
+        out.push_str(base);
+        out.push('?');
+        for (i, pair) in query.split('&').enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            match pair.split_once('=') {
+                Some(("sid", value)) if !self.normalizer.config().rules.is_empty() => {
+                    out.push_str("sid=");
+                    out.push_str(&self.normalizer.placeholder(SID, value));
+                }
+                Some((name, value)) => {
+                    out.push_str(name);
+                    out.push('=');
+                    match self.normalizer.normalize_str(value) {
+                        Some(replacement) => out.push_str(&replacement),
+                        None => out.push_str(value),
+                    }
+                }
+                None => out.push_str(pair),
+            }
+        }
+        out
+    }
+}
+
+fn socket_type_name(kind: SocketPacketType) -> &'static str {
+    match kind {
+        SocketPacketType::Connect => "CONNECT",
+        SocketPacketType::Disconnect => "DISCONNECT",
+        SocketPacketType::Event => "EVENT",
+        SocketPacketType::Ack => "ACK",
+        SocketPacketType::ConnectError => "CONNECT_ERROR",
+        SocketPacketType::BinaryEvent => "BINARY_EVENT",
+        SocketPacketType::BinaryAck => "BINARY_ACK",
+    }
+}
+
+/// Renders records as a normalised transcript (see the [module docs](self)).
+pub fn render_transcript<'a>(
+    records: impl IntoIterator<Item = &'a Record>,
+    config: &NormalizeConfig,
+) -> String {
+    let mut transcript = Transcript::new(config);
+    for record in records {
+        transcript.push(record);
+    }
+    transcript.finish()
+}
+
+/// Reads a native capture and renders its transcript, streaming (one record in memory at a
+/// time, plus the transcript text).
+///
+/// # Errors
+///
+/// The first bad line, as the reader reports it (line number and reason).
+pub fn render_capture<R: BufRead>(
+    reader: CaptureReader<R>,
+    config: &NormalizeConfig,
+) -> Result<String, CaptureError> {
+    let mut transcript = Transcript::new(config);
+    for record in reader {
+        transcript.push(&record?);
+    }
+    Ok(transcript.finish())
+}
