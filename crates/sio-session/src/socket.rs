@@ -1,0 +1,400 @@
+//! The Socket.IO layer shared by both roles: decoding incoming packets (with binary
+//! reassembly) into owned values, and encoding outgoing ones.
+
+use sio_wire::json::JsonKind;
+use sio_wire::socket::{
+    BinaryReassembler, SocketPacket, SocketPacketType, decode_socket_packet_with,
+    encode_socket_packet,
+};
+use sio_wire::{Limits, RawJson, SocketError, SocketErrorKind, Status};
+
+use crate::error::SessionError;
+use crate::event::{IncomingAck, IncomingEvent, Violation, ViolationKind};
+
+/// Event names socket.io reserves for itself; an EVENT carrying one is invalid
+/// (socket.io-parser's `RESERVED_EVENTS`, checked in `isPayloadValid`).
+const RESERVED_EVENTS: [&str; 6] = [
+    "connect",
+    "connect_error",
+    "disconnect",
+    "disconnecting",
+    "newListener",
+    "removeListener",
+];
+
+/// One complete Socket.IO packet from the peer, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum InboundPacket {
+    /// CONNECT, with its payload (the client's auth, or the server's `{"sid":...}`).
+    Connect {
+        namespace: String,
+        data: Option<String>,
+    },
+    Disconnect {
+        namespace: String,
+    },
+    Event(IncomingEvent),
+    /// ACK or BINARY_ACK. An ack without an id answers nothing; it is kept as `None` so the
+    /// caller can report it.
+    Ack {
+        ack: IncomingAck,
+        has_id: bool,
+    },
+    ConnectError {
+        namespace: String,
+        data: Option<String>,
+    },
+}
+
+impl InboundPacket {
+    pub(crate) fn namespace(&self) -> &str {
+        match self {
+            Self::Connect { namespace, .. }
+            | Self::Disconnect { namespace }
+            | Self::ConnectError { namespace, .. } => namespace,
+            Self::Event(event) => &event.namespace,
+            Self::Ack { ack, .. } => &ack.namespace,
+        }
+    }
+
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self {
+            Self::Connect { .. } => "CONNECT",
+            Self::Disconnect { .. } => "DISCONNECT",
+            Self::Event(event) if event.attachments.is_empty() => "EVENT",
+            Self::Event(_) => "BINARY_EVENT",
+            Self::Ack { ack, .. } if ack.attachments.is_empty() => "ACK",
+            Self::Ack { .. } => "BINARY_ACK",
+            Self::ConnectError { .. } => "CONNECT_ERROR",
+        }
+    }
+}
+
+/// Decodes the Socket.IO packets of one connection, reassembling binary ones.
+#[derive(Debug, Clone)]
+pub(crate) struct Inbound {
+    limits: Limits,
+    reassembler: BinaryReassembler,
+}
+
+impl Inbound {
+    pub(crate) fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            reassembler: BinaryReassembler::new(limits),
+        }
+    }
+
+    /// A text Engine.IO message: one Socket.IO packet. `Ok(None)` while attachments are
+    /// awaited.
+    pub(crate) fn on_text(&mut self, text: &str) -> Result<Option<InboundPacket>, Violation> {
+        if let Some((received, expected)) = self.reassembler.progress() {
+            self.reassembler.reset();
+            return Err(Violation {
+                kind: ViolationKind::UnexpectedPacket,
+                detail: format!(
+                    "text packet {} while a binary packet awaited attachments ({received} of \
+                     {expected} received)",
+                    quote_excerpt(text, 0)
+                ),
+            });
+        }
+        let malformed = |e: SocketError| Violation {
+            kind: ViolationKind::MalformedPacket,
+            detail: format!("Socket.IO: {e} in {}", quote_excerpt(text, e.offset)),
+        };
+        match decode_socket_packet_with(text, &self.limits) {
+            Ok(packet) => self.on_packet(&packet, text),
+            // socket.io-parser reads a namespace up to `,` *or the end of the packet*, so
+            // `0/admin` is a CONNECT to `/admin` (the official test suite sends `40/custom`
+            // and `41/custom`). sio-wire's v5 decoder insists on the `,`; decode the same
+            // packet with it added.
+            Err(e) if e.kind == SocketErrorKind::NamespaceUnterminated => {
+                let terminated = format!("{text},");
+                match decode_socket_packet_with(&terminated, &self.limits) {
+                    Ok(packet) => self.on_packet(&packet, text),
+                    Err(_) => Err(malformed(e)),
+                }
+            }
+            Err(e) => Err(malformed(e)),
+        }
+    }
+
+    fn on_packet(
+        &mut self,
+        packet: &SocketPacket<'_>,
+        text: &str,
+    ) -> Result<Option<InboundPacket>, Violation> {
+        if matches!(
+            packet.kind,
+            SocketPacketType::Event | SocketPacketType::BinaryEvent
+        ) {
+            if let Ok(name) = packet.event_name() {
+                if RESERVED_EVENTS.contains(&name.as_ref()) {
+                    return Err(Violation {
+                        kind: ViolationKind::MalformedPacket,
+                        detail: format!(
+                            "Socket.IO: reserved event name {name:?} in {}",
+                            quote_excerpt(text, 0)
+                        ),
+                    });
+                }
+            }
+        }
+        if !packet.kind.is_binary() || packet.attachments == 0 {
+            return Ok(Some(to_inbound(packet, Vec::new())));
+        }
+        match self.reassembler.push_packet(packet) {
+            Ok(Status::Partial) => Ok(None),
+            Ok(Status::Complete(done)) => {
+                let (packet, attachments) = done.into_parts();
+                Ok(Some(to_inbound(&packet.as_packet(), attachments)))
+            }
+            Err(e) => Err(Violation {
+                kind: ViolationKind::MalformedPacket,
+                detail: format!("Socket.IO: {e} in {}", quote_excerpt(text, e.offset)),
+            }),
+        }
+    }
+
+    /// A binary Engine.IO message: an attachment of the pending binary packet.
+    pub(crate) fn on_binary(&mut self, bytes: &[u8]) -> Result<Option<InboundPacket>, Violation> {
+        match self.reassembler.push_attachment(bytes) {
+            Ok(Status::Partial) => Ok(None),
+            Ok(Status::Complete(done)) => {
+                let (packet, attachments) = done.into_parts();
+                Ok(Some(to_inbound(&packet.as_packet(), attachments)))
+            }
+            Err(e) if e.kind == SocketErrorKind::UnexpectedAttachment => Err(Violation {
+                kind: ViolationKind::UnexpectedPacket,
+                detail: format!(
+                    "binary message of {} bytes while no binary packet awaited attachments",
+                    bytes.len()
+                ),
+            }),
+            Err(e) => Err(Violation {
+                kind: ViolationKind::PayloadTooLarge,
+                detail: format!("binary attachment: {e}"),
+            }),
+        }
+    }
+}
+
+fn to_inbound(packet: &SocketPacket<'_>, attachments: Vec<Vec<u8>>) -> InboundPacket {
+    let namespace = packet.namespace.to_owned();
+    let data = packet.data.map(|d| d.as_str().to_owned());
+    match packet.kind {
+        SocketPacketType::Connect => InboundPacket::Connect { namespace, data },
+        SocketPacketType::Disconnect => InboundPacket::Disconnect { namespace },
+        SocketPacketType::ConnectError => InboundPacket::ConnectError { namespace, data },
+        SocketPacketType::Event | SocketPacketType::BinaryEvent => {
+            InboundPacket::Event(IncomingEvent {
+                namespace,
+                // The decoder guarantees an EVENT payload (a non-empty array).
+                data: data.unwrap_or_default(),
+                ack_id: packet.ack_id,
+                attachments,
+            })
+        }
+        SocketPacketType::Ack | SocketPacketType::BinaryAck => InboundPacket::Ack {
+            ack: IncomingAck {
+                namespace,
+                ack_id: packet.ack_id.unwrap_or_default(),
+                data: data.unwrap_or_default(),
+                attachments,
+            },
+            has_id: packet.ack_id.is_some(),
+        },
+    }
+}
+
+/// Checks a namespace given by the application.
+pub(crate) fn check_namespace(namespace: &str) -> Result<(), SessionError> {
+    if namespace.starts_with('/') && !namespace.contains([',', '\x1e']) {
+        Ok(())
+    } else {
+        Err(SessionError::InvalidNamespace(namespace.to_owned()))
+    }
+}
+
+/// Encodes one outgoing Socket.IO packet as the text of an Engine.IO message (`4` included).
+/// With attachments, EVENT becomes BINARY_EVENT and ACK becomes BINARY_ACK; the caller sends
+/// the attachments as binary messages right after.
+pub(crate) fn encode_packet(
+    kind: SocketPacketType,
+    namespace: &str,
+    data: Option<&str>,
+    ack_id: Option<u64>,
+    attachments: &[Vec<u8>],
+    field: &'static str,
+) -> Result<String, SessionError> {
+    check_namespace(namespace)?;
+    let invalid = |detail: String| SessionError::InvalidPayload { field, detail };
+    let data = match data {
+        Some(text) => Some(
+            RawJson::new(text)
+                .map_err(|e| invalid(format!("{e} in {}", quote_excerpt(text, e.offset))))?,
+        ),
+        None => None,
+    };
+    let expected = match kind {
+        SocketPacketType::Event | SocketPacketType::BinaryEvent => {
+            let named = data.is_some_and(|d| {
+                d.elements()
+                    .next()
+                    .is_some_and(|name| matches!(name.kind(), JsonKind::String | JsonKind::Number))
+            });
+            if !named {
+                return Err(invalid(
+                    "an event must be a JSON array starting with the event name".to_owned(),
+                ));
+            }
+            None
+        }
+        SocketPacketType::Ack | SocketPacketType::BinaryAck => Some(JsonKind::Array),
+        SocketPacketType::Connect | SocketPacketType::ConnectError => Some(JsonKind::Object),
+        SocketPacketType::Disconnect => None,
+    };
+    if let (Some(expected), Some(d)) = (expected, data) {
+        if d.kind() != expected {
+            return Err(invalid(format!(
+                "expected a JSON {expected:?}, got {:?}",
+                d.kind()
+            )));
+        }
+    }
+    let count =
+        u32::try_from(attachments.len()).map_err(|_| invalid("too many attachments".to_owned()))?;
+    let kind = match (kind, count) {
+        (SocketPacketType::Event, 1..) => SocketPacketType::BinaryEvent,
+        (SocketPacketType::Ack, 1..) => SocketPacketType::BinaryAck,
+        (kind, _) => kind,
+    };
+    let packet = SocketPacket {
+        kind,
+        namespace,
+        ack_id,
+        attachments: count,
+        data,
+    };
+    let mut out =
+        String::with_capacity(data.map_or(0, |d| d.as_str().len()) + namespace.len() + 16);
+    out.push('4');
+    encode_socket_packet(&packet, &mut out);
+    Ok(out)
+}
+
+/// A short, quoted excerpt of `text` around byte `offset`, for violation details.
+pub(crate) fn quote_excerpt(text: &str, offset: usize) -> String {
+    const MAX: usize = 48;
+    if text.len() <= MAX {
+        return format!("{text:?}");
+    }
+    let mut start = offset.saturating_sub(MAX / 2).min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (start + MAX).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let excerpt = text.get(start..end).unwrap_or_default();
+    format!(
+        "{}{excerpt:?}{} (bytes {start}..{end} of {})",
+        if start > 0 { "…" } else { "" },
+        if end < text.len() { "…" } else { "" },
+        text.len()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespace_without_comma_is_read_to_the_end() {
+        let mut inbound = Inbound::new(Limits::default());
+        assert_eq!(
+            inbound.on_text("0/custom"),
+            Ok(Some(InboundPacket::Connect {
+                namespace: "/custom".into(),
+                data: None
+            }))
+        );
+        assert_eq!(
+            inbound.on_text("1/custom"),
+            Ok(Some(InboundPacket::Disconnect {
+                namespace: "/custom".into()
+            }))
+        );
+    }
+
+    #[test]
+    fn reserved_event_names_are_malformed() {
+        let mut inbound = Inbound::new(Limits::default());
+        let err = inbound.on_text(r#"2["disconnect"]"#).unwrap_err();
+        assert_eq!(err.kind, ViolationKind::MalformedPacket);
+        assert!(err.detail.contains("reserved"), "{}", err.detail);
+    }
+
+    #[test]
+    fn encode_checks_shapes_and_switches_to_binary_types() {
+        let text = encode_packet(
+            SocketPacketType::Event,
+            "/",
+            Some(r#"["a",{"_placeholder":true,"num":0}]"#),
+            Some(7),
+            &[vec![1]],
+            "data",
+        );
+        assert_eq!(
+            text.as_deref(),
+            Ok(r#"451-7["a",{"_placeholder":true,"num":0}]"#)
+        );
+        let text = encode_packet(
+            SocketPacketType::Ack,
+            "/x",
+            Some("[]"),
+            Some(3),
+            &[],
+            "data",
+        );
+        assert_eq!(text.as_deref(), Ok("43/x,3[]"));
+        assert!(matches!(
+            encode_packet(SocketPacketType::Event, "/", Some("{}"), None, &[], "data"),
+            Err(SessionError::InvalidPayload { field: "data", .. })
+        ));
+        assert!(matches!(
+            encode_packet(
+                SocketPacketType::Event,
+                "/",
+                Some("[\"a\""),
+                None,
+                &[],
+                "data"
+            ),
+            Err(SessionError::InvalidPayload { .. })
+        ));
+        assert_eq!(
+            encode_packet(
+                SocketPacketType::Event,
+                "nsp",
+                Some("[\"a\"]"),
+                None,
+                &[],
+                "data"
+            ),
+            Err(SessionError::InvalidNamespace("nsp".into()))
+        );
+    }
+
+    #[test]
+    fn excerpts_stay_on_char_boundaries() {
+        let long = "é".repeat(100);
+        for offset in 0..long.len() + 3 {
+            let excerpt = quote_excerpt(&long, offset);
+            assert!(excerpt.contains("bytes"), "{excerpt}");
+        }
+        assert_eq!(quote_excerpt("abc", 1), "\"abc\"");
+    }
+}
