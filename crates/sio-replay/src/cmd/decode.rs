@@ -1,11 +1,273 @@
-//! `sio-replay decode`.
+//! `sio-replay decode`: any input the importers read (capture, HAR, DevTools text, or one frame
+//! per line on stdin) → records → each frame decoded by [`sio_wire::decode_message`] and
+//! printed: the human view is `sio-capture`'s transcript (nothing normalised, times shown), the
+//! JSON view one object per record.
 
-use crate::Outcome;
-use crate::cli::DecodeArgs;
+use std::borrow::Cow;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+use anyhow::Context as _;
+use base64::Engine as _;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use sio_capture::import::{ImportOptions, import_capture};
+use sio_capture::normalize::NormalizeConfig;
+use sio_capture::transcript::render_transcript;
+use sio_capture::{Direction, FrameKind, FrameRecord, Record, Redactor};
+use sio_wire::{EnginePacket, Frame, SocketPacketType, WireError};
 
 use super::Context;
+use super::import::input_kind;
+use crate::Outcome;
+use crate::cli::{DecodeArgs, DirectionArg};
+use crate::print::{Palette, Report, write_json_value};
 
 /// Run `decode`.
-pub(crate) fn run(_args: DecodeArgs, _ctx: &mut Context) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`decode` is not available in this build yet")
+pub(crate) fn run(args: DecodeArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
+    let (name, input) = read_input(&args.input)?;
+    // A viewer shows what is there: redaction is for files that get shared, not for the screen.
+    let mut options = ImportOptions::default().redactor(Redactor::disabled());
+    if let Some(kind) = input_kind(args.from) {
+        options = options.kind(kind);
+    }
+    let imported = import_capture(&input, &options).with_context(|| format!("reading {name}"))?;
+    let only = args.only.map(|d| match d {
+        DirectionArg::Client => Direction::Client,
+        DirectionArg::Server => Direction::Server,
+    });
+    let config = NormalizeConfig::none().include_time(true);
+    let mut index = 0;
+    for record in imported.all_records() {
+        if let (Some(only), Record::Frame(frame)) = (only, &record) {
+            if frame.from != only {
+                continue;
+            }
+        }
+        if matches!(record, Record::Frame(_)) {
+            index += 1;
+        }
+        ctx.printer.print(&DecodedRecord {
+            record: &record,
+            index,
+            config: &config,
+        })?;
+    }
+    Ok(Outcome::Success)
+}
+
+/// The input's bytes and a name for messages; `-` is stdin.
+fn read_input(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {
+    if path == Path::new("-") {
+        let mut input = Vec::new();
+        io::stdin()
+            .read_to_end(&mut input)
+            .context("reading stdin")?;
+        return Ok(("stdin".to_owned(), input));
+    }
+    let input = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok((path.display().to_string(), input))
+}
+
+/// One record of the input, decoded for printing.
+struct DecodedRecord<'a> {
+    record: &'a Record,
+    /// The frame's position among the input's frames, from 1 (frames only).
+    index: u64,
+    config: &'a NormalizeConfig,
+}
+
+impl Report for DecodedRecord<'_> {
+    fn write_human(&self, out: &mut dyn Write, _palette: &Palette) -> io::Result<()> {
+        out.write_all(render_transcript(std::iter::once(self.record), self.config).as_bytes())
+    }
+
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        match self.record {
+            Record::Frame(frame) => serde_json::to_writer(out, &decode_frame(frame, self.index))
+                .map_err(io::Error::from),
+            Record::Header(header) => write_json_value(
+                out,
+                &serde_json::json!({
+                    "record": "header",
+                    "source": header.source,
+                    "url": header.url,
+                    "room": header.room,
+                    "started_at": header.started_at,
+                }),
+            ),
+            Record::Http(http) => write_json_value(
+                out,
+                &serde_json::json!({
+                    "record": "http",
+                    "t_ms": http.t_ms,
+                    "method": http.method,
+                    "url": http.url,
+                    "status": http.status,
+                    "body_bytes": http.body.len(),
+                }),
+            ),
+            Record::Gap(gap) => write_json_value(
+                out,
+                &serde_json::json!({
+                    "record": "gap",
+                    "t_ms": gap.t_ms,
+                    "conn": gap.conn,
+                    "reason": gap.reason,
+                }),
+            ),
+        }
+    }
+}
+
+/// A decoded frame as `decode --format json` prints it. Every key is always present (null when
+/// it does not apply) so that consumers can rely on the shape.
+#[derive(Debug, Serialize)]
+struct FrameJson<'a> {
+    record: &'static str,
+    index: u64,
+    t_ms: f64,
+    conn: u32,
+    from: &'static str,
+    kind: &'static str,
+    engine_type: Option<&'static str>,
+    socket_type: Option<&'static str>,
+    namespace: Option<&'a str>,
+    ack_id: Option<u64>,
+    attachments: Option<u32>,
+    event: Option<Cow<'a, str>>,
+    data: Option<Data<'a>>,
+    error: Option<ErrorJson>,
+}
+
+/// A payload: JSON kept verbatim (member order and all), plain text, or a binary length.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Data<'a> {
+    Json(&'a RawValue),
+    Text(&'a str),
+    Bytes { bytes: usize },
+}
+
+/// Why a frame did not decode, and where.
+#[derive(Debug, Serialize)]
+struct ErrorJson {
+    /// `engine` or `socket`: which layer refused the frame.
+    layer: &'static str,
+    /// The codec's error kind, e.g. `UnknownPacketType` or `Json(UnexpectedEnd)`.
+    kind: String,
+    /// Byte offset from the start of the frame.
+    offset: usize,
+    /// The codec's message.
+    message: String,
+}
+
+fn json_data(text: &str) -> Option<Data<'_>> {
+    if text.is_empty() {
+        return None;
+    }
+    Some(match serde_json::from_str::<&RawValue>(text) {
+        Ok(raw) => Data::Json(raw),
+        Err(_) => Data::Text(text),
+    })
+}
+
+fn decode_frame(frame: &FrameRecord, index: u64) -> FrameJson<'_> {
+    let mut json = FrameJson {
+        record: "frame",
+        index,
+        t_ms: frame.t_ms,
+        conn: frame.conn,
+        from: frame.from.as_str(),
+        kind: match frame.kind {
+            FrameKind::Text => "text",
+            FrameKind::Binary => "binary",
+        },
+        engine_type: None,
+        socket_type: None,
+        namespace: None,
+        ack_id: None,
+        attachments: None,
+        event: None,
+        data: None,
+        error: None,
+    };
+    if frame.kind == FrameKind::Binary {
+        // A binary WebSocket frame is an Engine.IO message with raw bytes (an attachment).
+        json.engine_type = Some("message");
+        match base64::engine::general_purpose::STANDARD.decode(&frame.data) {
+            Ok(bytes) => json.data = Some(Data::Bytes { bytes: bytes.len() }),
+            Err(err) => {
+                json.error = Some(ErrorJson {
+                    layer: "capture",
+                    kind: "InvalidBase64".to_owned(),
+                    offset: 0,
+                    message: err.to_string(),
+                })
+            }
+        }
+        return json;
+    }
+    match sio_wire::decode_message(&frame.data) {
+        Ok(Frame::Engine(packet)) => {
+            let (name, data) = match packet {
+                EnginePacket::Open(_) => ("open", json_data(frame.data.get(1..).unwrap_or(""))),
+                EnginePacket::Close => ("close", None),
+                EnginePacket::Ping(data) => {
+                    ("ping", (!data.is_empty()).then_some(Data::Text(data)))
+                }
+                EnginePacket::Pong(data) => {
+                    ("pong", (!data.is_empty()).then_some(Data::Text(data)))
+                }
+                EnginePacket::Message(_) => {
+                    ("message", json_data(frame.data.get(1..).unwrap_or("")))
+                }
+                EnginePacket::Upgrade => ("upgrade", None),
+                EnginePacket::Noop => ("noop", None),
+            };
+            json.engine_type = Some(name);
+            json.data = data;
+        }
+        Ok(Frame::Socket(packet)) => {
+            json.engine_type = Some("message");
+            json.socket_type = Some(socket_type_name(packet.kind));
+            json.namespace = Some(packet.namespace);
+            json.ack_id = packet.ack_id;
+            json.attachments = Some(packet.attachments);
+            if matches!(
+                packet.kind,
+                SocketPacketType::Event | SocketPacketType::BinaryEvent
+            ) {
+                json.event = packet.event_name().ok();
+            }
+            json.data = packet.data.and_then(|data| json_data(data.as_str()));
+        }
+        Err(err) => json.error = Some(error_json(&err)),
+    }
+    json
+}
+
+fn error_json(err: &WireError) -> ErrorJson {
+    let (layer, kind, message) = match err {
+        WireError::Engine(e) => ("engine", format!("{:?}", e.kind), e.to_string()),
+        WireError::Socket(e) => ("socket", format!("{:?}", e.kind), e.to_string()),
+    };
+    ErrorJson {
+        layer,
+        kind,
+        offset: err.offset(),
+        message,
+    }
+}
+
+fn socket_type_name(kind: SocketPacketType) -> &'static str {
+    match kind {
+        SocketPacketType::Connect => "CONNECT",
+        SocketPacketType::Disconnect => "DISCONNECT",
+        SocketPacketType::Event => "EVENT",
+        SocketPacketType::Ack => "ACK",
+        SocketPacketType::ConnectError => "CONNECT_ERROR",
+        SocketPacketType::BinaryEvent => "BINARY_EVENT",
+        SocketPacketType::BinaryAck => "BINARY_ACK",
+    }
 }

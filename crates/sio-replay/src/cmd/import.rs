@@ -13,7 +13,7 @@ use sio_capture::import::{ImportOptions, ImportSummary, InputKind, import_captur
 use super::Context;
 use crate::Outcome;
 use crate::cli::{ImportArgs, InputFormatArg};
-use crate::print::{Palette, Report, Role};
+use crate::print::{Palette, Report, Role, write_json_value};
 
 /// The importer's input kind for `--from`, or `None` to detect it.
 pub(crate) fn input_kind(from: InputFormatArg) -> Option<InputKind> {
@@ -120,27 +120,30 @@ impl Report for ImportReport {
         Ok(())
     }
 
-    fn to_json(&self) -> serde_json::Value {
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
         let s = &self.summary;
-        json!({
-            "input": self.input,
-            "output": self.output,
-            "kind": s.kind.name(),
-            "connections": s.connections,
-            "frames": s.frames,
-            "binary_frames": s.binary_frames,
-            "events": s.events,
-            "http_exchanges": s.http_exchanges,
-            "inferred_directions": s.inferred_directions,
-            "websocket_errors": s.websocket_errors,
-            "span_ms": s.span_ms,
-            "redacted": {
-                "jwts": s.redaction.jwts,
-                "token_fields": s.redaction.token_fields,
-                "headers": s.redaction.headers,
-                "query_params": s.redaction.query_params,
-            },
-            "notes": s.notes,
-        })
+        write_json_value(
+            out,
+            &json!({
+                "input": self.input,
+                "output": self.output,
+                "kind": s.kind.name(),
+                "connections": s.connections,
+                "frames": s.frames,
+                "binary_frames": s.binary_frames,
+                "events": s.events,
+                "http_exchanges": s.http_exchanges,
+                "inferred_directions": s.inferred_directions,
+                "websocket_errors": s.websocket_errors,
+                "span_ms": s.span_ms,
+                "redacted": {
+                    "jwts": s.redaction.jwts,
+                    "token_fields": s.redaction.token_fields,
+                    "headers": s.redaction.headers,
+                    "query_params": s.redaction.query_params,
+                },
+                "notes": s.notes,
+            }),
+        )
     }
 }

@@ -12,7 +12,7 @@ use super::Context;
 use super::runtime::{runtime, shutdown_signal, token};
 use crate::Outcome;
 use crate::cli::RecordArgs;
-use crate::print::{Palette, Report, Role};
+use crate::print::{Palette, Report, Role, write_json_value};
 
 /// Run `record`.
 pub(crate) fn run(args: RecordArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
@@ -83,23 +83,26 @@ impl Report for RecordReport {
         writeln!(out, "  redacted: {}", s.redaction)
     }
 
-    fn to_json(&self) -> serde_json::Value {
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
         let s = &self.0;
-        json!({
-            "output": s.output,
-            "frames": s.stats.frames,
-            "events": s.stats.events,
-            "connections": s.stats.connections,
-            "gaps": s.stats.gaps,
-            "http_exchanges": s.stats.http_exchanges,
-            "elapsed_s": s.elapsed.as_secs_f64(),
-            "stopped_by": stop_reason(s.stopped_by),
-            "redacted": {
-                "jwts": s.redaction.jwts,
-                "token_fields": s.redaction.token_fields,
-                "headers": s.redaction.headers,
-                "query_params": s.redaction.query_params,
-            },
-        })
+        write_json_value(
+            out,
+            &json!({
+                "output": s.output,
+                "frames": s.stats.frames,
+                "events": s.stats.events,
+                "connections": s.stats.connections,
+                "gaps": s.stats.gaps,
+                "http_exchanges": s.stats.http_exchanges,
+                "elapsed_s": s.elapsed.as_secs_f64(),
+                "stopped_by": stop_reason(s.stopped_by),
+                "redacted": {
+                    "jwts": s.redaction.jwts,
+                    "token_fields": s.redaction.token_fields,
+                    "headers": s.redaction.headers,
+                    "query_params": s.redaction.query_params,
+                },
+            }),
+        )
     }
 }

@@ -19,7 +19,7 @@ impl<W: Write> JsonPrinter<W> {
 
 impl<W: Write> Printer for JsonPrinter<W> {
     fn print(&mut self, report: &dyn Report) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, &report.to_json())?;
+        report.write_json(&mut self.out)?;
         self.out.write_all(b"\n")
     }
 

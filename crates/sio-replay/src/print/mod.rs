@@ -17,8 +17,13 @@ pub(crate) trait Report {
     /// Write the report for a person (may span several lines; ends with a newline).
     fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()>;
 
-    /// The report as one JSON value (written as one line).
-    fn to_json(&self) -> serde_json::Value;
+    /// Write the report as one line of compact JSON, without the newline.
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// Writes `value` as compact JSON: the usual body of [`Report::write_json`].
+pub(crate) fn write_json_value(out: &mut dyn Write, value: &serde_json::Value) -> io::Result<()> {
+    serde_json::to_writer(out, value).map_err(io::Error::from)
 }
 
 /// Where reports go.
