@@ -192,7 +192,9 @@ pub enum SocketErrorKind {
     AttachmentCountUnterminated,
     /// The attachment count is above [`Limits::max_attachments`](crate::Limits) (or overflows).
     TooManyAttachments,
-    /// A namespace (starting with `/`) is not terminated by `,`.
+    /// A namespace (starting with `/`) is not terminated by `,` before its payload (offset:
+    /// the byte where the comma is missing). A namespace that runs to the end of the packet
+    /// (`40/admin`) is accepted, as the reference parser does.
     NamespaceUnterminated,
     /// The namespace is longer than [`Limits::max_namespace_len`](crate::Limits).
     NamespaceTooLong,

@@ -116,3 +116,76 @@ pub fn decode_polling_payload(data: &[u8]) {
         }
     }
 }
+
+/// Drives [`crate::RawJson::new`] and walks every value of what it accepts, checking that
+/// each sub-span handed out is itself valid JSON.
+pub fn raw_json(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let raw = match crate::RawJson::new(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            assert!(e.offset <= text.len());
+            return;
+        }
+    };
+    let _ = raw.event_name();
+    let _ = raw.args().count();
+    // An explicit stack: the walk must not recurse on hostile nesting either.
+    let mut stack = vec![raw];
+    let mut visited = 0usize;
+    while let Some(value) = stack.pop() {
+        visited += 1;
+        if visited > 100_000 {
+            break;
+        }
+        assert!(
+            crate::RawJson::new(value.as_str()).is_ok(),
+            "sub-span {:?} of {text:?} is not valid JSON",
+            value.as_str()
+        );
+        let _ = (
+            value.kind(),
+            value.as_json_str(),
+            value.as_u64(),
+            value.as_bool(),
+        );
+        stack.extend(value.elements());
+        for (key, member) in value.members() {
+            assert!(key.as_json_str().is_some(), "object key is not a string");
+            stack.push(member);
+        }
+    }
+}
+
+/// Drives the [`socket::BinaryReassembler`]: the first line is a packet, the rest are
+/// attachments split at `\n`.
+pub fn binary_reassembly(data: &[u8]) {
+    let mut parts = data.split(|&b| b == b'\n');
+    let Some(first) = parts.next() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(first) else {
+        return;
+    };
+    let Ok(packet) = socket::decode_socket_packet(text) else {
+        return;
+    };
+    let mut reassembler = socket::BinaryReassembler::default();
+    let mut done = match reassembler.push_packet(&packet) {
+        Ok(status) => status.is_complete(),
+        Err(_) => return,
+    };
+    for part in parts {
+        match reassembler.push_attachment(part) {
+            Ok(crate::Status::Complete(p)) => {
+                assert_eq!(p.attachments().len(), packet.attachments as usize);
+                let _ = p.args().count();
+                done = true;
+            }
+            Ok(crate::Status::Partial) => assert!(!done),
+            Err(_) => assert!(done || !reassembler.is_awaiting_attachments()),
+        }
+    }
+}

@@ -78,6 +78,15 @@ pub(crate) fn tail(b: &[u8], i: usize) -> &[u8] {
     }
 }
 
+/// The first `n` bytes of `b` (all of `b` when it is shorter).
+#[inline]
+pub(crate) fn head(b: &[u8], n: usize) -> &[u8] {
+    match b.get(..n) {
+        Some(h) => h,
+        None => b,
+    }
+}
+
 /// `s[i..]`, or `""` when `i` is out of range or not a character boundary.
 #[inline]
 // Spelled out so that the source holds no `unwrap` of any kind (a hook greps for it).
@@ -890,124 +899,4 @@ pub fn write_json_str(s: &str, out: &mut String) {
     }
     out.push_str(str_from(s, plain_start));
     out.push('"');
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn kind_at(text: &str) -> (JsonErrorKind, usize) {
-        let e = validate(text, 128).unwrap_err();
-        (e.kind, e.offset)
-    }
-
-    #[test]
-    fn accepts_valid_values() {
-        for ok in [
-            "0",
-            "-0",
-            "1.5e10",
-            "-1E-2",
-            "2e+3",
-            "\"\"",
-            "\"\\u00e9\\n\"",
-            "true",
-            "false",
-            "null",
-            "[]",
-            "{}",
-            " [ 1 , [ ] , { } ] ",
-            r#"{"a":{"b":[1,2,{"c":null}]},"d":"e"}"#,
-            "\"\\ud800\"",
-            "\"Thảo Tây\"",
-        ] {
-            assert!(validate(ok, 128).is_ok(), "{ok}");
-        }
-    }
-
-    #[test]
-    fn rejects_with_kind_and_offset() {
-        use JsonErrorKind::*;
-        assert_eq!(kind_at(""), (UnexpectedEnd, 0));
-        assert_eq!(kind_at("   "), (UnexpectedEnd, 3));
-        assert_eq!(kind_at("[1,2"), (UnexpectedEnd, 4));
-        assert_eq!(kind_at("[1,]"), (UnexpectedByte, 3));
-        assert_eq!(kind_at("01"), (TrailingCharacters, 1));
-        assert_eq!(kind_at("[01]"), (UnexpectedByte, 2));
-        assert_eq!(kind_at("1."), (UnexpectedEnd, 2));
-        assert_eq!(kind_at("1.x"), (InvalidNumber, 2));
-        assert_eq!(kind_at("-x"), (InvalidNumber, 1));
-        assert_eq!(kind_at("1e"), (UnexpectedEnd, 2));
-        assert_eq!(kind_at("\"a\\x\""), (InvalidEscape, 3));
-        assert_eq!(kind_at("\"\\u12g4\""), (InvalidEscape, 5));
-        assert_eq!(kind_at("\"a\u{1}\""), (ControlCharacter, 2));
-        assert_eq!(kind_at("[1] x"), (TrailingCharacters, 4));
-        assert_eq!(kind_at("{\"a\" 1}"), (UnexpectedByte, 5));
-        assert_eq!(kind_at("{1:2}"), (UnexpectedByte, 1));
-        assert_eq!(kind_at("{\"a\":1,}"), (UnexpectedByte, 7));
-        assert_eq!(kind_at("[1}"), (UnexpectedByte, 2));
-        assert_eq!(kind_at("tru"), (UnexpectedEnd, 3));
-        assert_eq!(kind_at("trux"), (UnexpectedByte, 3));
-        assert_eq!(kind_at("\"abc"), (UnexpectedEnd, 4));
-    }
-
-    #[test]
-    fn depth_limit_is_exact() {
-        let ok = format!("{}{}", "[".repeat(5), "]".repeat(5));
-        assert!(validate(&ok, 5).is_ok());
-        let deep = format!("{}{}", "[".repeat(6), "]".repeat(6));
-        assert_eq!(
-            validate(&deep, 5),
-            Err(err(JsonErrorKind::TooDeep, 5)),
-            "the sixth bracket is one too many"
-        );
-        let huge = "[".repeat(100_000);
-        assert_eq!(
-            validate(&huge, u32::MAX).unwrap_err().kind,
-            JsonErrorKind::TooDeep
-        );
-    }
-
-    #[test]
-    fn swar_finds_specials_at_every_position() {
-        for pos in 0..20 {
-            let mut s = String::from("\"");
-            s.push_str(&"x".repeat(pos));
-            s.push('\u{1f}');
-            s.push_str("yyyyyyyyyyyy\"");
-            assert_eq!(kind_at(&s), (JsonErrorKind::ControlCharacter, pos + 1));
-        }
-    }
-
-    #[test]
-    fn string_decoding() {
-        let raw = RawJson::new(r#""a\"b\\c\/d\u00e9\ud83d\ude00\ud800x""#).unwrap();
-        assert_eq!(raw.as_json_str().unwrap(), "a\"b\\c/dé😀\u{fffd}x");
-        assert!(raw.str_eq("a\"b\\c/dé😀\u{fffd}x"));
-        assert!(!raw.str_eq("a\"b\\c/dé😀\u{fffd}"));
-        assert!(matches!(
-            RawJson::new("\"plain\"").unwrap().as_json_str(),
-            Some(Cow::Borrowed("plain"))
-        ));
-        assert_eq!(RawJson::new("1").unwrap().as_json_str(), None);
-    }
-
-    #[test]
-    fn members_and_get() {
-        let raw = RawJson::new(r#" { "a" : 1 , "b":[1,{"x":"}"}], "a": "last" } "#).unwrap();
-        let keys: Vec<_> = raw.members().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(keys, ["\"a\"", "\"b\"", "\"a\""]);
-        assert_eq!(raw.get("a").unwrap().as_str(), "\"last\"");
-        assert_eq!(raw.get("b").unwrap().as_str(), r#"[1,{"x":"}"}]"#);
-        assert_eq!(raw.get("zz"), None);
-    }
-
-    #[test]
-    fn write_json_str_escapes_like_json_stringify() {
-        let mut out = String::new();
-        write_json_str("a\"\\\u{1}\u{8}\u{c}\n\r\t/é", &mut out);
-        assert_eq!(out, "\"a\\\"\\\\\\u0001\\b\\f\\n\\r\\t/é\"");
-        let back = RawJson::new(&out).unwrap();
-        assert_eq!(back.as_json_str().unwrap(), "a\"\\\u{1}\u{8}\u{c}\n\r\t/é");
-    }
 }

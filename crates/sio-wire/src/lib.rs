@@ -81,7 +81,7 @@
 //! | Handshake | has `maxPayload` | no `maxPayload` (hence `Option`) | [`engine::decode_text_frame`] |
 //! | Heartbeat | the server pings, the client pongs | the client pings, the server pongs | (same packets) |
 //! | CONNECT | always sent by the client, may carry an auth object | implicit for `/`; no payload; auth in the namespace's query (`/admin?token=1`) | [`socket::decode_socket_packet_v4`] |
-//! | Namespace | always followed by `,` | socket.io-parser 2.x wrote `0/admin` with no `,` | [`socket::decode_socket_packet_v4`] |
+//! | Namespace | followed by `,` (may run to the end of a packet without one) | socket.io-parser 2.x wrote `0/admin` with no `,` | either decoder |
 //! | Type 4 | CONNECT_ERROR, payload `{"message":...}` | ERROR, payload a plain JSON string `"Not authorized"` | [`socket::decode_socket_packet_v4`] |
 //!
 //! Neither the v3 XHR2 binary polling encoding (`<0|1><length digits><0xff><packet>`) nor the
@@ -133,6 +133,20 @@ pub enum Frame<'a> {
 /// the message is not a valid Socket.IO packet.
 pub fn decode_message(frame: &str) -> Result<Frame<'_>, WireError> {
     decode_message_with(frame, &Limits::default())
+}
+
+/// [`decode_message`] for a frame given as bytes, checking UTF-8 first.
+///
+/// # Errors
+/// [`EngineErrorKind::InvalidUtf8`] at the first invalid byte, then as [`decode_message`].
+pub fn decode_message_bytes(frame: &[u8]) -> Result<Frame<'_>, WireError> {
+    match std::str::from_utf8(frame) {
+        Ok(text) => decode_message(text),
+        Err(e) => Err(WireError::Engine(EngineError::new(
+            EngineErrorKind::InvalidUtf8,
+            e.valid_up_to(),
+        ))),
+    }
 }
 
 /// [`decode_message`] with explicit limits.

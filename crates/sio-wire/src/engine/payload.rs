@@ -169,6 +169,22 @@ pub fn decode_polling_payload(payload: &str) -> PollingPayload<'_> {
     decode_polling_payload_with(payload, &Limits::default())
 }
 
+/// [`decode_polling_payload`] for an HTTP body given as bytes, checking UTF-8 first (the
+/// README: "The character encoding is UTF-8 for plain text and for base64-encoded binary
+/// payloads").
+///
+/// # Errors
+/// [`EngineErrorKind::InvalidUtf8`] at the first invalid byte.
+pub fn decode_polling_payload_bytes(payload: &[u8]) -> Result<PollingPayload<'_>, EngineError> {
+    match std::str::from_utf8(payload) {
+        Ok(text) => Ok(decode_polling_payload(text)),
+        Err(e) => Err(EngineError::new(
+            EngineErrorKind::InvalidUtf8,
+            e.valid_up_to(),
+        )),
+    }
+}
+
 /// [`decode_polling_payload`] with explicit limits.
 pub fn decode_polling_payload_with<'a>(payload: &'a str, limits: &Limits) -> PollingPayload<'a> {
     PollingPayload {
@@ -272,76 +288,4 @@ where
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn all(payload: &str) -> Result<Vec<PollingPacket<'_>>, EngineError> {
-        decode_polling_payload(payload).collect()
-    }
-
-    #[test]
-    fn base64_validation_matches_the_base64_crate() {
-        for text in [
-            "",
-            "AQIDBA==",
-            "AQID",
-            "AQI=",
-            "AA==",
-            "AB==",
-            "AQJ=",
-            "A===",
-            "====",
-            "AQ=D",
-            "AQ",
-            "AQIDB",
-            "ab+/",
-            "ab-_",
-            "AQ\u{e9}=",
-        ] {
-            let ours = Base64Data::new(text).is_ok();
-            let theirs = base64::engine::general_purpose::STANDARD
-                .decode(text)
-                .is_ok();
-            assert_eq!(ours, theirs, "{text:?}");
-        }
-    }
-
-    #[test]
-    fn bad_base64_offsets() {
-        let e = all("4a\x1ebAQ*DBA==").unwrap_err();
-        assert_eq!((e.kind, e.offset), (EngineErrorKind::InvalidBase64, 6));
-        let e = all("bAQIDBA").unwrap_err();
-        assert_eq!((e.kind, e.offset), (EngineErrorKind::InvalidBase64, 7));
-        let e = all("bAB==").unwrap_err();
-        assert_eq!((e.kind, e.offset), (EngineErrorKind::InvalidBase64, 2));
-    }
-
-    #[test]
-    fn empty_records_and_payloads() {
-        assert_eq!(all("").unwrap(), []);
-        let e = all("4a\x1e\x1e2").unwrap_err();
-        assert_eq!((e.kind, e.offset), (EngineErrorKind::Empty, 3));
-        let e = all("4a\x1e").unwrap_err();
-        assert_eq!((e.kind, e.offset), (EngineErrorKind::Empty, 3));
-    }
-
-    #[test]
-    fn stops_after_an_error() {
-        let mut it = decode_polling_payload("9\x1e4a");
-        assert!(it.next().unwrap().is_err());
-        assert!(it.next().is_none());
-    }
-
-    #[test]
-    fn refuses_separator_in_data() {
-        let mut out = String::new();
-        let e = encode_polling_payload([EnginePacket::text("a\x1eb")], &mut out).unwrap_err();
-        assert_eq!(
-            (e.kind, e.offset),
-            (EngineErrorKind::RecordSeparatorInData, 2)
-        );
-    }
 }

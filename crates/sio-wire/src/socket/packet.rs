@@ -248,7 +248,7 @@ impl From<SocketPacket<'_>> for OwnedSocketPacket {
 }
 
 /// Which version of the Socket.IO protocol a decoder follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Protocol {
     /// Socket.IO 3.x and later (protocol 5, Engine.IO 4).
     V5,
@@ -295,11 +295,13 @@ pub fn decode_socket_packet_with<'a>(
 
 /// Decodes a Socket.IO protocol v4 packet (Socket.IO 1.x/2.x, Engine.IO 3), for old captures.
 ///
-/// It differs from [`decode_socket_packet`] where the old protocol does:
-/// - a namespace may end at the end of the packet without `,` (`0/admin`, `1/admin`), as
-///   socket.io-parser 2.x wrote CONNECT and DISCONNECT;
-/// - the payload's shape is not checked per type: CONNECT has none, and ERROR (type 4)
-///   carries a plain JSON string (`4"Not authorized"`) rather than an object.
+/// It differs from [`decode_socket_packet`] where the old protocol does: the payload's shape
+/// is not checked per type. In protocol v4, CONNECT carries no payload and its auth travels
+/// in the namespace's query (`0/admin?token=1234,`), ERROR (type 4) carries a plain JSON
+/// string (`4"Not authorized"`) rather than an object, and ACK may carry binary placeholders.
+/// socket.io-parser 2.x also wrote CONNECT and DISCONNECT without the `,` after the
+/// namespace (`0/admin`); both decoders accept that, since the current reference parser
+/// still does.
 ///
 /// # Errors
 /// As [`decode_socket_packet_with`].
@@ -354,27 +356,32 @@ fn decode<'a>(
     let mut namespace = "/";
     if b.get(i) == Some(&b'/') {
         let rest = crate::json::tail(b, i);
-        let window = rest.get(..limits.max_namespace_len.saturating_add(1));
-        match memchr::memchr(b',', window.unwrap_or(rest)) {
-            Some(len) if len <= limits.max_namespace_len => {
-                namespace = crate::json::str_range(text, i, i + len);
-                i += len + 1;
-            }
-            Some(_) => return Err(SocketError::new(SocketErrorKind::NamespaceTooLong, i)),
-            None if window.is_some() => {
+        let max = limits.max_namespace_len;
+        // Only the first `max + 1` bytes can hold the terminating comma of a namespace that
+        // is within the limit, so the scan stops there.
+        let window = match rest.get(..max.saturating_add(1)) {
+            Some(window) => window,
+            None => rest,
+        };
+        let end = match memchr::memchr(b',', window) {
+            Some(len) => len,
+            None if rest.len() > max => {
                 return Err(SocketError::new(SocketErrorKind::NamespaceTooLong, i));
             }
-            None if protocol == Protocol::V4 => {
-                namespace = str_from(text, i);
-                i = b.len();
-            }
-            None => {
-                return Err(SocketError::new(
-                    SocketErrorKind::NamespaceUnterminated,
-                    b.len(),
-                ));
-            }
+            // No comma: socket.io-parser lets the namespace run to the end of the packet, and
+            // peers rely on it (the official test suite sends `40/custom`).
+            None => rest.len(),
+        };
+        // A byte that starts a JSON payload means the comma was forgotten before it (the
+        // reference parser would swallow the payload into the namespace instead).
+        if let Some(k) = memchr::memchr3(b'[', b'{', b'"', crate::json::head(rest, end)) {
+            return Err(SocketError::new(
+                SocketErrorKind::NamespaceUnterminated,
+                i + k,
+            ));
         }
+        namespace = crate::json::str_range(text, i, i + end);
+        i = (i + end + 1).min(b.len());
     }
 
     let digits = crate::json::tail(b, i)
