@@ -335,10 +335,17 @@ impl ServerSession {
                     self.terminate(CloseReason::PingTimeout, false);
                     return;
                 }
-                if self.next_ping.is_some_and(|t| now >= t) {
+                if let Some(due) = self.next_ping.filter(|&t| now >= t) {
+                    // Timers run as if they had fired on time: a late wake-up (or a request
+                    // arriving before the transport's timer fires) sees the ping sent at
+                    // `due`, and its pong deadline counted from there.
                     self.next_ping = None;
-                    self.pong_deadline = now.checked_add(self.config.ping_timeout);
+                    self.pong_deadline = due.checked_add(self.config.ping_timeout);
                     self.outbox.push_back(Outgoing::Text("2".to_owned()));
+                    if self.pong_deadline.is_some_and(|d| now >= d) {
+                        self.handle_timeout(now);
+                        return;
+                    }
                 }
                 if self.connect_deadline.is_some_and(|d| now >= d) {
                     self.connect_deadline = None;

@@ -1,0 +1,532 @@
+//! Server behaviours beyond the official suites: maxPayload, upgrade failures, server-side
+//! acks and disconnects, refusals, closes, and application errors.
+
+use std::time::Duration;
+
+use sio_session::{
+    CloseReason, Frame, IncomingAck, Layer, RequestError, ServerConfig, ServerEvent, ServerSession,
+    SessionError, Transmit, TransportKind, ViolationKind,
+};
+
+use crate::harness::{
+    Clock, closed_with, drain, events, poll_response, polling, socketio_ws, text, violations,
+};
+
+fn small_payload_config() -> ServerConfig {
+    let mut config = ServerConfig::default();
+    config.max_payload = 16;
+    config.layer = Layer::EngineIo;
+    config
+}
+
+/// A WebSocket session whose application accepts any namespace.
+fn open_ws(clock: &Clock) -> ServerSession {
+    let mut session = ServerSession::new(
+        clock.at(0),
+        TransportKind::WebSocket,
+        "sid-ws",
+        ServerConfig::default(),
+    );
+    drain(&mut session);
+    session
+}
+
+fn chat(clock: &Clock) -> ServerSession {
+    let mut session = open_ws(clock);
+    session.handle_frame(clock.at(1), Frame::Text(r#"40/chatomni,{"token":"t"}"#));
+    events(&mut session);
+    session.accept_connect("/chatomni", "sock").unwrap();
+    assert_eq!(drain(&mut session), [text(r#"40/chatomni,{"sid":"sock"}"#)]);
+    session
+}
+
+#[test]
+fn websocket_frame_above_max_payload_closes_the_session() {
+    let clock = Clock::default();
+    let mut session = ServerSession::new(
+        clock.at(0),
+        TransportKind::WebSocket,
+        "s",
+        small_payload_config(),
+    );
+    drain(&mut session);
+    session.handle_frame(clock.at(1), Frame::Text("4123456789abcdef"));
+    assert!(!session.is_closed(), "16 bytes is within maxPayload");
+    session.handle_frame(clock.at(1), Frame::Binary(&[0; 17]));
+    assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
+    let events = events(&mut session);
+    assert_eq!(violations(&events), [ViolationKind::PayloadTooLarge]);
+    assert_eq!(
+        closed_with(&events),
+        Some(CloseReason::ProtocolViolation(
+            ViolationKind::PayloadTooLarge
+        ))
+    );
+}
+
+#[test]
+fn polling_post_above_max_payload_is_refused_with_413() {
+    let clock = Clock::default();
+    let mut session = polling(&clock, small_payload_config());
+    let refusal = session
+        .handle_polling_post(clock.at(1), &[b'4'; 17])
+        .unwrap_err();
+    assert_eq!(refusal, RequestError::PayloadTooLarge);
+    assert_eq!(refusal.http_status(), 413);
+    assert!(session.is_closed());
+    assert_eq!(
+        violations(&events(&mut session)),
+        [ViolationKind::PayloadTooLarge]
+    );
+}
+
+#[test]
+fn polling_post_that_is_not_utf8_is_malformed() {
+    let clock = Clock::default();
+    let mut session = polling(&clock, ServerConfig::default());
+    assert_eq!(
+        session.handle_polling_post(clock.at(1), b"4\xff"),
+        Err(RequestError::BadRequest)
+    );
+    assert_eq!(
+        violations(&events(&mut session)),
+        [ViolationKind::MalformedPacket]
+    );
+}
+
+#[test]
+fn packets_before_a_bad_record_are_handled() {
+    let clock = Clock::default();
+    let mut config = ServerConfig::default();
+    config.layer = Layer::EngineIo;
+    let mut session = polling(&clock, config);
+    assert_eq!(
+        session.handle_polling_post(clock.at(1), b"4first\x1ebad!"),
+        Err(RequestError::BadRequest)
+    );
+    let events = events(&mut session);
+    assert_eq!(
+        events[0],
+        ServerEvent::Message(sio_session::Message::Text("first".into()))
+    );
+    assert_eq!(violations(&events), [ViolationKind::MalformedPacket]);
+}
+
+#[test]
+fn concurrent_posts_close_the_session() {
+    let clock = Clock::default();
+    let mut session = polling(&clock, ServerConfig::default());
+    assert_eq!(session.begin_polling_post(clock.at(1)), Ok(()));
+    assert_eq!(
+        session.begin_polling_post(clock.at(1)),
+        Err(RequestError::BadRequest)
+    );
+    assert!(session.is_closed());
+}
+
+#[test]
+fn sequential_posts_are_fine() {
+    let clock = Clock::default();
+    let mut session = polling(&clock, ServerConfig::default());
+    for _ in 0..3 {
+        assert_eq!(session.begin_polling_post(clock.at(1)), Ok(()));
+        assert_eq!(session.handle_polling_post(clock.at(1), b"3"), Ok(()));
+    }
+    assert!(!session.is_closed());
+}
+
+#[test]
+fn probe_with_the_wrong_frame_abandons_the_upgrade_only() {
+    let clock = Clock::default();
+    let mut session = polling(&clock, ServerConfig::default());
+    session.handle_websocket_upgrade(clock.at(1)).unwrap();
+    session.handle_frame(clock.at(2), Frame::Text("5"));
+    assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
+    assert_eq!(
+        violations(&events(&mut session)),
+        [ViolationKind::UpgradeFailed]
+    );
+    assert!(!session.is_closed());
+    assert_eq!(session.transport(), TransportKind::Polling);
+    // A new attempt may follow.
+    assert_eq!(session.handle_websocket_upgrade(clock.at(3)), Ok(()));
+}
+
+#[test]
+fn upgrade_timeout_closes_the_probing_websocket() {
+    let clock = Clock::default();
+    let mut config = ServerConfig::default();
+    config.upgrade_timeout = Duration::from_millis(100);
+    let mut session = polling(&clock, config);
+    session.handle_websocket_upgrade(clock.at(10)).unwrap();
+    session.handle_frame(clock.at(20), Frame::Text("2probe"));
+    assert_eq!(drain(&mut session), [text("3probe")]);
+    assert_eq!(session.poll_timeout(), Some(clock.at(110)));
+    session.handle_timeout(clock.at(110));
+    assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
+    assert_eq!(
+        violations(&events(&mut session)),
+        [ViolationKind::UpgradeFailed]
+    );
+    assert_eq!(session.handle_poll_request(clock.at(111)), Ok(()));
+}
+
+#[test]
+fn probing_websocket_closed_by_the_client_leaves_polling_alone() {
+    let clock = Clock::default();
+    let mut session = polling(&clock, ServerConfig::default());
+    session.handle_websocket_upgrade(clock.at(1)).unwrap();
+    session.handle_websocket_closed(clock.at(2));
+    assert!(!session.is_closed());
+    assert_eq!(session.handle_poll_request(clock.at(3)), Ok(()));
+}
+
+#[test]
+fn websocket_closed_ends_a_websocket_session() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    session.handle_websocket_closed(clock.at(2));
+    assert!(session.is_closed());
+    assert_eq!(drain(&mut session), []);
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::TransportClosed)
+    );
+}
+
+#[test]
+fn aborted_poll_closes_the_session() {
+    let clock = Clock::default();
+    let mut session = polling(&clock, ServerConfig::default());
+    session.handle_poll_request(clock.at(1)).unwrap();
+    session.handle_poll_aborted(clock.at(2));
+    assert!(session.is_closed());
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::TransportClosed)
+    );
+}
+
+#[test]
+fn client_ping_is_a_violation() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    session.handle_frame(clock.at(2), Frame::Text("2"));
+    assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
+    assert_eq!(
+        violations(&events(&mut session)),
+        [ViolationKind::UnexpectedPacket]
+    );
+}
+
+#[test]
+fn refuse_connect_sends_connect_error_and_keeps_the_session() {
+    let clock = Clock::default();
+    let mut session = open_ws(&clock);
+    session.handle_frame(clock.at(1), Frame::Text("40/chatomni,"));
+    events(&mut session);
+    session
+        .refuse_connect("/chatomni", "Not \"authorized\"")
+        .unwrap();
+    assert_eq!(
+        drain(&mut session),
+        [text(r#"44/chatomni,{"message":"Not \"authorized\""}"#)]
+    );
+    assert!(!session.is_closed());
+    assert_eq!(
+        session.refuse_connect("/chatomni", "again"),
+        Err(SessionError::NoPendingConnect("/chatomni".into()))
+    );
+    // The client may try again.
+    session.handle_frame(clock.at(2), Frame::Text("40/chatomni,"));
+    assert!(matches!(
+        events(&mut session).as_slice(),
+        [ServerEvent::ConnectRequest { .. }]
+    ));
+    session
+        .refuse_connect_with("/chatomni", r#"{"message":"expired","data":{"code":401}}"#)
+        .unwrap();
+    assert_eq!(
+        drain(&mut session),
+        [text(
+            r#"44/chatomni,{"message":"expired","data":{"code":401}}"#
+        )]
+    );
+}
+
+#[test]
+fn server_emit_with_ack_and_the_clients_answer() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    let first = session
+        .emit_with_ack("/chatomni", r#"["question",1]"#, &[])
+        .unwrap();
+    let second = session
+        .emit_with_ack("/chatomni", r#"["question",2]"#, &[b"bin".to_vec()])
+        .unwrap();
+    assert_eq!((first, second), (0, 1));
+    assert_eq!(
+        drain(&mut session),
+        [
+            text(r#"42/chatomni,0["question",1]"#),
+            text(r#"451-/chatomni,1["question",2]"#),
+            Transmit::Binary(b"bin".to_vec()),
+        ]
+    );
+    session.handle_frame(clock.at(2), Frame::Text(r#"43/chatomni,1["answer"]"#));
+    session.handle_frame(
+        clock.at(2),
+        Frame::Text(r#"461-/chatomni,0[{"_placeholder":true,"num":0}]"#),
+    );
+    session.handle_frame(clock.at(2), Frame::Binary(&[9]));
+    // An ack nobody asked for is reported and ignored.
+    session.handle_frame(clock.at(2), Frame::Text(r#"43/chatomni,1["again"]"#));
+    let events = events(&mut session);
+    assert_eq!(
+        events,
+        [
+            ServerEvent::Ack(IncomingAck {
+                namespace: "/chatomni".into(),
+                ack_id: 1,
+                data: r#"["answer"]"#.into(),
+                attachments: vec![],
+            }),
+            ServerEvent::Ack(IncomingAck {
+                namespace: "/chatomni".into(),
+                ack_id: 0,
+                data: r#"[{"_placeholder":true,"num":0}]"#.into(),
+                attachments: vec![vec![9]],
+            }),
+            ServerEvent::Violation(sio_session::Violation {
+                kind: ViolationKind::UnknownAck,
+                detail: r#"ACK 1 in "/chatomni" answers no emit"#.into(),
+            }),
+        ]
+    );
+    assert!(!session.is_closed());
+}
+
+#[test]
+fn server_disconnect_sends_disconnect_and_forgets_the_namespace() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    session.disconnect("/chatomni").unwrap();
+    assert_eq!(drain(&mut session), [text("41/chatomni,")]);
+    assert_eq!(
+        session.emit("/chatomni", r#"["x"]"#, &[]),
+        Err(SessionError::NotConnected("/chatomni".into()))
+    );
+    // Events for the namespace now are packets for a namespace the client has not joined.
+    session.handle_frame(clock.at(2), Frame::Text(r#"42/chatomni,["late"]"#));
+    assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
+    assert_eq!(
+        violations(&events(&mut session)),
+        [ViolationKind::UnexpectedPacket]
+    );
+}
+
+#[test]
+fn event_for_a_namespace_not_joined_closes() {
+    let clock = Clock::default();
+    let mut session = socketio_ws(&clock);
+    session.handle_frame(clock.at(1), Frame::Text(r#"42["hello"]"#));
+    assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
+    let events = events(&mut session);
+    let ServerEvent::Violation(v) = &events[0] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(v.kind, ViolationKind::UnexpectedPacket);
+    assert!(v.detail.contains("not joined"), "{}", v.detail);
+}
+
+#[test]
+fn second_connect_to_a_namespace_closes() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    session.handle_frame(clock.at(2), Frame::Text("40/chatomni,"));
+    assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
+    assert_eq!(
+        violations(&events(&mut session)),
+        [ViolationKind::UnexpectedPacket]
+    );
+}
+
+#[test]
+fn connect_error_from_the_client_closes() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    session.handle_frame(clock.at(2), Frame::Text(r#"44/chatomni,{"message":"no"}"#));
+    assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
+}
+
+#[test]
+fn text_while_attachments_are_awaited_closes() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    session.handle_frame(
+        clock.at(2),
+        Frame::Text(r#"451-/chatomni,["up",{"_placeholder":true,"num":0}]"#),
+    );
+    session.handle_frame(clock.at(2), Frame::Text(r#"42/chatomni,["x"]"#));
+    assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
+    assert_eq!(
+        violations(&events(&mut session)),
+        [ViolationKind::UnexpectedPacket]
+    );
+}
+
+#[test]
+fn binary_without_a_binary_packet_closes() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    session.handle_frame(clock.at(2), Frame::Binary(&[1, 2]));
+    assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
+    assert_eq!(
+        violations(&events(&mut session)),
+        [ViolationKind::UnexpectedPacket]
+    );
+}
+
+#[test]
+fn reserved_event_name_closes() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    session.handle_frame(clock.at(2), Frame::Text(r#"42/chatomni,["disconnect"]"#));
+    assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
+    assert_eq!(
+        violations(&events(&mut session)),
+        [ViolationKind::MalformedPacket]
+    );
+}
+
+#[test]
+fn application_errors() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    assert_eq!(
+        session.accept_connect("/other", "x"),
+        Err(SessionError::NoPendingConnect("/other".into()))
+    );
+    assert_eq!(
+        session.emit("/other", r#"["x"]"#, &[]),
+        Err(SessionError::NotConnected("/other".into()))
+    );
+    assert!(matches!(
+        session.emit("/chatomni", r#"{"not":"an array"}"#, &[]),
+        Err(SessionError::InvalidPayload { field: "data", .. })
+    ));
+    assert!(matches!(
+        session.ack("/chatomni", 1, r#"["unterminated"#, &[]),
+        Err(SessionError::InvalidPayload { .. })
+    ));
+    assert_eq!(drain(&mut session), []);
+    session.close(clock.at(2));
+    assert_eq!(
+        session.emit("/chatomni", r#"["x"]"#, &[]),
+        Err(SessionError::Closed)
+    );
+
+    let mut engine = ServerSession::new(clock.at(0), TransportKind::WebSocket, "e", {
+        let mut c = ServerConfig::default();
+        c.layer = Layer::EngineIo;
+        c
+    });
+    assert_eq!(
+        engine.emit("/", r#"["x"]"#, &[]),
+        Err(SessionError::EngineIoLayer)
+    );
+}
+
+#[test]
+fn server_close_on_websocket_flushes_then_closes() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    session.emit("/chatomni", r#"["bye"]"#, &[]).unwrap();
+    session.close(clock.at(2));
+    assert_eq!(
+        drain(&mut session),
+        [text(r#"42/chatomni,["bye"]"#), Transmit::CloseWebSocket]
+    );
+    assert!(session.is_closed());
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::Requested)
+    );
+}
+
+#[test]
+fn server_close_on_polling_waits_for_the_next_poll() {
+    let clock = Clock::default();
+    let mut session = polling(&clock, ServerConfig::default());
+    session
+        .send_message(sio_session::Message::Text("last".into()))
+        .unwrap();
+    session.close(clock.at(1));
+    assert!(!session.is_closed());
+    assert_eq!(drain(&mut session), []);
+    session.handle_poll_request(clock.at(2)).unwrap();
+    assert_eq!(drain(&mut session), [poll_response("4last\x1e1")]);
+    assert!(session.is_closed());
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::Requested)
+    );
+}
+
+#[test]
+fn server_close_on_polling_gives_up_after_close_timeout() {
+    let clock = Clock::default();
+    let mut config = ServerConfig::default();
+    config.close_timeout = Duration::from_millis(50);
+    let mut session = polling(&clock, config);
+    session.close(clock.at(10));
+    assert_eq!(session.poll_timeout(), Some(clock.at(60)));
+    session.handle_timeout(clock.at(60));
+    assert!(session.is_closed());
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::Requested)
+    );
+}
+
+#[test]
+fn unknown_namespace_list_none_hands_every_connect_to_the_application() {
+    let clock = Clock::default();
+    let mut session = ServerSession::new(
+        clock.at(0),
+        TransportKind::WebSocket,
+        "s",
+        ServerConfig::default(),
+    );
+    drain(&mut session);
+    session.handle_frame(clock.at(1), Frame::Text("40/anything,"));
+    assert_eq!(
+        events(&mut session),
+        [ServerEvent::ConnectRequest {
+            namespace: "/anything".into(),
+            auth: None
+        }]
+    );
+}
+
+#[test]
+fn raw_frames_go_out_untouched() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    session.send_raw_text("42/chatomni,[broken").unwrap();
+    assert_eq!(drain(&mut session), [text("42/chatomni,[broken")]);
+}
+
+#[test]
+fn violation_details_name_the_place() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    session.handle_frame(clock.at(2), Frame::Text(r#"42/chatomni,["on-events","x"#));
+    let events = events(&mut session);
+    let ServerEvent::Violation(v) = &events[0] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(v.kind, ViolationKind::MalformedPacket);
+    assert!(v.detail.contains("at byte"), "{}", v.detail);
+    assert!(v.detail.contains("on-events"), "{}", v.detail);
+}
