@@ -62,6 +62,8 @@
 //! - `redact.rs`, `normalize.rs`, `transcript.rs`, `ordered_json.rs`.
 
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod import;
 pub mod normalize;
 mod ordered_json;

@@ -284,6 +284,9 @@ impl Redactor {
         {
             update(value, |s| self.redact_header(name, s, report));
         }
+        if let Some(body) = &mut http.request_body {
+            update(body, |s| self.redact_request_body(s, report));
+        }
         if http.body_base64 {
             if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(&http.body) {
                 if let Cow::Owned(clean) = self.redact_jwts_bytes(&bytes, false, report) {
@@ -410,6 +413,37 @@ impl Redactor {
             Cow::Owned(out)
         } else {
             without_jwts
+        }
+    }
+
+    /// A request body is JSON (token fields) or a form (`a=b&password=c`: secret parameters
+    /// and token field names); JWTs go either way.
+    fn redact_request_body<'a>(&self, body: &'a str, report: &mut RedactionReport) -> Cow<'a, str> {
+        let text = self.redact_text(body, report);
+        let trimmed = text.trim_start();
+        if trimmed.starts_with('{') || trimmed.starts_with('[') || !text.contains('=') {
+            return text;
+        }
+        let mut changed = false;
+        let pairs: Vec<String> = text
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, value))
+                    if (self.is_secret_query_param(name) || self.is_token_field(name))
+                        && value != REDACTED
+                        && !value.starts_with("[jwt") =>
+                {
+                    changed = true;
+                    report.query_params += 1;
+                    format!("{name}={REDACTED}")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        if changed {
+            Cow::Owned(pairs.join("&"))
+        } else {
+            text
         }
     }
 
@@ -624,8 +658,13 @@ fn jwt_extent(bytes: &[u8], start: usize) -> Option<(&[u8], usize)> {
     if claims_end - claims_start < 2 || bytes.get(claims_end) != Some(&b'.') {
         return None;
     }
-    let signature_end = run(claims_end + 1);
-    Some((&bytes[claims_start..claims_end], signature_end))
+    let mut end = run(claims_end + 1);
+    // Swallow further `.segment`s: a JWE has five, and text that happens to look like the
+    // start of a JWT right before a real one must not leave the real one's signature behind.
+    while bytes.get(end) == Some(&b'.') && bytes.get(end + 1).copied().is_some_and(is_base64url) {
+        end = run(end + 1);
+    }
+    Some((&bytes[claims_start..claims_end], end))
 }
 
 /// The index of the closing quote of a JSON string whose content starts at `from`.
@@ -723,6 +762,14 @@ mod tests {
             "x [jwt TenantId=tomato.tpos.vn UserId=u-1 ClientId=tmtWebApp exp=1767800000] y"
         );
         assert_eq!(report.jwts, 1);
+    }
+
+    #[test]
+    fn a_jwt_lookalike_right_before_a_jwt_does_not_shield_it() {
+        let token = jwt(r#"{"UserId":"1"}"#, "SIGNATURE_behind");
+        let (out, _) = redact(&format!("eyJab.cd.{token} after"));
+        assert!(!out.contains("SIGNATURE_behind"), "{out}");
+        assert!(out.ends_with("] after"), "{out}");
     }
 
     #[test]

@@ -220,7 +220,8 @@ pub fn import_har(input: &[u8]) -> Result<Imported, CaptureError> {
                 .is_some_and(|t| t.eq_ignore_ascii_case("websocket"))
             || status == 101;
         if !is_websocket {
-            records.push(Record::Http(http_record(i, entry, starts[i] - origin)?));
+            let t_ms = round_to_microseconds(starts[i] - origin);
+            records.push(Record::Http(http_record(i, entry, t_ms)?));
             continue;
         }
         conn += 1;
@@ -256,7 +257,7 @@ pub fn import_har(input: &[u8]) -> Result<Imported, CaptureError> {
                     ));
                 }
             };
-            let t_ms = message.time * 1000.0 - origin;
+            let t_ms = round_to_microseconds(message.time * 1000.0 - origin);
             let frame = match message.opcode {
                 1 => FrameRecord::text(t_ms, conn, from, message.data.as_ref()),
                 2 => {
@@ -352,6 +353,11 @@ fn http_record(i: usize, entry: &Entry<'_>, t_ms: f64) -> Result<HttpRecord, Cap
         body,
         body_base64,
     })
+}
+
+/// Epoch seconds in an f64 carry about 0.2 µs of noise; Chrome writes microseconds at most.
+fn round_to_microseconds(ms: f64) -> f64 {
+    (ms * 1000.0).round() / 1000.0
 }
 
 /// Formats epoch milliseconds as RFC 3339 UTC with milliseconds.

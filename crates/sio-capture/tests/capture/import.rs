@@ -1,0 +1,360 @@
+//! Importers on browser exports: what they find, what they redact, and how they fail.
+
+use sio_capture::import::{ImportOptions, InputKind, detect_input_kind, import_capture};
+use sio_capture::{
+    CaptureError, CaptureReader, Direction, FrameKind, ImportLocation, Record, Redactor,
+};
+
+use crate::fixtures::{FIXTURE_JWT_SIGNATURE, bundled, fixture};
+
+fn import(bytes: &[u8]) -> sio_capture::import::Imported {
+    import_capture(bytes, &ImportOptions::default()).unwrap()
+}
+
+fn frames(records: &[Record]) -> Vec<&sio_capture::FrameRecord> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Frame(f) => Some(f),
+            _ => None,
+        })
+        .collect()
+}
+
+fn import_error(bytes: &[u8], kind: InputKind) -> sio_capture::ImportError {
+    match import_capture(bytes, &ImportOptions::default().kind(kind)) {
+        Err(CaptureError::Import(e)) => e,
+        other => panic!("expected an import error, got {other:?}"),
+    }
+}
+
+#[test]
+fn each_fixture_is_detected_as_what_it_is() {
+    assert_eq!(detect_input_kind(&fixture("chrome.har")), InputKind::Har);
+    assert_eq!(detect_input_kind(&fixture("firefox.har")), InputKind::Har);
+    assert_eq!(
+        detect_input_kind(&fixture("devtools.txt")),
+        InputKind::DevtoolsText
+    );
+    assert_eq!(
+        detect_input_kind(&fixture("plain.txt")),
+        InputKind::PlainText
+    );
+}
+
+#[test]
+fn chrome_har_gives_frames_http_exchanges_and_a_summary() {
+    let imported = import(&fixture("chrome.har"));
+    let s = &imported.summary;
+    assert_eq!(s.kind, InputKind::Har);
+    assert_eq!(
+        (
+            s.connections,
+            s.frames,
+            s.binary_frames,
+            s.events,
+            s.http_exchanges,
+            s.websocket_errors
+        ),
+        (1, 7, 1, 1, 3, 1)
+    );
+    // From the first frame (50 ms after the upgrade request) to the binary frame at 26 s.
+    assert!((s.span_ms - 25_950.0).abs() < 0.01, "span {}", s.span_ms);
+    assert_eq!(
+        imported.header.url.as_deref(),
+        Some("wss://rt-2.tpos.app/socket.io/?room=tomato.tpos.vn&EIO=4&transport=websocket")
+    );
+    assert_eq!(imported.header.room.as_deref(), Some("tomato.tpos.vn"));
+    assert_eq!(
+        imported.header.started_at.as_deref(),
+        Some("2026-01-07T13:30:44.100Z")
+    );
+    assert_eq!(imported.header.source, "import-har");
+
+    let frames = frames(&imported.records);
+    let directions: Vec<Direction> = frames.iter().map(|f| f.from).collect();
+    use Direction::{Client as C, Server as S};
+    assert_eq!(directions, [S, C, S, S, S, C, S]);
+    assert!(
+        frames[0]
+            .data
+            .starts_with("0{\"sid\":\"4RK_z0D5LofuOO3tR9vW\"")
+    );
+    assert!((frames[0].t_ms - 50.0).abs() < 0.01);
+    assert_eq!(frames[6].kind, FrameKind::Binary);
+    assert_eq!(frames[6].payload_bytes().unwrap(), [1, 2, 3, 255]);
+    // The records are in time order, HTTP exchanges interleaved with frames.
+    let times: Vec<f64> = imported.records.iter().map(Record::t_ms).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+
+    let Some(Record::Http(png)) = imported
+        .records
+        .iter()
+        .find(|r| matches!(r, Record::Http(h) if h.url.ends_with(".png")))
+    else {
+        panic!("the favicon exchange is missing");
+    };
+    assert!(png.body_base64, "a PNG body stays base64");
+    let Some(Record::Http(login)) = imported
+        .records
+        .iter()
+        .find(|r| matches!(r, Record::Http(h) if h.method == "POST"))
+    else {
+        panic!("the login exchange is missing");
+    };
+    assert!(!login.body_base64, "a base64 JSON body is decoded to text");
+    assert!(
+        login.body.contains("\"token_type\": \"bearer\""),
+        "{}",
+        login.body
+    );
+}
+
+#[test]
+fn chrome_har_import_redacts_every_secret() {
+    let imported = import(&fixture("chrome.har"));
+    let r = imported.summary.redaction;
+    assert_eq!(
+        (r.jwts, r.headers, r.query_params, r.token_fields),
+        (3, 2, 3, 0)
+    );
+    let written = String::from_utf8(imported.write_to(Vec::new()).unwrap()).unwrap();
+    for secret in [
+        FIXTURE_JWT_SIGNATURE,
+        "opaque-query-secret",
+        "abc123",
+        "zzz999",
+        "hunter2",
+        "do-not-show",
+    ] {
+        assert!(!written.contains(secret), "{secret} survived:\n{written}");
+    }
+    assert!(written.contains(
+        "[jwt TenantId=tomato.tpos.vn UserId=0b2d7a6e-1c3f-4a5b-9d8e-7f6a5b4c3d2e ClientId=tmtWebApp exp=1767800000]"
+    ));
+    assert!(written.contains("Bearer [jwt TenantId=tomato.tpos.vn"));
+    assert!(written.contains("tpos_session=[redacted]; Path=/; HttpOnly"));
+    assert!(written.contains("access_token=[redacted]"));
+    // The written capture reads back strictly.
+    let count = CaptureReader::new(written.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
+        .len();
+    assert_eq!(count, 1 + 7 + 3);
+}
+
+#[test]
+fn redaction_can_be_turned_off_explicitly() {
+    let options = ImportOptions::default().redactor(Redactor::disabled());
+    let imported = import_capture(&fixture("chrome.har"), &options).unwrap();
+    assert!(imported.summary.redaction.is_empty());
+    let written = String::from_utf8(imported.write_to(Vec::new()).unwrap()).unwrap();
+    assert!(written.contains(FIXTURE_JWT_SIGNATURE));
+}
+
+#[test]
+fn firefox_har_imports_http_and_says_it_has_no_messages() {
+    let imported = import(&fixture("firefox.har"));
+    let s = &imported.summary;
+    assert_eq!((s.connections, s.frames, s.http_exchanges), (1, 0, 1));
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("written by Firefox, which exports no WebSocket messages")),
+        "{:?}",
+        s.notes
+    );
+    // Firefox writes local times with an offset: 14:30:44.100+01:00 is 13:30:44.100Z.
+    assert_eq!(
+        imported.header.started_at.as_deref(),
+        Some("2026-01-07T13:30:44.100Z")
+    );
+    let Record::Http(http) = &imported.records[0] else {
+        panic!("expected the HTTP exchange");
+    };
+    assert!((http.t_ms - 900.0).abs() < 0.01);
+    assert!(
+        s.to_string()
+            .contains("note: this HAR was written by Firefox")
+    );
+}
+
+#[test]
+fn devtools_text_with_marks_times_and_columns() {
+    let imported = import(&fixture("devtools.txt"));
+    let s = &imported.summary;
+    assert_eq!(
+        (s.kind, s.frames, s.events, s.inferred_directions),
+        (InputKind::DevtoolsText, 6, 1, 2)
+    );
+    let frames = frames(&imported.records);
+    use Direction::{Client as C, Server as S};
+    assert_eq!(
+        frames.iter().map(|f| f.from).collect::<Vec<_>>(),
+        [S, C, S, S, S, C]
+    );
+    let times: Vec<f64> = frames
+        .iter()
+        .map(|f| (f.t_ms * 1000.0).round() / 1000.0)
+        .collect();
+    assert_eq!(times, [0.0, 11.0, 70.0, 7179.0, 25000.0, 25002.0]);
+    assert_eq!(frames[4].data, "2");
+    assert!(frames[1].data.starts_with("40/chatomni,{\"token\":"));
+    assert_eq!(s.redaction.jwts, 1);
+}
+
+#[test]
+fn plain_text_infers_every_direction() {
+    let imported = import(&fixture("plain.txt"));
+    let s = &imported.summary;
+    assert_eq!(
+        (s.kind, s.frames, s.inferred_directions),
+        (InputKind::PlainText, 6, 6)
+    );
+    use Direction::{Client as C, Server as S};
+    let frames = frames(&imported.records);
+    assert_eq!(
+        frames.iter().map(|f| f.from).collect::<Vec<_>>(),
+        [S, C, S, S, S, C]
+    );
+}
+
+#[test]
+fn an_explicit_kind_overrides_detection() {
+    let options = ImportOptions::default().kind(InputKind::PlainText);
+    let imported = import_capture(&fixture("devtools.txt"), &options).unwrap();
+    let frames = frames(&imported.records);
+    assert!(frames[0].data.starts_with("↓ 13:30:44.150\t0{"));
+}
+
+#[test]
+fn a_native_capture_imports_as_itself() {
+    let chrome = import(&fixture("chrome.har"));
+    let native = chrome.write_to(Vec::new()).unwrap();
+    assert_eq!(detect_input_kind(&native), InputKind::Native);
+    let again = import(&native);
+    assert_eq!(again.records, chrome.records);
+    assert_eq!(again.header, chrome.header);
+}
+
+#[test]
+fn a_truncated_har_says_it_ended_early_and_where() {
+    let har = fixture("chrome.har");
+    let err = import_error(&har[..har.len() / 2], InputKind::Har);
+    let ImportLocation::JsonPath { path, line, .. } = &err.location else {
+        panic!("expected a JSON path, got {:?}", err.location);
+    };
+    assert!(path.starts_with("log.entries["), "{path}");
+    assert!(*line > 1);
+    assert!(err.message.contains("ended early"), "{}", err.message);
+    assert!(
+        err.to_string()
+            .starts_with("HAR import failed at log.entries"),
+        "{err}"
+    );
+}
+
+#[test]
+fn har_type_errors_name_the_json_path() {
+    let har = String::from_utf8(fixture("chrome.har")).unwrap();
+    let broken = har.replacen("\"opcode\": 1", "\"opcode\": \"1\"", 3);
+    let err = import_error(broken.as_bytes(), InputKind::Har);
+    let ImportLocation::JsonPath { path, .. } = &err.location else {
+        panic!("expected a JSON path");
+    };
+    assert_eq!(path, "log.entries[0]._webSocketMessages[0].opcode");
+    assert!(err.message.contains("expected i64"), "{}", err.message);
+
+    let missing = har.replacen("\"startedDateTime\": \"2026-01-07T13:30:45.000Z\",", "", 1);
+    let err = import_error(missing.as_bytes(), InputKind::Har);
+    assert!(err.to_string().contains("log.entries[1]"), "{err}");
+    assert!(
+        err.message.contains("missing field `startedDateTime`"),
+        "{}",
+        err.message
+    );
+}
+
+/// `text` with the `n`th (0-based) occurrence of `from` replaced by `to`.
+fn replace_nth(text: &str, from: &str, to: &str, n: usize) -> String {
+    let (at, _) = text
+        .match_indices(from)
+        .nth(n)
+        .expect("not enough occurrences");
+    format!("{}{to}{}", &text[..at], &text[at + from.len()..])
+}
+
+#[test]
+fn har_value_errors_name_the_json_path() {
+    let har = String::from_utf8(fixture("chrome.har")).unwrap();
+    let cases = [
+        (
+            replace_nth(&har, "\"opcode\": 1", "\"opcode\": 7", 2),
+            "log.entries[0]._webSocketMessages[2].opcode",
+            "found 7",
+        ),
+        (
+            har.replacen("\"AQID/w==\"", "\"AQ*D\"", 1),
+            "log.entries[0]._webSocketMessages[6].data",
+            "expected base64",
+        ),
+        (
+            har.replacen("\"type\": \"send\"", "\"type\": \"sent\"", 1),
+            "log.entries[0]._webSocketMessages[1].type",
+            "\"sent\"",
+        ),
+        (
+            har.replacen("2026-01-07T13:30:45.500Z", "yesterday", 1),
+            "log.entries[2].startedDateTime",
+            "expected an ISO 8601 date-time",
+        ),
+    ];
+    for (input, want_path, want_message) in cases {
+        let err = import_error(input.as_bytes(), InputKind::Har);
+        assert_eq!(
+            err.location,
+            ImportLocation::JsonPath {
+                path: want_path.into(),
+                line: 0,
+                column: 0
+            },
+            "{err}"
+        );
+        assert!(err.message.contains(want_message), "{err}");
+    }
+}
+
+#[test]
+fn not_a_har_at_all() {
+    let err = import_error(b"{\"entries\": []}", InputKind::Har);
+    assert!(err.message.contains("missing field `log`"), "{err}");
+    let err = import_error(b"", InputKind::Har);
+    assert!(err.message.contains("ended early"), "{err}");
+}
+
+#[test]
+fn devtools_rows_without_data_name_their_line() {
+    let err = import_error(
+        "↓ 13:30:44.150 2\n↑ 13:30:44.161\n".as_bytes(),
+        InputKind::DevtoolsText,
+    );
+    assert_eq!(err.location, ImportLocation::Line(2));
+    assert!(err.message.contains("expected a frame's data"), "{err}");
+    let err = import_error(b"2\n\xff\n", InputKind::PlainText);
+    assert_eq!(err.location, ImportLocation::Line(2));
+    assert!(err.message.contains("expected UTF-8 text"), "{err}");
+}
+
+#[test]
+fn the_bundled_browser_samples_import() {
+    if let Some(har) = bundled("sample-chrome.har") {
+        let imported = import(&har);
+        assert_eq!(imported.summary.kind, InputKind::Har);
+        assert!(imported.summary.frames > 0, "{}", imported.summary);
+    }
+    if let Some(text) = bundled("sample-devtools.txt") {
+        let imported = import(&text);
+        assert_eq!(imported.summary.kind, InputKind::DevtoolsText);
+        assert!(imported.summary.frames > 0, "{}", imported.summary);
+    }
+}

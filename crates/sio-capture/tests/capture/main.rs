@@ -1,0 +1,10 @@
+//! Crate-level behaviour of sio-capture: the native format round trip, reader errors,
+//! importers on browser exports, redaction and normalised transcripts.
+
+mod docs_examples;
+mod fixtures;
+mod import;
+mod reader_errors;
+mod redaction;
+mod roundtrip;
+mod transcript;

@@ -1,0 +1,240 @@
+//! The native format: what is written is read back unchanged, and a writer killed mid-way
+//! leaves a file that reads up to its last complete line.
+
+use std::io::Write;
+
+use proptest::prelude::*;
+use sio_capture::{
+    CaptureReader, CaptureWriter, Direction, FrameKind, FrameRecord, GapRecord, Header, HttpRecord,
+    Record, Redactor,
+};
+
+fn direction() -> impl Strategy<Value = Direction> {
+    prop_oneof![Just(Direction::Client), Just(Direction::Server)]
+}
+
+fn t_ms() -> impl Strategy<Value = f64> {
+    prop_oneof![0.0..1e9f64, (0u32..1_000_000).prop_map(f64::from)]
+}
+
+fn pairs() -> impl Strategy<Value = Vec<(String, String)>> {
+    prop::collection::vec((".{0,12}", ".{0,24}"), 0..4)
+}
+
+fn record() -> impl Strategy<Value = Record> {
+    prop_oneof![
+        (t_ms(), 1u32..5, direction(), ".{0,200}")
+            .prop_map(|(t, c, d, s)| Record::Frame(FrameRecord::text(t, c, d, s))),
+        (
+            t_ms(),
+            1u32..5,
+            direction(),
+            prop::collection::vec(any::<u8>(), 0..64)
+        )
+            .prop_map(|(t, c, d, b)| Record::Frame(FrameRecord::binary(t, c, d, &b))),
+        (
+            t_ms(),
+            "[A-Z]{3,7}",
+            ".{0,60}",
+            pairs(),
+            pairs(),
+            proptest::option::of(".{0,40}"),
+            any::<u16>(),
+            pairs(),
+            ".{0,80}",
+            any::<bool>()
+        )
+            .prop_map(
+                |(
+                    t_ms,
+                    method,
+                    url,
+                    query,
+                    request_headers,
+                    request_body,
+                    status,
+                    response_headers,
+                    body,
+                    body_base64,
+                )| {
+                    Record::Http(HttpRecord {
+                        t_ms,
+                        method,
+                        url,
+                        query,
+                        request_headers,
+                        request_body,
+                        status,
+                        response_headers,
+                        body,
+                        body_base64,
+                    })
+                }
+            ),
+        (t_ms(), 1u32..5, proptest::option::of(".{0,40}"))
+            .prop_map(|(t_ms, conn, reason)| Record::Gap(GapRecord { t_ms, conn, reason })),
+    ]
+    .prop_filter("binary frames must hold valid base64", |r| match r {
+        Record::Http(h) => !h.body_base64 || h.body.is_empty(),
+        _ => true,
+    })
+}
+
+fn header() -> impl Strategy<Value = Header> {
+    (
+        ".{0,20}",
+        proptest::option::of(".{0,60}"),
+        proptest::option::of(".{0,20}"),
+        proptest::option::of(".{0,30}"),
+    )
+        .prop_map(|(source, url, room, started_at)| {
+            let mut header = Header::new(source);
+            header.url = url;
+            header.room = room;
+            header.started_at = started_at;
+            header
+        })
+}
+
+fn write_all(header: &Header, records: &[Record], redactor: Redactor) -> Vec<u8> {
+    let mut writer = CaptureWriter::with_redactor(Vec::new(), header.clone(), redactor).unwrap();
+    for record in records {
+        writer.write_record(record.clone()).unwrap();
+    }
+    writer.finish().unwrap()
+}
+
+proptest! {
+    #[test]
+    fn native_captures_round_trip_losslessly(
+        header in header(),
+        records in prop::collection::vec(record(), 0..20),
+    ) {
+        let bytes = write_all(&header, &records, Redactor::disabled());
+        let read: Vec<Record> = CaptureReader::new(bytes.as_slice())
+            .collect::<Result<_, _>>()
+            .unwrap();
+        prop_assert_eq!(&read[0], &Record::Header(header));
+        prop_assert_eq!(&read[1..], records.as_slice());
+    }
+
+    #[test]
+    fn a_file_cut_anywhere_reads_up_to_its_last_complete_line(
+        records in prop::collection::vec(record(), 1..10),
+        cut_fraction in 0.0..1.0f64,
+    ) {
+        let bytes = write_all(&Header::new("record"), &records, Redactor::disabled());
+        let cut = (bytes.len() as f64 * cut_fraction) as usize;
+        let cut_bytes = &bytes[..cut];
+        let complete_lines = cut_bytes.iter().filter(|b| **b == b'\n').count();
+        let mut lenient = CaptureReader::new(cut_bytes).lenient(true);
+        let read: Vec<Record> = lenient.by_ref().map(Result::unwrap).collect();
+        // Every complete line survives; the torn one may still parse if only its newline was
+        // cut, and otherwise is the one skipped line.
+        prop_assert!(read.len() >= complete_lines);
+        prop_assert!(lenient.skipped_lines() <= 1);
+        prop_assert_eq!(read.len() as u64 + lenient.skipped_lines(), cut_bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count() as u64);
+        if complete_lines > 0 {
+            prop_assert_eq!(&read[0], &Record::Header(Header::new("record")));
+        }
+        for (got, want) in read.iter().skip(1).zip(&records) {
+            prop_assert_eq!(got, want);
+        }
+    }
+}
+
+/// Counts flushes and checks that every flush leaves only whole lines behind.
+#[derive(Default)]
+struct FlushSpy {
+    bytes: Vec<u8>,
+    flushes: usize,
+    torn_flushes: usize,
+}
+
+impl Write for FlushSpy {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.flushes += 1;
+        if self.bytes.last() != Some(&b'\n') {
+            self.torn_flushes += 1;
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn the_writer_flushes_one_whole_line_per_record() {
+    let mut writer = CaptureWriter::new(FlushSpy::default(), Header::new("record")).unwrap();
+    for i in 0..5 {
+        writer
+            .write_frame(&FrameRecord::text(f64::from(i), 1, Direction::Server, "2"))
+            .unwrap();
+    }
+    assert_eq!(writer.records_written(), 6);
+    let spy = writer.finish().unwrap();
+    // One flush per record (header included) and one from finish().
+    assert_eq!(spy.flushes, 7);
+    assert_eq!(spy.torn_flushes, 0);
+    assert_eq!(spy.bytes.iter().filter(|b| **b == b'\n').count(), 6);
+}
+
+#[test]
+fn a_second_header_is_refused() {
+    let mut writer = CaptureWriter::new(Vec::new(), Header::new("record")).unwrap();
+    let err = writer
+        .write_record(Record::Header(Header::new("again")))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a capture has exactly one header record and it was already written"
+    );
+}
+
+#[test]
+fn writing_to_a_file_and_reading_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("capture.jsonl");
+    let file = std::fs::File::create(&path).unwrap();
+    let mut writer = CaptureWriter::new(file, Header::new("record")).unwrap();
+    writer
+        .write_frame(&FrameRecord::binary(
+            1.5,
+            2,
+            Direction::Client,
+            &[0, 159, 146, 150],
+        ))
+        .unwrap();
+    drop(writer);
+    let records: Vec<Record> = CaptureReader::open(&path)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let Record::Frame(frame) = &records[1] else {
+        panic!("expected a frame, got {:?}", records[1]);
+    };
+    assert_eq!(frame.kind, FrameKind::Binary);
+    assert_eq!(frame.payload_bytes().unwrap(), [0, 159, 146, 150]);
+}
+
+#[test]
+fn default_redaction_leaves_secret_free_frames_byte_for_byte() {
+    let frames = [
+        r#"0{"sid":"4RK_z0D5LofuOO3tR9vW","upgrades":[],"pingInterval":25000,"pingTimeout":60000,"maxPayload":1000000}"#,
+        r#"42/chatomni,["on-events","{\"Conversation\":{\"Name\":\"Th\u1ea3o T\u00e2y\"},\"Message\":{\"Message\":\"Nu 😀\"}}"]"#,
+        "2",
+        "3",
+    ];
+    let records: Vec<Record> = frames
+        .iter()
+        .map(|f| Record::Frame(FrameRecord::text(0.0, 1, Direction::Server, *f)))
+        .collect();
+    let bytes = write_all(&Header::new("record"), &records, Redactor::default());
+    let read: Vec<Record> = CaptureReader::new(bytes.as_slice())
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(&read[1..], records.as_slice());
+}

@@ -1,0 +1,153 @@
+//! Normalised transcripts, as snapshot tests see them.
+
+use sio_capture::import::{ImportOptions, import_capture};
+use sio_capture::normalize::NormalizeConfig;
+use sio_capture::transcript::{Transcript, render_capture, render_transcript};
+use sio_capture::{CaptureReader, Direction, FrameRecord, Header, Record};
+
+use crate::fixtures::{bundled, fixture};
+
+fn transcript_of(fixture_name: &str, config: &NormalizeConfig) -> String {
+    let imported = import_capture(&fixture(fixture_name), &ImportOptions::default()).unwrap();
+    let records: Vec<Record> = imported.all_records().collect();
+    render_transcript(&records, config)
+}
+
+#[test]
+fn chrome_har_transcript() {
+    insta::assert_snapshot!(transcript_of("chrome.har", &NormalizeConfig::default()));
+}
+
+#[test]
+fn devtools_text_transcript_with_times_and_user_rules() {
+    let config = NormalizeConfig::default()
+        .with_rule("$.Message.Message=text")
+        .unwrap()
+        .with_rule("$..Data.message=text")
+        .unwrap()
+        .keep("$..UpdatedTime")
+        .unwrap()
+        .include_time(true);
+    insta::assert_snapshot!(transcript_of("devtools.txt", &config));
+}
+
+#[test]
+fn without_normalisation_the_volatile_values_show() {
+    let text = transcript_of("plain.txt", &NormalizeConfig::none());
+    assert!(text.contains("\"sid\": \"4RK_z0D5LofuOO3tR9vW\""), "{text}");
+    assert!(
+        text.contains("\"Id\": \"695e60057b7c8059540ed555\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"UpdatedTime\": \"2026-01-07T13:30:51.329Z\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn two_recordings_that_differ_only_in_volatile_values_give_one_transcript() {
+    let session = |sid: &str, ns_sid: &str, id: &str, at: &str| {
+        vec![
+            Record::Header(Header::new("record")),
+            Record::Frame(FrameRecord::text(
+                0.0,
+                1,
+                Direction::Server,
+                format!(
+                    r#"0{{"sid":"{sid}","upgrades":[],"pingInterval":25000,"pingTimeout":60000}}"#
+                ),
+            )),
+            Record::Frame(FrameRecord::text(
+                1.0,
+                1,
+                Direction::Server,
+                format!(r#"40/chatomni,{{"sid":"{ns_sid}"}}"#),
+            )),
+            Record::Frame(FrameRecord::text(
+                2.0,
+                1,
+                Direction::Server,
+                format!(
+                    r#"42/chatomni,["on-events","{{\"Message\":{{\"Id\":\"{id}\",\"CreatedTime\":\"{at}\"}},\"ReplyTo\":\"{id}\"}}"]"#
+                ),
+            )),
+        ]
+    };
+    let config = NormalizeConfig::default();
+    let a = render_transcript(
+        &session(
+            "4RK_z0D5LofuOO3tR9vW",
+            "SSUs7rUdms63DeB9R9vX",
+            "695e60057b7c8059540ed555",
+            "2026-01-07T13:30:51.329Z",
+        ),
+        &config,
+    );
+    let b = render_transcript(
+        &session(
+            "zzzzzzzzzzzzzzzzzzzz",
+            "yyyyyyyyyyyyyyyyyyyy",
+            "aaaaaaaaaaaaaaaaaaaaaaaa",
+            "2027-02-01T00:00:00Z",
+        ),
+        &config,
+    );
+    assert_eq!(a, b);
+    assert!(
+        a.contains("\"ReplyTo\": \"[id-1]\""),
+        "the same id keeps its number:\n{a}"
+    );
+    assert!(a.contains("\"sid\": \"[sid-2]\""), "{a}");
+}
+
+#[test]
+fn undecodable_frames_are_shown_not_dropped() {
+    let config = NormalizeConfig::default();
+    let mut transcript = Transcript::new(&config);
+    transcript.push(&Record::Frame(FrameRecord::text(
+        0.0,
+        1,
+        Direction::Server,
+        "9nonsense",
+    )));
+    transcript.push(&Record::Frame(FrameRecord::text(
+        0.0,
+        1,
+        Direction::Client,
+        "42/chatomni,[\"x\"",
+    )));
+    assert_eq!(transcript.undecodable_frames(), 2);
+    assert_eq!(transcript.frames(), 2);
+    insta::assert_snapshot!(transcript.finish());
+}
+
+#[test]
+fn render_capture_reports_the_bad_line() {
+    let text = "{\"type\":\"header\",\"format\":\"sio-replay-capture\",\"version\":1,\"source\":\"t\"}\nnope\n";
+    let err = render_capture(
+        CaptureReader::new(text.as_bytes()),
+        &NormalizeConfig::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.line(), Some(2));
+}
+
+#[test]
+fn the_bundled_chat_capture_renders_without_undecodable_frames() {
+    let Some(capture) = bundled("rt2-chatomni.jsonl") else {
+        return;
+    };
+    let config = NormalizeConfig::default();
+    let mut transcript = Transcript::new(&config);
+    for record in CaptureReader::new(capture.as_slice()) {
+        transcript.push(&record.unwrap());
+    }
+    assert!(transcript.frames() > 100);
+    assert_eq!(transcript.undecodable_frames(), 0);
+    let text = transcript.finish();
+    assert!(
+        text.contains("\"Message\": \"Nu\""),
+        "the seed's first message is there"
+    );
+}
