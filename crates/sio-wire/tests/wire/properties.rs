@@ -7,7 +7,6 @@ use sio_wire::engine::{
     EnginePacket, PollingPacket, decode_polling_payload, decode_polling_payload_v3,
     encode_polling_payload,
 };
-use sio_wire::fuzzing;
 use sio_wire::socket::{
     SocketPacket, SocketPacketType, decode_socket_packet, encode_socket_packet,
 };
@@ -234,31 +233,79 @@ proptest! {
 
     #[test]
     fn arbitrary_strings_never_panic(text in any::<String>()) {
-        fuzzing::decode_text_frame(text.as_bytes());
-        fuzzing::decode_socket_packet(text.as_bytes());
-        fuzzing::decode_message(text.as_bytes());
-        fuzzing::decode_polling_payload(text.as_bytes());
-        fuzzing::raw_json(text.as_bytes());
+        check_everything(text.as_bytes());
     }
 
     #[test]
     fn frame_like_strings_never_panic(text in arb_frame_like()) {
-        fuzzing::decode_text_frame(text.as_bytes());
-        fuzzing::decode_socket_packet(text.as_bytes());
-        fuzzing::decode_message(text.as_bytes());
-        fuzzing::decode_polling_payload(text.as_bytes());
-        fuzzing::raw_json(text.as_bytes());
-        fuzzing::binary_reassembly(text.as_bytes());
+        check_everything(text.as_bytes());
     }
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
-        fuzzing::decode_text_frame(&bytes);
-        fuzzing::decode_socket_packet(&bytes);
-        fuzzing::decode_message(&bytes);
-        fuzzing::decode_polling_payload(&bytes);
-        fuzzing::raw_json(&bytes);
-        fuzzing::binary_reassembly(&bytes);
-        let _ = sio_wire::engine::decode_binary_frame_v3(&bytes);
+        check_everything(&bytes);
+    }
+}
+
+/// Runs every decoder on `data` and checks the invariants that hold for any input: no panic,
+/// error offsets within the input, and decoded values that re-encode to the same value.
+fn check_everything(data: &[u8]) {
+    let _ = sio_wire::engine::decode_binary_frame_v3(data);
+    match sio_wire::decode_message_bytes(data) {
+        Ok(frame) => {
+            let mut out = String::new();
+            if sio_wire::encode_frame(&frame, &mut out).is_ok() {
+                assert_eq!(decode_message(&out).as_ref(), Ok(&frame), "{out:?}");
+            }
+        }
+        Err(e) => assert!(e.offset() <= data.len(), "{e}"),
+    }
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    fn decode_v4(text: &str) -> Result<SocketPacket<'_>, sio_wire::SocketError> {
+        sio_wire::socket::decode_socket_packet_v4(text, &sio_wire::Limits::default())
+    }
+    type Decoder = fn(&str) -> Result<SocketPacket<'_>, sio_wire::SocketError>;
+    let decoders: [Decoder; 2] = [sio_wire::socket::decode_socket_packet, decode_v4];
+    for decode in decoders {
+        match decode(text) {
+            Ok(packet) => {
+                let mut out = String::new();
+                encode_socket_packet(&packet, &mut out);
+                let again = decode(&out);
+                assert_eq!(again, Ok(packet), "{out:?}");
+                let _ = packet.event_name();
+                let _ = packet.args().count();
+            }
+            Err(e) => assert!(e.offset() <= text.len(), "{e}"),
+        }
+    }
+    for record in decode_polling_payload(text).chain(decode_polling_payload_v3(text)) {
+        match record {
+            Ok(PollingPacket::Base64(b64)) => {
+                let mut bytes = Vec::new();
+                assert!(b64.decode_into(&mut bytes).is_ok());
+                assert_eq!(bytes.len(), b64.decoded_len());
+            }
+            Ok(PollingPacket::Packet(_)) => {}
+            Err(e) => assert!(e.offset() <= text.len(), "{e}"),
+        }
+    }
+    match RawJson::new(text) {
+        Ok(raw) => {
+            // Every sub-span handed out is valid JSON on its own.
+            let mut stack = vec![raw];
+            while let Some(value) = stack.pop() {
+                assert!(RawJson::new(value.as_str()).is_ok(), "{:?}", value.as_str());
+                let _ = (value.as_json_str(), value.as_u64(), value.event_name());
+                stack.extend(value.elements());
+                for (key, member) in value.members() {
+                    assert!(key.as_json_str().is_some());
+                    stack.push(member);
+                }
+            }
+        }
+        Err(e) => assert!(e.offset() <= text.len(), "{e}"),
     }
 }
