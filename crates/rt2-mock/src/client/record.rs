@@ -12,15 +12,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
 use sio_capture::{
     CaptureWriter, Direction, FrameRecord, GapRecord, Header, RedactionReport, Redactor,
 };
 use tokio_tungstenite::tungstenite::Message;
 
+use super::connection::{Connection, Happening};
 use super::dial::{Socket, connect_websocket};
 use super::http_get::http_get;
-use super::session::{ClientSession, Reaction};
 use super::{ClientError, Endpoint};
 
 /// What to record and when to stop.
@@ -280,85 +279,41 @@ impl Recorder<'_> {
 
     async fn session(
         &mut self,
-        mut socket: Socket,
+        socket: Socket,
         conn: u32,
         shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
         deadline: Option<Instant>,
         progress: &mut impl FnMut(&RecordStats),
     ) -> Result<ConnectionEnd, ClientError> {
         let token = self.config.endpoint.token.as_ref().map(|t| t.expose());
-        let mut session = ClientSession::new(&self.config.endpoint.namespace, token);
-        let mut silence = self.config.handshake_timeout;
+        let mut connection = Connection::start(
+            socket,
+            &self.config.endpoint.namespace,
+            token,
+            self.config.handshake_timeout,
+        )?;
         loop {
-            let next = tokio::select! {
+            let happening = tokio::select! {
                 biased;
                 () = shutdown.as_mut() => {
-                    let _ = socket.close(None).await;
+                    connection.close().await;
                     return Ok(ConnectionEnd::Stop(StopReason::Shutdown));
                 }
                 () = sleep_until(deadline) => {
-                    let _ = socket.close(None).await;
+                    connection.close().await;
                     return Ok(ConnectionEnd::Stop(StopReason::Duration));
                 }
-                next = tokio::time::timeout(silence, socket.next()) => next,
+                happening = connection.next() => happening,
             };
-            let message = match next {
-                Err(_) => {
-                    return Ok(ConnectionEnd::Dropped(format!(
-                        "no frame from the server for {} ms",
-                        silence.as_millis()
-                    )));
+            match happening {
+                Happening::Received(message) => {
+                    self.write_message(conn, Direction::Server, &message)?
                 }
-                Ok(None) => return Ok(ConnectionEnd::Dropped("connection closed".to_owned())),
-                Ok(Some(Err(err))) => return Ok(ConnectionEnd::Dropped(err.to_string())),
-                Ok(Some(Ok(message))) => message,
-            };
-            let reaction = match &message {
-                Message::Text(text) => {
-                    let text = text.as_str();
-                    self.write_frame(FrameRecord::text(
-                        self.t_ms(),
-                        conn,
-                        Direction::Server,
-                        text,
-                    ))?;
-                    session.on_text(text).map_err(ClientError::Protocol)?
+                Happening::Sent(message) => {
+                    self.write_message(conn, Direction::Client, &message)?
                 }
-                Message::Binary(bytes) => {
-                    self.write_frame(FrameRecord::binary(
-                        self.t_ms(),
-                        conn,
-                        Direction::Server,
-                        bytes,
-                    ))?;
-                    session.on_binary()
-                }
-                Message::Close(frame) => {
-                    let reason = frame
-                        .as_ref()
-                        .map(|f| {
-                            format!("closed by the server ({} {})", u16::from(f.code), f.reason)
-                        })
-                        .unwrap_or_else(|| "closed by the server".to_owned());
-                    return Ok(ConnectionEnd::Dropped(reason));
-                }
-                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Reaction::None,
-            };
-            silence = session.silence_limit();
-            match reaction {
-                Reaction::None | Reaction::Connected => {}
-                Reaction::Reply(reply) => {
-                    self.write_frame(FrameRecord::text(
-                        self.t_ms(),
-                        conn,
-                        Direction::Client,
-                        reply.as_str(),
-                    ))?;
-                    if let Err(err) = socket.send(Message::text(reply)).await {
-                        return Ok(ConnectionEnd::Dropped(err.to_string()));
-                    }
-                }
-                Reaction::Event => {
+                Happening::Connected => {}
+                Happening::Event(_) => {
                     self.stats.events += 1;
                     if self
                         .config
@@ -366,25 +321,35 @@ impl Recorder<'_> {
                         .is_some_and(|max| self.stats.events >= max)
                     {
                         progress(&self.stats);
-                        let _ = socket.close(None).await;
+                        connection.close().await;
                         return Ok(ConnectionEnd::Stop(StopReason::Events));
                     }
                 }
-                Reaction::Refused(message) => {
-                    let _ = socket.close(None).await;
+                Happening::Refused(message) => {
+                    connection.close().await;
                     return Err(ClientError::Refused {
                         namespace: self.config.endpoint.namespace.clone(),
                         message,
                     });
                 }
-                Reaction::Closed => {
-                    return Ok(ConnectionEnd::Dropped(
-                        "the server closed the session".to_owned(),
-                    ));
-                }
+                Happening::Ended(reason) => return Ok(ConnectionEnd::Dropped(reason)),
             }
             progress(&self.stats);
         }
+    }
+
+    fn write_message(
+        &mut self,
+        conn: u32,
+        from: Direction,
+        message: &Message,
+    ) -> Result<(), ClientError> {
+        let frame = match message {
+            Message::Text(text) => FrameRecord::text(self.t_ms(), conn, from, text.as_str()),
+            Message::Binary(bytes) => FrameRecord::binary(self.t_ms(), conn, from, bytes),
+            _ => return Ok(()),
+        };
+        self.write_frame(frame)
     }
 
     fn write_frame(&mut self, frame: FrameRecord) -> Result<(), ClientError> {
@@ -443,6 +408,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_util::{SinkExt, StreamExt};
     use sio_capture::{CaptureReader, Record};
     use tokio::net::TcpListener;
 
