@@ -131,11 +131,14 @@
 //! - `src/request.rs`: [`validate_request`] and [`RequestError`].
 //! - `src/config.rs`, `src/event.rs`, `src/transmit.rs`, `src/error.rs`: settings, events,
 //!   frames and transmits, errors.
+//! - `src/fuzzing.rs`: fuzz harness bodies (hidden), for `fuzz/fuzz_targets/session_*.rs`.
 
 mod client;
 mod config;
 mod error;
 mod event;
+#[doc(hidden)]
+pub mod fuzzing;
 mod request;
 mod server;
 mod socket;

@@ -30,6 +30,46 @@ enum Outgoing {
     Close,
 }
 
+impl Outgoing {
+    fn len(&self) -> usize {
+        match self {
+            Self::Text(text) => text.len(),
+            Self::Binary(bytes) => bytes.len(),
+            Self::Close => 1,
+        }
+    }
+}
+
+/// The packets waiting for the main transport, with their total size so that the transport
+/// can bound what a slow client makes it hold (see [`ServerSession::queued_bytes`]).
+#[derive(Debug, Default)]
+struct Outbox {
+    queue: VecDeque<Outgoing>,
+    bytes: usize,
+}
+
+impl Outbox {
+    fn push_back(&mut self, outgoing: Outgoing) {
+        self.bytes += outgoing.len();
+        self.queue.push_back(outgoing);
+    }
+
+    fn pop_front(&mut self) -> Option<Outgoing> {
+        let outgoing = self.queue.pop_front()?;
+        self.bytes -= outgoing.len();
+        Some(outgoing)
+    }
+
+    fn clear(&mut self) {
+        self.queue.clear();
+        self.bytes = 0;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Open,
@@ -85,7 +125,7 @@ pub struct ServerSession {
     /// A long-polling `POST` body is being read (see [`Self::begin_polling_post`]).
     post_in_progress: bool,
     /// Packets for the main transport, in order.
-    outbox: VecDeque<Outgoing>,
+    outbox: Outbox,
     /// Transmits that bypass the outbox: probe answers, `noop`/`close` answers to a pending
     /// poll, and closing a WebSocket at once.
     direct: VecDeque<Transmit>,
@@ -139,6 +179,8 @@ impl ServerSession {
             Layer::EngineIo => None,
         };
         let inbound = Inbound::new(config.limits);
+        let mut outbox = Outbox::default();
+        outbox.push_back(Outgoing::Text(open));
         Self {
             next_ping: now.checked_add(config.ping_interval),
             config,
@@ -148,7 +190,7 @@ impl ServerSession {
             upgrade: Upgrade::None,
             poll_pending: false,
             post_in_progress: false,
-            outbox: VecDeque::from([Outgoing::Text(open)]),
+            outbox,
             direct: VecDeque::new(),
             events: VecDeque::new(),
             pong_deadline: None,
@@ -185,6 +227,13 @@ impl ServerSession {
     /// `true` while a long-polling `GET` waits for its answer.
     pub fn is_poll_pending(&self) -> bool {
         self.poll_pending
+    }
+
+    /// How many bytes of packets wait for the client (on long-polling, until its next poll).
+    /// A transport that bounds per-client memory checks it after queueing, and closes (or
+    /// stops feeding) a session whose client does not keep up.
+    pub fn queued_bytes(&self) -> usize {
+        self.outbox.bytes
     }
 
     /// The namespaces the client has joined (accepted CONNECTs), with their Socket.IO session
@@ -240,38 +289,32 @@ impl ServerSession {
     }
 
     /// Encodes the whole outbox (up to and including a close) as one polling payload.
+    ///
+    /// A text packet is written as it is (a polling record is the text frame), a binary one
+    /// as `b<base64>`.
     fn take_polling_payload(&mut self) -> String {
-        let mut body = String::new();
-        let mut record = String::new();
+        let mut body = String::with_capacity(self.outbox.bytes + self.outbox.queue.len());
         while let Some(outgoing) = self.outbox.pop_front() {
-            record.clear();
-            let encoded = match &outgoing {
-                Outgoing::Text(text) => match sio_wire::engine::decode_text_frame(text) {
-                    Ok(packet) => encode_polling_payload([packet], &mut record),
-                    // Queued text always starts with a packet digit; a frame sent raw with
-                    // `send_raw_text` may not, and goes out as it is.
-                    Err(_) => {
-                        record.push_str(text);
-                        Ok(())
-                    }
-                },
-                Outgoing::Binary(bytes) => {
-                    encode_polling_payload([EnginePacket::binary(bytes)], &mut record)
-                }
-                Outgoing::Close => encode_polling_payload([EnginePacket::Close], &mut record),
-            };
-            // A text packet holding the record separator cannot travel in a v4 payload
-            // (the README: "this assumes the record separator is not used in the data"):
-            // it is dropped rather than corrupting the packets around it.
-            if encoded.is_ok() {
-                if !body.is_empty() {
-                    body.push('\x1e');
-                }
-                body.push_str(&record);
+            let start = body.len();
+            if start > 0 {
+                body.push('\x1e');
             }
-            if outgoing == Outgoing::Close {
-                self.finish_close();
-                break;
+            match &outgoing {
+                // A text packet holding the record separator cannot travel in a v4 payload
+                // (the README: "this assumes the record separator is not used in the data").
+                // Only a raw frame from `send_raw_text` can hold one (validated JSON cannot):
+                // it is dropped rather than corrupting the packets around it.
+                Outgoing::Text(text) if text.contains('\x1e') => body.truncate(start),
+                Outgoing::Text(text) => body.push_str(text),
+                Outgoing::Binary(bytes) => {
+                    // Binary messages are base64-encoded, which cannot fail.
+                    let _ = encode_polling_payload([EnginePacket::binary(bytes)], &mut body);
+                }
+                Outgoing::Close => {
+                    body.push('1');
+                    self.finish_close();
+                    break;
+                }
             }
         }
         body
@@ -485,6 +528,10 @@ impl ServerSession {
         if self.transport != TransportKind::Polling {
             return Err(RequestError::BadRequest);
         }
+        if self.state != State::Open {
+            // Closing: the packets are ignored, as on a WebSocket.
+            return Ok(());
+        }
         if body.len() as u64 > self.config.max_payload {
             self.violation(
                 ViolationKind::PayloadTooLarge,
@@ -579,9 +626,14 @@ impl ServerSession {
             return;
         }
         if self.transport == TransportKind::WebSocket {
-            // The socket is gone: nothing can be sent on it any more.
+            // The socket is gone: nothing can be sent on it any more. A close already under
+            // way keeps its reason.
+            let reason = match self.state {
+                State::Closing { reason, .. } => reason,
+                _ => CloseReason::TransportClosed,
+            };
             self.outbox.clear();
-            self.terminate_without_transmit(CloseReason::TransportClosed);
+            self.terminate_without_transmit(reason);
         } else {
             self.upgrade = Upgrade::None;
         }
@@ -595,7 +647,9 @@ impl ServerSession {
     /// close the session after reporting a [`ServerEvent::Violation`].
     pub fn handle_frame(&mut self, now: Instant, frame: Frame<'_>) {
         self.handle_timeout(now);
-        if self.state == State::Closed {
+        // The reference server ignores packets once it is closing ("packet received with
+        // closed socket").
+        if self.state != State::Open {
             return;
         }
         let len = match frame {
@@ -1066,8 +1120,9 @@ impl ServerSession {
     ) -> Result<(), SessionError> {
         let text = encode_packet(packet_type, namespace, data, ack_id, attachments, "data")?;
         self.outbox.push_back(Outgoing::Text(text));
-        self.outbox
-            .extend(attachments.iter().cloned().map(Outgoing::Binary));
+        for attachment in attachments {
+            self.outbox.push_back(Outgoing::Binary(attachment.clone()));
+        }
         Ok(())
     }
 

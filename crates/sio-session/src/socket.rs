@@ -277,6 +277,13 @@ pub(crate) fn encode_packet(
         attachments: count,
         data,
     };
+    if count > 0 {
+        // Every placeholder must name an attachment that is sent (the peer's reassembler
+        // refuses the packet otherwise); the codec's own reassembler checks exactly that.
+        BinaryReassembler::new(Limits::permissive())
+            .push_packet(&packet)
+            .map_err(|e| invalid(format!("{e}")))?;
+    }
     let mut out =
         String::with_capacity(data.map_or(0, |d| d.as_str().len()) + namespace.len() + 16);
     out.push('4');
@@ -360,6 +367,17 @@ mod tests {
             "data",
         );
         assert_eq!(text.as_deref(), Ok("43/x,3[]"));
+        assert!(matches!(
+            encode_packet(
+                SocketPacketType::Event,
+                "/",
+                Some(r#"["a",{"_placeholder":true,"num":1}]"#),
+                None,
+                &[vec![1]],
+                "data"
+            ),
+            Err(SessionError::InvalidPayload { field: "data", .. })
+        ));
         assert!(matches!(
             encode_packet(SocketPacketType::Event, "/", Some("{}"), None, &[], "data"),
             Err(SessionError::InvalidPayload { field: "data", .. })

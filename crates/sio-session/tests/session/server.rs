@@ -530,3 +530,66 @@ fn violation_details_name_the_place() {
     assert!(v.detail.contains("at byte"), "{}", v.detail);
     assert!(v.detail.contains("on-events"), "{}", v.detail);
 }
+
+#[test]
+fn queued_bytes_counts_what_waits_for_the_client() {
+    let clock = Clock::default();
+    let mut session = polling(&clock, ServerConfig::default());
+    assert_eq!(session.queued_bytes(), 0);
+    session.handle_polling_post(clock.at(1), b"40").unwrap();
+    events(&mut session);
+    session.accept_connect("/", "s").unwrap();
+    session.emit("/", r#"["a"]"#, &[vec![1, 2, 3]]).unwrap();
+    // `40{"sid":"s"}`, `451-["a"]` and three attachment bytes.
+    assert_eq!(session.queued_bytes(), 13 + 9 + 3);
+    session.handle_poll_request(clock.at(2)).unwrap();
+    assert_eq!(
+        drain(&mut session),
+        [poll_response("40{\"sid\":\"s\"}\x1e451-[\"a\"]\x1ebAQID")]
+    );
+    assert_eq!(session.queued_bytes(), 0);
+}
+
+#[test]
+fn packets_are_ignored_while_closing() {
+    let clock = Clock::default();
+    let mut session = polling(&clock, ServerConfig::default());
+    session.handle_polling_post(clock.at(1), b"40").unwrap();
+    events(&mut session);
+    session.accept_connect("/", "s").unwrap();
+    session.close(clock.at(2));
+    assert_eq!(
+        session.handle_polling_post(clock.at(3), b"42[\"late\"]"),
+        Ok(())
+    );
+    assert_eq!(events(&mut session), []);
+    session.handle_poll_request(clock.at(4)).unwrap();
+    assert_eq!(
+        drain(&mut session),
+        [poll_response("40{\"sid\":\"s\"}\x1e1")]
+    );
+}
+
+#[test]
+fn websocket_closing_before_the_close_went_out_keeps_the_reason() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    session.close(clock.at(2));
+    session.handle_frame(clock.at(3), Frame::Text(r#"42/chatomni,["ignored"]"#));
+    session.handle_websocket_closed(clock.at(3));
+    assert_eq!(drain(&mut session), []);
+    assert_eq!(
+        events(&mut session),
+        [ServerEvent::Closed(CloseReason::Requested)]
+    );
+}
+
+#[test]
+fn raw_text_with_a_record_separator_is_dropped_from_polling_payloads() {
+    let clock = Clock::default();
+    let mut session = polling(&clock, ServerConfig::default());
+    session.send_raw_text("4a\x1eb").unwrap();
+    session.send_raw_text("4ok").unwrap();
+    session.handle_poll_request(clock.at(1)).unwrap();
+    assert_eq!(drain(&mut session), [poll_response("4ok")]);
+}
