@@ -54,6 +54,8 @@ mod borrowed;
 mod claims;
 mod error;
 mod event;
+#[doc(hidden)]
+pub mod fuzzing;
 mod json_string;
 mod kinds;
 mod live_video;
