@@ -262,19 +262,18 @@ impl Redactor {
         }
         update(&mut http.url, |s| self.redact_url(s, report));
         for (name, value) in &mut http.query {
-            if self.is_secret_query_param(name) {
-                if value.as_str() != REDACTED {
-                    let mut scratch = RedactionReport::default();
-                    let clean = self.redact_jwts_str(value, false, &mut scratch);
-                    *value = if scratch.jwts > 0 {
-                        clean.into_owned()
-                    } else {
-                        REDACTED.to_owned()
-                    };
-                    report.query_params += 1;
-                }
-            } else {
+            if !self.is_secret_query_param(name) {
                 update(value, |s| self.redact_jwts_str(s, false, report));
+            } else if value.as_str() != REDACTED && !is_jwt_placeholder(value) {
+                let mut scratch = RedactionReport::default();
+                let clean = self.redact_jwts_str(value, false, &mut scratch);
+                if is_jwt_placeholder(&clean) {
+                    report.jwts += scratch.jwts;
+                    *value = clean.into_owned();
+                } else {
+                    report.query_params += 1;
+                    *value = REDACTED.to_owned();
+                }
             }
         }
         for (name, value) in http
@@ -395,12 +394,6 @@ impl Redactor {
                     out.push_str(REDACTED);
                     report.query_params += 1;
                     changed = true;
-                }
-                Some((name, value)) if self.is_secret_query_param(name) => {
-                    if value.starts_with("[jwt") {
-                        report.query_params += 1;
-                    }
-                    out.push_str(pair);
                 }
                 _ => out.push_str(pair),
             }
@@ -625,8 +618,14 @@ fn redact_cookie_pair(pair: &str) -> String {
     }
 }
 
+/// A whole value that is one JWT placeholder (`[jwt ...]`, with `+` for spaces in URLs).
+fn is_jwt_placeholder(value: &str) -> bool {
+    (value == "[jwt]" || value.starts_with("[jwt ") || value.starts_with("[jwt+"))
+        && value.ends_with(']')
+}
+
 fn redact_value_keeping_jwt(value: &str) -> &str {
-    if value.starts_with("[jwt") && value.ends_with(']') {
+    if is_jwt_placeholder(value) {
         value
     } else {
         REDACTED

@@ -11,10 +11,10 @@ pub(crate) fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
 }
 
-/// A bundled capture or sample under the workspace's `captures/`, if it exists yet.
-pub(crate) fn bundled(name: &str) -> Option<Vec<u8>> {
+/// A bundled capture or browser sample under the workspace's `captures/`.
+pub(crate) fn bundled(name: &str) -> Vec<u8> {
     let path = format!("{}/../../captures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(path).ok()
+    std::fs::read(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
 }
 
 /// A JWT-shaped token with the given claims JSON and signature.

@@ -5,7 +5,7 @@ use sio_capture::{
     CaptureError, CaptureReader, Direction, FrameKind, ImportLocation, Record, Redactor,
 };
 
-use crate::fixtures::{FIXTURE_JWT_SIGNATURE, bundled, fixture};
+use crate::fixtures::{FIXTURE_JWT_SIGNATURE, fixture};
 
 fn import(bytes: &[u8]) -> sio_capture::import::Imported {
     import_capture(bytes, &ImportOptions::default()).unwrap()
@@ -343,18 +343,4 @@ fn devtools_rows_without_data_name_their_line() {
     let err = import_error(b"2\n\xff\n", InputKind::PlainText);
     assert_eq!(err.location, ImportLocation::Line(2));
     assert!(err.message.contains("expected UTF-8 text"), "{err}");
-}
-
-#[test]
-fn the_bundled_browser_samples_import() {
-    if let Some(har) = bundled("sample-chrome.har") {
-        let imported = import(&har);
-        assert_eq!(imported.summary.kind, InputKind::Har);
-        assert!(imported.summary.frames > 0, "{}", imported.summary);
-    }
-    if let Some(text) = bundled("sample-devtools.txt") {
-        let imported = import(&text);
-        assert_eq!(imported.summary.kind, InputKind::DevtoolsText);
-        assert!(imported.summary.frames > 0, "{}", imported.summary);
-    }
 }

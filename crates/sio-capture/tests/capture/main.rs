@@ -1,6 +1,7 @@
 //! Crate-level behaviour of sio-capture: the native format round trip, reader errors,
 //! importers on browser exports, redaction and normalised transcripts.
 
+mod bundled;
 mod docs_examples;
 mod fixtures;
 mod import;

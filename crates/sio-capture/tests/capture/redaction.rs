@@ -3,6 +3,7 @@
 use proptest::prelude::*;
 use sio_capture::{
     CaptureReader, CaptureWriter, Direction, FrameRecord, Header, HttpRecord, Record,
+    RedactionReport, Redactor,
 };
 
 use crate::fixtures::synthetic_jwt;
@@ -168,6 +169,16 @@ proptest! {
         prop_assert!(!text.contains(&signature), "signature survived:\n{}", text);
         // One JWT in the header URL, at least one per hiding place.
         prop_assert!(report.jwts > hidings.len() as u64, "{report:?}");
+        // Redaction is idempotent: a second pass finds nothing and changes nothing.
+        let redactor = Redactor::default();
+        let mut second = RedactionReport::default();
+        for record in CaptureReader::new(bytes.as_slice()) {
+            let record = record.unwrap();
+            let mut again = record.clone();
+            redactor.redact_record(&mut again, &mut second);
+            prop_assert_eq!(again, record);
+        }
+        prop_assert!(second.is_empty(), "{second:?}");
         // Binary payloads are checked after decoding, where the token was.
         let records: Vec<Record> = CaptureReader::new(bytes.as_slice())
             .collect::<Result<_, _>>()

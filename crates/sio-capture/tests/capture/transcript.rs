@@ -5,7 +5,7 @@ use sio_capture::normalize::NormalizeConfig;
 use sio_capture::transcript::{Transcript, render_capture, render_transcript};
 use sio_capture::{CaptureReader, Direction, FrameRecord, Header, Record};
 
-use crate::fixtures::{bundled, fixture};
+use crate::fixtures::fixture;
 
 fn transcript_of(fixture_name: &str, config: &NormalizeConfig) -> String {
     let imported = import_capture(&fixture(fixture_name), &ImportOptions::default()).unwrap();
@@ -131,23 +131,4 @@ fn render_capture_reports_the_bad_line() {
     )
     .unwrap_err();
     assert_eq!(err.line(), Some(2));
-}
-
-#[test]
-fn the_bundled_chat_capture_renders_without_undecodable_frames() {
-    let Some(capture) = bundled("rt2-chatomni.jsonl") else {
-        return;
-    };
-    let config = NormalizeConfig::default();
-    let mut transcript = Transcript::new(&config);
-    for record in CaptureReader::new(capture.as_slice()) {
-        transcript.push(&record.unwrap());
-    }
-    assert!(transcript.frames() > 100);
-    assert_eq!(transcript.undecodable_frames(), 0);
-    let text = transcript.finish();
-    assert!(
-        text.contains("\"Message\": \"Nu\""),
-        "the seed's first message is there"
-    );
 }
