@@ -1,0 +1,327 @@
+//! Decoding throughput: sio-wire against its peers, in one run, on the same rt-2 frames.
+//!
+//! Every function below decodes whole Engine.IO text frames (`42/chatomni,[...]`, `2`, ...)
+//! as a WebSocket client receives them, and each says what work it does. Groups:
+//!
+//! - `decode_socket_packet/rt2-mix` (bytes/s) and `decode_socket_packet/rt2-mix-frames`
+//!   (frames/s): the realistic mix, every decoder.
+//! - `decode_socket_packet/<kind>` (frames/s): one kind of frame at a time, sio-wire and
+//!   socketioxide.
+//! - `decode_text_frame/rt2-mix`: the Engine.IO layer alone, sio-wire against rust_engineio
+//!   and engineioxide.
+
+use std::hint::black_box;
+
+use bytes::Bytes;
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput};
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+use sio_benches::{Corpus, FrameKind};
+use sio_wire::engine::{EnginePacket, Payload, decode_text_frame};
+use sio_wire::socket::{SocketPacketType, decode_socket_packet};
+use socketioxide_core::Value as SioxValue;
+use socketioxide_core::packet::PacketData;
+use socketioxide_core::parser::{Parse, ParseConfig, ParseError, ParserState};
+use socketioxide_parser_common::CommonParser;
+
+/// What a decoder returns per frame: a number that depends on what it decoded, so the
+/// optimiser cannot skip the work, or the reason it failed.
+type Outcome = Result<usize, String>;
+
+/// sio-wire, validated: Engine.IO type, Socket.IO header (type, attachments, namespace, ack
+/// id), the whole JSON payload validated (RFC 8259, depth-limited) and the event name read,
+/// all borrowed from the frame.
+fn sio_wire_validated(frame: &str) -> Outcome {
+    match decode_text_frame(frame).map_err(|e| e.to_string())? {
+        EnginePacket::Message(Payload::Text(text)) => {
+            let packet = decode_socket_packet(text).map_err(|e| e.to_string())?;
+            Ok(match packet.kind {
+                SocketPacketType::Event | SocketPacketType::BinaryEvent => {
+                    packet.event_name().map_err(|e| e.to_string())?.len()
+                }
+                _ => packet.namespace.len() + packet.ack_id.unwrap_or(0) as usize,
+            })
+        }
+        other => Ok(other.packet_type().as_number() as usize),
+    }
+}
+
+/// sio-wire, Engine.IO layer only: the type digit and a borrowed view of the rest.
+fn sio_wire_engine(frame: &str) -> Outcome {
+    match decode_text_frame(frame).map_err(|e| e.to_string())? {
+        EnginePacket::Message(Payload::Text(text)) => Ok(text.len()),
+        other => Ok(other.packet_type().as_number() as usize),
+    }
+}
+
+/// The frames as socketioxide receives them: `Str` is a UTF-8 `Bytes`, so passing one on is a
+/// reference-count increment, not a copy.
+fn siox_frames(corpus: &Corpus) -> Vec<engineioxide_core::Str> {
+    corpus
+        .frames()
+        .iter()
+        .map(|f| engineioxide_core::Str::from(f.clone()))
+        .collect()
+}
+
+/// socketioxide's own path for a text frame: engineioxide-core's `Packet::parse` (Engine.IO
+/// type, data sliced as a `Str`), then `CommonParser::decode_str` (Socket.IO type,
+/// attachments, namespace and ack id; the data is kept as a lazy `Str`, not looked at). A
+/// binary header parks the packet in the parser state until its attachments arrive, which is
+/// where this returns it from.
+fn siox_decode(
+    frame: &engineioxide_core::Str,
+    config: &ParseConfig,
+) -> Result<Option<socketioxide_core::packet::Packet>, String> {
+    use engineioxide_core::{Packet, ProtocolVersion};
+    match Packet::parse(ProtocolVersion::V4, frame.clone()).map_err(|e| e.to_string())? {
+        Packet::Message(text) => {
+            let state = ParserState::default();
+            match CommonParser.decode_str(config, &state, text) {
+                Ok(packet) => Ok(Some(packet)),
+                Err(ParseError::NeedsMoreBinaryData) => Ok(state
+                    .partial_bin_packet
+                    .lock()
+                    .ok()
+                    .and_then(|mut partial| partial.take())
+                    .map(|partial| partial.packet)),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+/// socketioxide as it decodes: header only, data left lazy (validated later, when a handler
+/// asks for it).
+fn siox_lazy(frame: &engineioxide_core::Str, config: &ParseConfig) -> Outcome {
+    Ok(siox_decode(frame, config)?.map_or(1, |p| p.ns.len()))
+}
+
+/// socketioxide at equal work with [`sio_wire_validated`]: the lazy decode, then
+/// `read_event` (the event name, borrowed) and `decode_value::<IgnoredAny>`, which runs
+/// serde_json over the whole payload without building anything.
+fn siox_validated(frame: &engineioxide_core::Str, config: &ParseConfig) -> Outcome {
+    let Some(mut packet) = siox_decode(frame, config)? else {
+        return Ok(1);
+    };
+    let e = |e: socketioxide_core::parser::ParserError| e.to_string();
+    match &mut packet.inner {
+        PacketData::Event(value, _) | PacketData::BinaryEvent(value, _) => {
+            let name = CommonParser.read_event(value).map_err(e)?.len();
+            CommonParser
+                .decode_value::<IgnoredAny>(value, true)
+                .map_err(e)?;
+            Ok(name)
+        }
+        PacketData::EventAck(value, _) | PacketData::BinaryAck(value, _) => {
+            CommonParser
+                .decode_value::<IgnoredAny>(value, false)
+                .map_err(e)?;
+            Ok(packet.ns.len())
+        }
+        PacketData::Connect(value) => {
+            let value: Option<&SioxValue> = value.as_ref();
+            CommonParser
+                .decode_default::<IgnoredAny>(value)
+                .map_err(e)?;
+            Ok(packet.ns.len())
+        }
+        _ => Ok(packet.ns.len()),
+    }
+}
+
+/// rust_engineio's `Packet::try_from(Bytes)`: the Engine.IO type byte and the data sliced as
+/// `Bytes`. It stops there: rust_socketio's Socket.IO packet type is not public.
+fn rust_engineio_decode(frame: &Bytes) -> Outcome {
+    let packet = rust_engineio::Packet::try_from(frame.clone()).map_err(|e| e.to_string())?;
+    Ok(packet.data.len() + u8::from(packet.packet_id) as usize)
+}
+
+/// engineioxide-core's `Packet::parse` alone: the Engine.IO layer of socketioxide.
+fn engineioxide_decode(frame: &engineioxide_core::Str) -> Outcome {
+    use engineioxide_core::{Packet, ProtocolVersion};
+    match Packet::parse(ProtocolVersion::V4, frame.clone()).map_err(|e| e.to_string())? {
+        Packet::Message(text) => Ok(text.len()),
+        _ => Ok(1),
+    }
+}
+
+/// Where the JSON payload starts, for the serde_json baselines: the first `[` or `{` after
+/// the Engine.IO digit and the Socket.IO header (namespaces and ack ids hold neither).
+fn json_start(frame: &str) -> Option<usize> {
+    frame
+        .as_bytes()
+        .iter()
+        .position(|&c| c == b'[' || c == b'{')
+}
+
+/// serde_json `&RawValue`: validates the payload span (with the header skipped by
+/// [`json_start`]) and borrows it. No event name, no per-type checks.
+fn serde_json_raw_value(frame: &str) -> Outcome {
+    let Some(start) = json_start(frame) else {
+        return Ok(1);
+    };
+    let raw: &RawValue = serde_json::from_str(&frame[start..]).map_err(|e| e.to_string())?;
+    Ok(raw.get().len())
+}
+
+/// serde_json `Value`: parses the payload into a tree (every string unescaped into its own
+/// allocation), the naive way to read a Socket.IO payload.
+fn serde_json_value(frame: &str) -> Outcome {
+    let Some(start) = json_start(frame) else {
+        return Ok(1);
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(&frame[start..]).map_err(|e| e.to_string())?;
+    Ok(value.as_array().map_or(0, Vec::len))
+}
+
+/// The practical ceiling: memchr looks for a byte no text frame contains (the polling record
+/// separator), so it reads every byte of every frame at SIMD speed and finds nothing.
+fn memchr_scan(frame: &str) -> Outcome {
+    Ok(memchr::memchr(0x1e, frame.as_bytes()).unwrap_or(frame.len()))
+}
+
+/// Runs `decode` over every frame; the sum keeps the work observable.
+fn sum_over<T>(frames: &[T], mut decode: impl FnMut(&T) -> Outcome) -> usize {
+    frames
+        .iter()
+        .map(|f| decode(black_box(f)).unwrap_or(0))
+        .sum()
+}
+
+/// Fails the bench before it runs when a decoder rejects a frame of the corpus: a decoder
+/// that bails out early would look fast.
+fn check_all<T>(name: &str, frames: &[T], mut decode: impl FnMut(&T) -> Outcome) {
+    for (i, frame) in frames.iter().enumerate() {
+        if let Err(e) = decode(frame) {
+            panic!("{name} rejects frame {i} of the corpus: {e}");
+        }
+    }
+}
+
+struct Inputs {
+    text: Vec<String>,
+    siox: Vec<engineioxide_core::Str>,
+    bytes: Vec<Bytes>,
+}
+
+impl Inputs {
+    fn new(corpus: &Corpus) -> Self {
+        Self {
+            text: corpus.frames().to_vec(),
+            siox: siox_frames(corpus),
+            bytes: corpus
+                .frames()
+                .iter()
+                .map(|f| Bytes::from(f.clone().into_bytes()))
+                .collect(),
+        }
+    }
+}
+
+fn bench_mix_group(group: &mut BenchmarkGroup<'_, WallTime>, inputs: &Inputs) {
+    let config = ParseConfig::default();
+    let text = &inputs.text;
+    let siox = &inputs.siox;
+    group.bench_function("sio-wire/validated", |b| {
+        b.iter(|| sum_over(text, |f| sio_wire_validated(f)))
+    });
+    group.bench_function("socketioxide/lazy", |b| {
+        b.iter(|| sum_over(siox, |f| siox_lazy(f, &config)))
+    });
+    group.bench_function("socketioxide/validated", |b| {
+        b.iter(|| sum_over(siox, |f| siox_validated(f, &config)))
+    });
+    group.bench_function("rust_engineio/engine-only", |b| {
+        b.iter(|| sum_over(&inputs.bytes, rust_engineio_decode))
+    });
+    group.bench_function("serde_json/RawValue", |b| {
+        b.iter(|| sum_over(text, |f| serde_json_raw_value(f)))
+    });
+    group.bench_function("serde_json/Value", |b| {
+        b.iter(|| sum_over(text, |f| serde_json_value(f)))
+    });
+    group.bench_function("memchr/scan", |b| {
+        b.iter(|| sum_over(text, |f| memchr_scan(f)))
+    });
+}
+
+fn decode_rt2_mix(c: &mut Criterion) {
+    let corpus = Corpus::rt2_mix();
+    let inputs = Inputs::new(&corpus);
+    let config = ParseConfig::default();
+    check_all("sio-wire", &inputs.text, |f| sio_wire_validated(f));
+    check_all("socketioxide/lazy", &inputs.siox, |f| siox_lazy(f, &config));
+    check_all("socketioxide/validated", &inputs.siox, |f| {
+        siox_validated(f, &config)
+    });
+    check_all("rust_engineio", &inputs.bytes, rust_engineio_decode);
+    check_all("serde_json/RawValue", &inputs.text, |f| {
+        serde_json_raw_value(f)
+    });
+    check_all("serde_json/Value", &inputs.text, |f| serde_json_value(f));
+
+    let mut group = c.benchmark_group("decode_socket_packet/rt2-mix");
+    group.throughput(Throughput::Bytes(corpus.bytes()));
+    bench_mix_group(&mut group, &inputs);
+    group.finish();
+
+    let mut group = c.benchmark_group("decode_socket_packet/rt2-mix-frames");
+    group.throughput(Throughput::Elements(corpus.len() as u64));
+    bench_mix_group(&mut group, &inputs);
+    group.finish();
+}
+
+fn decode_per_kind(c: &mut Criterion) {
+    let mix = Corpus::rt2_mix();
+    let config = ParseConfig::default();
+    for kind in FrameKind::ALL {
+        let corpus = mix.of_kind(kind);
+        if corpus.is_empty() {
+            continue;
+        }
+        let inputs = Inputs::new(&corpus);
+        let mut group = c.benchmark_group(format!("decode_socket_packet/{}", kind.name()));
+        group.throughput(Throughput::Elements(corpus.len() as u64));
+        group.bench_function("sio-wire/validated", |b| {
+            b.iter(|| sum_over(&inputs.text, |f| sio_wire_validated(f)))
+        });
+        group.bench_function("socketioxide/lazy", |b| {
+            b.iter(|| sum_over(&inputs.siox, |f| siox_lazy(f, &config)))
+        });
+        group.bench_function("socketioxide/validated", |b| {
+            b.iter(|| sum_over(&inputs.siox, |f| siox_validated(f, &config)))
+        });
+        group.finish();
+    }
+}
+
+fn decode_engine_layer(c: &mut Criterion) {
+    let corpus = Corpus::rt2_mix();
+    let inputs = Inputs::new(&corpus);
+    check_all("sio-wire engine", &inputs.text, |f| sio_wire_engine(f));
+    check_all("engineioxide", &inputs.siox, engineioxide_decode);
+    let mut group = c.benchmark_group("decode_text_frame/rt2-mix");
+    group.throughput(Throughput::Bytes(corpus.bytes()));
+    group.bench_function("sio-wire", |b| {
+        b.iter(|| sum_over(&inputs.text, |f| sio_wire_engine(f)))
+    });
+    group.bench_function("rust_engineio", |b| {
+        b.iter(|| sum_over(&inputs.bytes, rust_engineio_decode))
+    });
+    group.bench_function("engineioxide", |b| {
+        b.iter(|| sum_over(&inputs.siox, engineioxide_decode))
+    });
+    group.finish();
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    decode_rt2_mix(&mut c);
+    decode_per_kind(&mut c);
+    decode_engine_layer(&mut c);
+    c.final_summary();
+}
