@@ -122,6 +122,25 @@
 //!    [`ServerSession::handle_timeout`]. Once [`ServerSession::is_closed`] is true and the
 //!    transmits are drained, drop the session.
 //!
+//! # Conformance
+//!
+//! The server role behaves as the reference servers (`engine.io` 6, `socket.io` 4) do in
+//! every case their official protocol test suites check; `tests/session/engineio_suite.rs`
+//! and `tests/session/socketio_suite.rs` hold one test per case. Where this crate differs on
+//! purpose:
+//!
+//! - a duplicate poll is refused with HTTP 400 (the suite accepts 400 or Node's 500);
+//! - a polling `POST` longer than `maxPayload` is refused with 413 *and* closes the session
+//!   (the reference answers 413 and leaves the session to the client, which then gives up);
+//! - `EIO=4` is checked on every request, not only on the handshake;
+//! - a namespace without its `,` (`40/custom`) is read to the end of the packet, as
+//!   socket.io-parser does, although sio-wire's strict v5 decoder refuses it.
+//!
+//! As in socket.io, any packet for a namespace whose CONNECT the application has not yet
+//! accepted closes the connection ("invalid state"). socket.io-client never sends one (it
+//! buffers emits until the CONNECT is acknowledged); a transport that answers
+//! [`ServerEvent::ConnectRequest`] in the same drain loop never hits it over WebSocket.
+//!
 //! # Layout
 //!
 //! - `src/server.rs`: [`ServerSession`].

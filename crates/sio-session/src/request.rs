@@ -201,7 +201,8 @@ impl<'q> EngineQuery<'q> {
 ///
 /// Whether the `sid` is known, and whether the session accepts a request on this transport
 /// now (e.g. no polling after an upgrade), is decided afterwards by the caller's session table
-/// and by the session itself.
+/// and by the session itself. A CORS preflight (`OPTIONS`) is the transport's to answer
+/// before calling this, as the reference server's `cors` middleware does.
 ///
 /// # Errors
 ///

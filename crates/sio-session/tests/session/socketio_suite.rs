@@ -429,3 +429,31 @@ fn polling_session_on_the_socketio_path_upgrades_like_engineio() {
     socketio_app(&mut session);
     assert_eq!(drain(&mut session).len(), 2);
 }
+
+#[test]
+fn connect_with_a_payload_that_is_not_an_object_closes() {
+    // socket.io-parser's isPayloadValid: a CONNECT payload must be an object.
+    for frame in [r#"40"abc""#, "40[1]", r#"40/custom,"x""#, "40{"] {
+        let clock = Clock::default();
+        let mut session = socketio_ws(&clock);
+        session.handle_frame(clock.at(1), Frame::Text(frame));
+        assert_eq!(drain(&mut session), [Transmit::CloseWebSocket], "{frame}");
+        let events = socketio_app(&mut session);
+        assert_eq!(
+            violations(&events),
+            [ViolationKind::MalformedPacket],
+            "{frame}"
+        );
+    }
+}
+
+#[test]
+fn event_without_arguments_and_numeric_event_names_are_valid() {
+    let clock = Clock::default();
+    let mut session = connected(&clock);
+    session.handle_frame(clock.at(2), Frame::Text(r#"42["message"]"#));
+    session.handle_frame(clock.at(2), Frame::Text("42[1,2]"));
+    socketio_app(&mut session);
+    assert_eq!(drain(&mut session), [text(r#"42["message-back"]"#)]);
+    assert!(!session.is_closed());
+}
