@@ -117,6 +117,14 @@ impl Connection {
         }
     }
 
+    /// Sends `frame` as one text frame exactly as given (e.g. a client event replayed from a
+    /// capture); it goes out, and is reported as [`Happening::Sent`], on the next [`Self::next`].
+    pub(crate) fn send_raw(&mut self, frame: &str) -> Result<(), ClientError> {
+        self.session
+            .send_raw_text(frame)
+            .map_err(|err| ClientError::Protocol(err.to_string()))
+    }
+
     /// Closes the WebSocket politely (best effort: the peer may be gone already).
     pub(crate) async fn close(&mut self) {
         let _ = self.socket.close(None).await;

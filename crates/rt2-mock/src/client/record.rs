@@ -46,6 +46,10 @@ pub struct RecordConfig {
     pub handshake_timeout: Duration,
     /// Redact tokens (JWTs, `token` fields, Authorization headers) before they reach the file.
     pub redact: bool,
+    /// Text frames the client sends, in order, once the server accepts the namespace CONNECT
+    /// on each connection: the client side of a scripted session (e.g. `42/chatomni,["x"]`).
+    /// The CONNECT itself and pongs are the session machine's, not listed here.
+    pub send_after_connect: Vec<String>,
 }
 
 impl RecordConfig {
@@ -63,6 +67,7 @@ impl RecordConfig {
             max_backoff: Duration::from_secs(30),
             handshake_timeout: Duration::from_secs(10),
             redact: true,
+            send_after_connect: Vec::new(),
         }
     }
 }
@@ -312,7 +317,11 @@ impl Recorder<'_> {
                 Happening::Sent(message) => {
                     self.write_message(conn, Direction::Client, &message)?
                 }
-                Happening::Connected => {}
+                Happening::Connected => {
+                    for frame in &self.config.send_after_connect {
+                        connection.send_raw(frame)?;
+                    }
+                }
                 Happening::Event(_) => {
                     self.stats.events += 1;
                     if self
@@ -519,6 +528,55 @@ mod tests {
         assert!(summary.redaction.total() >= 1);
         // The server did receive the real token.
         drop(server);
+    }
+
+    #[tokio::test]
+    async fn scripted_client_frames_go_out_after_the_connect_is_accepted() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.expect("accept");
+            let mut ws = tokio_tungstenite::accept_async(tcp).await.expect("ws");
+            let _ = ws.send(Message::text(OPEN)).await;
+            let _ = ws.next().await;
+            let _ = ws.send(Message::text(r#"40/chatomni,{"sid":"n1"}"#)).await;
+            let mut got = Vec::new();
+            while let Some(Ok(Message::Text(text))) = ws.next().await {
+                got.push(text.to_string());
+                if got.len() == 2 {
+                    let _ = ws.send(Message::text(r#"42/chatomni,["done"]"#)).await;
+                }
+            }
+            got
+        });
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("c.jsonl");
+        let mut cfg = config(&format!("ws://{addr}"), &out);
+        cfg.max_events = Some(1);
+        cfg.send_after_connect = vec![
+            r#"42/chatomni,["hello",1]"#.to_owned(),
+            "42/chatomni,1[\"ask\"]".to_owned(),
+        ];
+        record(cfg, std::future::pending(), |_| {})
+            .await
+            .expect("records");
+        let got = server.await.expect("server");
+        assert_eq!(
+            got,
+            [r#"42/chatomni,["hello",1]"#, r#"42/chatomni,1["ask"]"#]
+        );
+        let client_frames: Vec<String> = read(&out)
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::Frame(f) if f.from == Direction::Client => Some(f.data),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            client_frames.len(),
+            3,
+            "CONNECT and the two scripted frames: {client_frames:?}"
+        );
     }
 
     #[tokio::test]
