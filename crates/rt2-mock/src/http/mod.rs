@@ -1,0 +1,6 @@
+//! The HTTP side: routing, the live-video REST endpoint and the admin API.
+
+pub mod admin;
+pub mod live_video;
+pub(crate) mod response;
+pub(crate) mod routes;

@@ -1,0 +1,439 @@
+//! The table of live sessions, what the admin API shows about each, and the server's counters.
+//!
+//! The hub only routes: each session's state lives in its own task
+//! ([`connection`](crate::connection)), which the hub reaches through a bounded command
+//! channel. The admin-visible [`SessionReport`] is kept beside the handle, behind a mutex the
+//! session task updates as things happen.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc};
+
+use crate::connection::SessionInput;
+use crate::fault::FaultPlan;
+
+/// How many received packets a report keeps per session (the oldest go first).
+const KEPT_RECEIVED: usize = 100;
+/// How many violations a report keeps per session.
+const KEPT_VIOLATIONS: usize = 100;
+/// Longest received packet text kept in a report; longer ones are cut (and say so).
+const KEPT_PACKET_BYTES: usize = 2048;
+/// How many closed sessions stay listed, so that a test can inspect one after its client left.
+const KEPT_CLOSED: usize = 256;
+/// How many events a live room buffers for subscribers that lag (then they skip ahead).
+pub(crate) const ROOM_BUFFER: usize = 1024;
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Reports and tables stay readable even if a task panicked while holding the lock: the
+    // data is plain counters and lists, valid at every step.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// One thing a client sent, as the admin API lists it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ReceivedPacket {
+    /// Milliseconds since the session opened.
+    pub at_ms: u64,
+    /// `connect`, `event`, `ack`, `disconnect` or `message` (Engine.IO-only sessions).
+    pub kind: &'static str,
+    /// The namespace (`/` for the main one; empty for Engine.IO messages).
+    pub namespace: String,
+    /// The payload JSON as received (tokens in connect payloads replaced by `<token>`), cut
+    /// to 2 KiB.
+    pub data: String,
+}
+
+/// One protocol violation seen from a client.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ViolationReport {
+    /// Milliseconds since the session opened.
+    pub at_ms: u64,
+    /// `missed_pong`, `malformed_packet`, `connect_without_token`, ... (sio-session's
+    /// `ViolationKind::as_str`, plus the mock's own `connect_without_token`).
+    pub kind: String,
+    /// What exactly was wrong.
+    pub detail: String,
+}
+
+/// What the admin API shows about one session.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SessionReport {
+    /// The Engine.IO session id.
+    pub sid: String,
+    /// The `room` query parameter.
+    pub room: Option<String>,
+    /// The client's address.
+    pub remote: String,
+    /// `polling` or `websocket` (after an upgrade, `websocket`).
+    pub transport: &'static str,
+    /// When the session opened (RFC 3339).
+    pub opened_at: String,
+    /// The namespaces the client joined.
+    pub namespaces: Vec<String>,
+    /// True when a `/chatomni` connect carried a token.
+    pub token_present: bool,
+    /// The token's `TenantId`, if it could be read.
+    pub tenant: Option<String>,
+    /// The token's `UserId`, if it could be read.
+    pub user: Option<String>,
+    /// Everything the client sent (the last 100 packets).
+    pub received: VecDeque<ReceivedPacket>,
+    /// How many packets the client sent in all.
+    pub received_total: u64,
+    /// Protocol violations seen from the client (the first 100).
+    pub violations: Vec<ViolationReport>,
+    /// Events sent to the client (replayed and injected).
+    pub events_sent: u64,
+    /// Events dropped or refused because the client read too slowly.
+    pub events_dropped: u64,
+    /// The faults in force for this session.
+    pub faults: FaultPlan,
+    /// Why the session ended, once it has.
+    pub closed: Option<String>,
+}
+
+impl SessionReport {
+    pub(crate) fn new(
+        sid: &str,
+        room: Option<&str>,
+        remote: SocketAddr,
+        transport: &'static str,
+        faults: FaultPlan,
+    ) -> Self {
+        let opened_at = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        Self {
+            sid: sid.to_owned(),
+            room: room.map(str::to_owned),
+            remote: remote.to_string(),
+            transport,
+            opened_at,
+            namespaces: Vec::new(),
+            token_present: false,
+            tenant: None,
+            user: None,
+            received: VecDeque::new(),
+            received_total: 0,
+            violations: Vec::new(),
+            events_sent: 0,
+            events_dropped: 0,
+            faults,
+            closed: None,
+        }
+    }
+
+    pub(crate) fn push_received(
+        &mut self,
+        at_ms: u64,
+        kind: &'static str,
+        namespace: &str,
+        data: &str,
+    ) {
+        let mut data = data.to_owned();
+        if data.len() > KEPT_PACKET_BYTES {
+            let mut cut = KEPT_PACKET_BYTES;
+            while !data.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            data.truncate(cut);
+            data.push_str("…(cut)");
+        }
+        if self.received.len() == KEPT_RECEIVED {
+            self.received.pop_front();
+        }
+        self.received.push_back(ReceivedPacket {
+            at_ms,
+            kind,
+            namespace: namespace.to_owned(),
+            data,
+        });
+        self.received_total += 1;
+    }
+
+    pub(crate) fn push_violation(&mut self, at_ms: u64, kind: &str, detail: String) {
+        if self.violations.len() < KEPT_VIOLATIONS {
+            self.violations.push(ViolationReport {
+                at_ms,
+                kind: kind.to_owned(),
+                detail,
+            });
+        }
+    }
+}
+
+/// What the admin API (or the hub) asks of a session task.
+#[derive(Debug, Clone)]
+pub(crate) enum SessionCommand {
+    /// Send an EVENT in `namespace` (if the client joined it); `data` is the JSON array
+    /// `["name", ...args]`.
+    Emit {
+        /// The namespace.
+        namespace: Arc<str>,
+        /// The payload array.
+        data: Arc<str>,
+    },
+    /// Send an Engine.IO text frame exactly as given (e.g. a malformed one).
+    SendRaw(String),
+    /// Close the session cleanly with this reason.
+    Disconnect(String),
+    /// Replace the session's faults.
+    SetFaults(FaultPlan),
+}
+
+/// How the hub reaches one session.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionHandle {
+    pub(crate) room: Option<Arc<str>>,
+    pub(crate) commands: mpsc::Sender<SessionInput>,
+    pub(crate) report: Arc<Mutex<SessionReport>>,
+}
+
+impl SessionHandle {
+    pub(crate) fn report(&self) -> SessionReport {
+        lock(&self.report).clone()
+    }
+
+    pub(crate) fn update_report(&self, update: impl FnOnce(&mut SessionReport)) {
+        update(&mut lock(&self.report));
+    }
+}
+
+/// Server-wide counters.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    pub(crate) connections_accepted: AtomicU64,
+    pub(crate) connections_refused: AtomicU64,
+    pub(crate) sessions_opened: AtomicU64,
+    pub(crate) events_sent: AtomicU64,
+    pub(crate) events_dropped: AtomicU64,
+    pub(crate) auth_refused: AtomicU64,
+    pub(crate) violations: AtomicU64,
+    pub(crate) http_requests: AtomicU64,
+}
+
+/// The stats as the admin API shows them.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StatsReport {
+    /// TCP connections accepted since start.
+    pub connections_accepted: u64,
+    /// TCP connections refused (connection limit) since start.
+    pub connections_refused: u64,
+    /// Engine.IO sessions opened since start.
+    pub sessions_opened: u64,
+    /// Sessions open now.
+    pub sessions_open: usize,
+    /// Events sent to clients (replayed and injected).
+    pub events_sent: u64,
+    /// Events dropped or refused because a client read too slowly.
+    pub events_dropped: u64,
+    /// Namespace connects refused by the auth check.
+    pub auth_refused: u64,
+    /// Protocol violations seen from clients.
+    pub violations: u64,
+    /// HTTP requests handled (polling, live-video, admin, upgrades).
+    pub http_requests: u64,
+    /// Live-mode rooms with a running timeline.
+    pub live_rooms: usize,
+}
+
+/// The session table, the live rooms and the counters.
+#[derive(Debug)]
+pub(crate) struct Hub {
+    sessions: Mutex<HashMap<Arc<str>, SessionHandle>>,
+    closed: Mutex<VecDeque<SessionReport>>,
+    rooms: Mutex<HashMap<Arc<str>, broadcast::Sender<Arc<str>>>>,
+    run_faults: Mutex<FaultPlan>,
+    pub(crate) stats: Stats,
+}
+
+impl Hub {
+    pub(crate) fn new(faults: FaultPlan) -> Self {
+        Self {
+            sessions: Mutex::new(HashMap::new()),
+            closed: Mutex::new(VecDeque::new()),
+            rooms: Mutex::new(HashMap::new()),
+            run_faults: Mutex::new(faults),
+            stats: Stats::default(),
+        }
+    }
+
+    pub(crate) fn run_faults(&self) -> FaultPlan {
+        lock(&self.run_faults).clone()
+    }
+
+    pub(crate) fn set_run_faults(&self, faults: FaultPlan) {
+        *lock(&self.run_faults) = faults;
+    }
+
+    pub(crate) fn insert(&self, sid: Arc<str>, handle: SessionHandle) {
+        lock(&self.sessions).insert(sid, handle);
+        self.stats.sessions_opened.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Removes a session and keeps its final report for the admin API.
+    pub(crate) fn remove(&self, sid: &str) {
+        let removed = lock(&self.sessions).remove(sid);
+        if let Some(handle) = removed {
+            let mut closed = lock(&self.closed);
+            if closed.len() == KEPT_CLOSED {
+                closed.pop_front();
+            }
+            closed.push_back(handle.report());
+        }
+    }
+
+    pub(crate) fn get(&self, sid: &str) -> Option<SessionHandle> {
+        lock(&self.sessions).get(sid).cloned()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.sessions).len()
+    }
+
+    /// Every open session, then the recently closed ones.
+    pub(crate) fn reports(&self) -> Vec<SessionReport> {
+        let open: Vec<SessionHandle> = lock(&self.sessions).values().cloned().collect();
+        let mut reports: Vec<SessionReport> = open.iter().map(SessionHandle::report).collect();
+        reports.sort_by(|a, b| a.opened_at.cmp(&b.opened_at).then(a.sid.cmp(&b.sid)));
+        reports.extend(lock(&self.closed).iter().cloned());
+        reports
+    }
+
+    /// One session's report, open or recently closed.
+    pub(crate) fn report(&self, sid: &str) -> Option<SessionReport> {
+        if let Some(handle) = self.get(sid) {
+            return Some(handle.report());
+        }
+        lock(&self.closed)
+            .iter()
+            .rev()
+            .find(|report| report.sid == sid)
+            .cloned()
+    }
+
+    /// The handles of every open session in `room` (every session when `room` is `None`).
+    pub(crate) fn in_room(&self, room: Option<&str>) -> Vec<SessionHandle> {
+        lock(&self.sessions)
+            .values()
+            .filter(|handle| room.is_none() || handle.room.as_deref() == room)
+            .cloned()
+            .collect()
+    }
+
+    pub(crate) fn all_handles(&self) -> Vec<SessionHandle> {
+        self.in_room(None)
+    }
+
+    /// Subscribes to a live room's events; the bool is true when the room is new and its
+    /// timeline task must be started by the caller.
+    pub(crate) fn join_live_room(
+        &self,
+        room: &str,
+    ) -> (
+        broadcast::Receiver<Arc<str>>,
+        Option<broadcast::Sender<Arc<str>>>,
+    ) {
+        let mut rooms = lock(&self.rooms);
+        if let Some(sender) = rooms.get(room) {
+            return (sender.subscribe(), None);
+        }
+        let (sender, receiver) = broadcast::channel(ROOM_BUFFER);
+        rooms.insert(room.into(), sender.clone());
+        (receiver, Some(sender))
+    }
+
+    pub(crate) fn stats(&self) -> StatsReport {
+        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        StatsReport {
+            connections_accepted: load(&self.stats.connections_accepted),
+            connections_refused: load(&self.stats.connections_refused),
+            sessions_opened: load(&self.stats.sessions_opened),
+            sessions_open: self.len(),
+            events_sent: load(&self.stats.events_sent),
+            events_dropped: load(&self.stats.events_dropped),
+            auth_refused: load(&self.stats.auth_refused),
+            violations: load(&self.stats.violations),
+            http_requests: load(&self.stats.http_requests),
+            live_rooms: lock(&self.rooms).len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handle(room: &str) -> (SessionHandle, mpsc::Receiver<SessionInput>) {
+        let (commands, receiver) = mpsc::channel(4);
+        let report = SessionReport::new(
+            "s",
+            Some(room),
+            "127.0.0.1:1".parse().unwrap(),
+            "websocket",
+            FaultPlan::default(),
+        );
+        (
+            SessionHandle {
+                room: Some(room.into()),
+                commands,
+                report: Arc::new(Mutex::new(report)),
+            },
+            receiver,
+        )
+    }
+
+    #[test]
+    fn removed_sessions_stay_visible_with_their_last_report() {
+        let hub = Hub::new(FaultPlan::default());
+        let (a, _ra) = handle("r1");
+        a.update_report(|r| r.sid = "a".into());
+        hub.insert("a".into(), a.clone());
+        let (b, _rb) = handle("r2");
+        hub.insert("b".into(), b);
+        assert_eq!(hub.in_room(Some("r1")).len(), 1);
+        assert_eq!(hub.all_handles().len(), 2);
+        a.update_report(|r| r.closed = Some("transport close".into()));
+        hub.remove("a");
+        assert_eq!(hub.len(), 1);
+        assert_eq!(
+            hub.report("a").unwrap().closed.as_deref(),
+            Some("transport close")
+        );
+        assert_eq!(hub.stats().sessions_opened, 2);
+        assert_eq!(hub.stats().sessions_open, 1);
+    }
+
+    #[test]
+    fn received_packets_are_bounded_and_cut() {
+        let (h, _r) = handle("r");
+        h.update_report(|r| {
+            for i in 0..(KEPT_RECEIVED + 5) {
+                r.push_received(i as u64, "event", "/chatomni", "[\"x\"]");
+            }
+            r.push_received(0, "event", "/", &"é".repeat(KEPT_PACKET_BYTES));
+        });
+        let report = h.report();
+        assert_eq!(report.received.len(), KEPT_RECEIVED);
+        assert_eq!(report.received_total, KEPT_RECEIVED as u64 + 6);
+        let last = report.received.back().unwrap();
+        assert!(last.data.ends_with("…(cut)"));
+        assert!(last.data.len() <= KEPT_PACKET_BYTES + "…(cut)".len());
+    }
+
+    #[test]
+    fn the_first_live_room_member_starts_the_room() {
+        let hub = Hub::new(FaultPlan::default());
+        let (_rx, starter) = hub.join_live_room("r");
+        assert!(starter.is_some());
+        let (_rx2, starter2) = hub.join_live_room("r");
+        assert!(starter2.is_none());
+        assert_eq!(hub.stats().live_rooms, 1);
+    }
+}

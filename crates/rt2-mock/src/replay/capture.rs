@@ -1,0 +1,223 @@
+//! A capture loaded for serving: its events as a [`ReplayTimeline`] and its HTTP exchanges.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sio_capture::{
+    CaptureError, CaptureReader, Direction, FrameKind, FrameRecord, Header, HttpRecord, Record,
+};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use sio_wire::{Frame, SocketPacket, SocketPacketType};
+
+use crate::error::MockError;
+use crate::replay::timeline::{ReplayEvent, ReplayTimeline};
+
+/// A capture file read into memory, ready to be served.
+#[derive(Debug, Clone, Default)]
+pub struct Capture {
+    /// Where it was read from (for messages), if from a file.
+    pub path: Option<PathBuf>,
+    /// The header record, if the capture has one.
+    pub header: Option<Header>,
+    /// Every frame record, in file order.
+    pub frames: Vec<FrameRecord>,
+    /// Every HTTP exchange, in file order (the live-video endpoint serves from these).
+    pub http: Vec<HttpRecord>,
+}
+
+impl Capture {
+    /// Reads a native capture (JSON Lines) from a file.
+    ///
+    /// # Errors
+    /// [`MockError::CaptureIo`] when the file cannot be read, [`MockError::CaptureFormat`]
+    /// naming the line when a line is not a capture record.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, MockError> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|source| MockError::CaptureIo {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut capture = Self::from_reader(std::io::BufReader::new(file), path)?;
+        capture.path = Some(path.to_path_buf());
+        Ok(capture)
+    }
+
+    /// Reads a native capture from text; `name` is used in error messages only.
+    ///
+    /// # Errors
+    /// [`MockError::CaptureFormat`] naming the line of the first record that cannot be read.
+    pub fn from_jsonl(text: &str, name: &Path) -> Result<Self, MockError> {
+        Self::from_reader(text.as_bytes(), name)
+    }
+
+    /// Reads a native capture with [`sio_capture::CaptureReader`] (strict: the first bad line
+    /// stops the load); `name` is used in error messages only.
+    ///
+    /// # Errors
+    /// [`MockError::CaptureIo`] for a read error, [`MockError::CaptureFormat`] naming the line
+    /// of the first record that cannot be read.
+    pub fn from_reader(input: impl std::io::BufRead, name: &Path) -> Result<Self, MockError> {
+        let mut capture = Capture::default();
+        let mut reader = CaptureReader::new(input);
+        for record in reader.by_ref() {
+            let record = record.map_err(|err| match err {
+                CaptureError::Io(source) => MockError::CaptureIo {
+                    path: name.to_path_buf(),
+                    source,
+                },
+                CaptureError::Line { line, kind } => MockError::CaptureFormat {
+                    path: name.to_path_buf(),
+                    line: usize::try_from(line).unwrap_or(usize::MAX),
+                    message: kind.to_string(),
+                },
+                other => MockError::CaptureFormat {
+                    path: name.to_path_buf(),
+                    line: 0,
+                    message: other.to_string(),
+                },
+            })?;
+            match record {
+                Record::Header(header) => capture.header = Some(header),
+                Record::Frame(frame) => capture.frames.push(frame),
+                Record::Http(http) => capture.http.push(http),
+                Record::Gap(_) => {}
+            }
+        }
+        Ok(capture)
+    }
+
+    /// The capture's `started_at`, parsed; `None` when absent or unreadable.
+    pub fn started_at(&self) -> Option<OffsetDateTime> {
+        let text = self.header.as_ref()?.started_at.as_deref()?;
+        OffsetDateTime::parse(text, &Rfc3339).ok()
+    }
+
+    /// The moment, in capture time, that event offsets are measured from: when the server
+    /// acknowledged the first namespace connect to `namespace`, or else the first event.
+    pub fn origin_ms(&self, namespace: &str) -> f64 {
+        let connect_ack = self
+            .server_text_frames()
+            .find(|frame| {
+                socket_packet(&frame.data).is_some_and(|packet| {
+                    packet.kind == SocketPacketType::Connect && packet.namespace == namespace
+                })
+            })
+            .map(|frame| frame.t_ms);
+        connect_ack
+            .or_else(|| self.event_frames(namespace).map(|frame| frame.t_ms).next())
+            .unwrap_or(0.0)
+    }
+
+    /// The wall-clock time of [`Self::origin_ms`], when the header says when the capture
+    /// started.
+    pub fn origin_wall_time(&self, namespace: &str) -> Option<OffsetDateTime> {
+        let started = self.started_at()?;
+        let origin = self.origin_ms(namespace);
+        Some(started + time::Duration::seconds_f64(origin / 1000.0))
+    }
+
+    fn server_text_frames(&self) -> impl Iterator<Item = &FrameRecord> {
+        self.frames
+            .iter()
+            .filter(|frame| frame.from == Direction::Server && frame.kind == FrameKind::Text)
+    }
+
+    fn event_frames<'a>(&'a self, namespace: &'a str) -> impl Iterator<Item = &'a FrameRecord> {
+        self.server_text_frames().filter(move |frame| {
+            socket_packet(&frame.data).is_some_and(|packet| {
+                packet.kind == SocketPacketType::Event && packet.namespace == namespace
+            })
+        })
+    }
+
+    /// The server-to-client EVENT packets of `namespace`, timed from [`Self::origin_ms`].
+    ///
+    /// Handshakes, connect acknowledgements, pings and binary events are not replayed: the mock
+    /// makes its own handshake with fresh sids for every client.
+    pub fn timeline(&self, namespace: &str) -> ReplayTimeline {
+        let origin = self.origin_ms(namespace);
+        let events = self
+            .event_frames(namespace)
+            .filter_map(|frame| {
+                let data = socket_packet(&frame.data)?.data?;
+                let offset_ms = (frame.t_ms - origin).max(0.0);
+                Some(ReplayEvent {
+                    offset: Duration::from_secs_f64(offset_ms / 1000.0),
+                    data: data.as_str().into(),
+                })
+            })
+            .collect();
+        ReplayTimeline::new(events)
+    }
+}
+
+/// The Socket.IO packet inside an Engine.IO message frame (`4...`), if the frame is one and
+/// decodes; frames that do not decode are not replayed.
+fn socket_packet(frame: &str) -> Option<SocketPacket<'_>> {
+    match sio_wire::decode_message(frame) {
+        Ok(Frame::Socket(packet)) => Some(packet),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CAPTURE: &str = r#"{"type":"header","format":"sio-replay-capture","version":1,"source":"generated","room":"tomato.tpos.vn","started_at":"2026-01-07T13:30:00Z"}
+{"type":"frame","t_ms":1.0,"conn":1,"from":"server","kind":"text","data":"0{\"sid\":\"a\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":60000,\"maxPayload\":1000000}"}
+{"type":"frame","t_ms":2.0,"conn":1,"from":"client","kind":"text","data":"40/chatomni,{\"token\":\"x\"}"}
+{"type":"frame","t_ms":500.0,"conn":1,"from":"server","kind":"text","data":"40/chatomni,{\"sid\":\"b\"}"}
+{"type":"frame","t_ms":1500.0,"conn":1,"from":"server","kind":"text","data":"42/chatomni,[\"on-events\",\"{}\"]"}
+{"type":"frame","t_ms":1600.0,"conn":1,"from":"server","kind":"text","data":"2"}
+{"type":"frame","t_ms":2500.0,"conn":1,"from":"server","kind":"text","data":"42/other,[\"x\"]"}
+
+{"type":"frame","t_ms":3500.0,"conn":1,"from":"server","kind":"text","data":"42/chatomni,[\"on-events\",\"{\\\"a\\\":1}\"]"}
+{"type":"http","t_ms":10.0,"method":"GET","url":"https://tomato.tpos.vn/api/facebook-graph/livevideo?pageid=1","status":200,"body":"{}"}
+"#;
+
+    #[test]
+    fn timeline_holds_only_server_events_of_the_namespace_timed_from_the_connect_ack() {
+        let capture = Capture::from_jsonl(CAPTURE, Path::new("t.jsonl")).unwrap();
+        let timeline = capture.timeline("/chatomni");
+        let offsets: Vec<u128> = timeline
+            .events()
+            .iter()
+            .map(|e| e.offset.as_millis())
+            .collect();
+        assert_eq!(offsets, [1000, 3000]);
+        assert_eq!(&*timeline.events()[0].data, "[\"on-events\",\"{}\"]");
+        assert_eq!(capture.http.len(), 1);
+        assert_eq!(capture.timeline("/other").len(), 1);
+    }
+
+    #[test]
+    fn origin_wall_time_adds_the_connect_ack_offset_to_started_at() {
+        let capture = Capture::from_jsonl(CAPTURE, Path::new("t.jsonl")).unwrap();
+        let origin = capture.origin_wall_time("/chatomni").unwrap();
+        assert_eq!(origin.format(&Rfc3339).unwrap(), "2026-01-07T13:30:00.5Z");
+    }
+
+    #[test]
+    fn a_bad_line_is_reported_with_file_and_line_number() {
+        let text = format!(
+            "{}\n{{\"type\":\"frame\"}}\n",
+            CAPTURE.lines().next().unwrap()
+        );
+        let err = Capture::from_jsonl(&text, Path::new("bad.jsonl")).unwrap_err();
+        let message = err.to_string();
+        assert!(message.starts_with("bad.jsonl:2: "), "{message}");
+    }
+
+    #[test]
+    fn a_missing_file_is_reported_with_its_path() {
+        let err = Capture::open("/nonexistent/capture.jsonl").unwrap_err();
+        assert!(matches!(err, MockError::CaptureIo { .. }));
+        assert!(
+            err.to_string().contains("/nonexistent/capture.jsonl"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,238 @@
+//! The WebSocket transport: the HTTP upgrade, then one reader and one writer per socket.
+//!
+//! The reader hands every frame to the session task; the writer writes what the session task
+//! hands it ([`WsOut`]), holding frames back for the latency fault and reporting progress so
+//! that the session knows how much is unwritten. Neither knows anything about Engine.IO.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+
+use crate::connection::{SessionInput, WsFrame, WsLink, WsOut};
+use crate::http::response::{self, Body};
+use crate::server::ServerState;
+
+/// How long the reader waits for the client's close reply after the server closed.
+const CLOSE_REPLY_WAIT: Duration = Duration::from_secs(1);
+
+/// True when the request asks for a WebSocket upgrade (`Connection: upgrade`,
+/// `Upgrade: websocket`).
+pub(crate) fn is_upgrade_request(headers: &HeaderMap) -> bool {
+    let has_token = |name: header::HeaderName, token: &str| {
+        headers.get_all(name).iter().any(|value| {
+            value.to_str().is_ok_and(|v| {
+                v.split(',')
+                    .any(|part| part.trim().eq_ignore_ascii_case(token))
+            })
+        })
+    };
+    has_token(header::CONNECTION, "upgrade") && has_token(header::UPGRADE, "websocket")
+}
+
+/// Checks the upgrade request's WebSocket headers and builds the `101` answer.
+///
+/// # Errors
+/// Why the upgrade is refused (answer `400`): `Sec-WebSocket-Key` is missing or bad, or the
+/// version is not 13.
+pub(crate) fn accept_upgrade(request: &Request<Incoming>) -> Result<Response<Body>, &'static str> {
+    let headers = request.headers();
+    let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY) else {
+        return Err("missing Sec-WebSocket-Key");
+    };
+    if headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .map(HeaderValue::as_bytes)
+        != Some(b"13")
+    {
+        return Err("Sec-WebSocket-Version must be 13");
+    }
+    let accept = derive_accept_key(key.as_bytes());
+    let mut response = response::empty(StatusCode::SWITCHING_PROTOCOLS);
+    let out = response.headers_mut();
+    out.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    out.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    match HeaderValue::from_str(&accept) {
+        Ok(value) => {
+            out.insert(header::SEC_WEBSOCKET_ACCEPT, value);
+        }
+        Err(_) => return Err("bad Sec-WebSocket-Key"),
+    }
+    Ok(response)
+}
+
+/// Once hyper hands over the upgraded connection, runs the WebSocket until it closes.
+pub(crate) fn spawn_websocket(
+    state: Arc<ServerState>,
+    request: Request<Incoming>,
+    link: WsLink,
+    frames: mpsc::UnboundedReceiver<WsOut>,
+    inputs: mpsc::Sender<SessionInput>,
+) {
+    let max = usize::try_from(state.config.session.max_payload).unwrap_or(usize::MAX);
+    // Frames a little above maxPayload still reach the session, which reports the violation;
+    // the socket library refuses anything far beyond, so memory stays bounded.
+    let limit = max.saturating_mul(2).saturating_add(1024);
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(limit))
+        .max_frame_size(Some(limit));
+    let token = state.tracker.token();
+    tokio::spawn(async move {
+        let _token = token;
+        let upgraded = match hyper::upgrade::on(request).await {
+            Ok(upgraded) => upgraded,
+            Err(err) => {
+                tracing::debug!("WebSocket upgrade failed: {err}");
+                let _ = inputs.send(SessionInput::WsClosed { link: link.id }).await;
+                return;
+            }
+        };
+        let socket =
+            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
+                .await;
+        run_websocket(socket, link, frames, inputs).await;
+    });
+}
+
+/// Reads and writes one WebSocket until either side ends it.
+pub(crate) async fn run_websocket<S>(
+    socket: WebSocketStream<S>,
+    link: WsLink,
+    mut frames: mpsc::UnboundedReceiver<WsOut>,
+    inputs: mpsc::Sender<SessionInput>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let (mut sink, mut stream) = socket.split();
+    let id = link.id;
+    let progress = link.progress.clone();
+    // The session holds the link (and so the sender of `frames`); drop ours so the writer ends
+    // when the session lets go.
+    drop(link);
+    let (stop_reader, mut reader_stopped) = oneshot::channel::<()>();
+
+    let reader_inputs = inputs.clone();
+    let reader = async move {
+        loop {
+            let message = tokio::select! {
+                message = stream.next() => message,
+                _ = &mut reader_stopped => break,
+            };
+            let input = match message {
+                Some(Ok(Message::Text(text))) => SessionInput::WsText {
+                    link: id,
+                    text: text.as_str().to_owned(),
+                },
+                Some(Ok(Message::Binary(data))) => SessionInput::WsBinary { link: id, data },
+                // Control frames are answered by the WebSocket library.
+                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+            };
+            if reader_inputs.send(input).await.is_err() {
+                break;
+            }
+        }
+        let _ = reader_inputs
+            .send(SessionInput::WsClosed { link: id })
+            .await;
+    };
+
+    let writer = async move {
+        while let Some(out) = frames.recv().await {
+            let latency = Duration::from_millis(progress.latency_ms.load(Ordering::Relaxed));
+            if !latency.is_zero() {
+                tokio::time::sleep_until(out.queued_at + latency).await;
+            }
+            let result = match out.frame {
+                WsFrame::Text(text) => sink.send(Message::text(text)).await,
+                WsFrame::Binary(bytes) => sink.send(Message::binary(bytes)).await,
+                WsFrame::Close { code, reason } => {
+                    let reason = truncate_reason(reason);
+                    let frame = CloseFrame {
+                        code: CloseCode::from(code),
+                        reason: reason.into(),
+                    };
+                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    return false;
+                }
+                WsFrame::Abort => return true,
+            };
+            if out.is_event {
+                progress.in_flight.fetch_sub(1, Ordering::Relaxed);
+                progress.written.notify_one();
+            }
+            if result.is_err() {
+                return false;
+            }
+        }
+        // The session let go without a close frame (it ended): close politely.
+        let _ = sink.send(Message::Close(None)).await;
+        false
+    };
+
+    tokio::pin!(reader, writer);
+    tokio::select! {
+        _ = &mut reader => {
+            // The client left; the writer ends when the session drops the link.
+            let _ = writer.await;
+        }
+        aborted = &mut writer => {
+            // After a close frame, give the client a moment to answer it; after an abort, stop
+            // reading at once.
+            let wait = if aborted { Duration::ZERO } else { CLOSE_REPLY_WAIT };
+            if tokio::time::timeout(wait, &mut reader).await.is_err() {
+                let _ = stop_reader.send(());
+                let _ = reader.await;
+            }
+        }
+    }
+    // Both halves drop here, which closes the connection (at once for an abort).
+}
+
+/// A WebSocket close reason is at most 123 bytes (125 minus the code).
+fn truncate_reason(mut reason: String) -> String {
+    if reason.len() > 123 {
+        let mut cut = 123;
+        while !reason.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        reason.truncate(cut);
+    }
+    reason
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upgrade_detection_reads_comma_separated_tokens() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONNECTION,
+            HeaderValue::from_static("keep-alive, Upgrade"),
+        );
+        headers.insert(header::UPGRADE, HeaderValue::from_static("WebSocket"));
+        assert!(is_upgrade_request(&headers));
+        headers.insert(header::UPGRADE, HeaderValue::from_static("h2c"));
+        assert!(!is_upgrade_request(&headers));
+    }
+
+    #[test]
+    fn close_reasons_are_cut_on_a_char_boundary() {
+        let reason = truncate_reason("é".repeat(100));
+        assert!(reason.len() <= 123);
+        assert!(reason.chars().all(|c| c == 'é'));
+    }
+}
