@@ -7,7 +7,9 @@ use std::path::Path;
 use base64::Engine as _;
 
 use crate::error::{CaptureError, LineErrorKind};
-use crate::record::{FORMAT_NAME, FORMAT_VERSION, FrameKind, Header, Record};
+use crate::record::{
+    FORMAT_NAME, FORMAT_VERSION, FrameKind, FrameRecord, GapRecord, Header, HttpRecord, Record,
+};
 
 /// The default longest line a reader accepts: far above any real frame, low enough that a
 /// corrupt file without newlines cannot exhaust memory.
@@ -171,9 +173,12 @@ impl<R: BufRead> CaptureReader<R> {
         let text = std::str::from_utf8(bytes).map_err(|e| LineErrorKind::InvalidUtf8 {
             offset: e.valid_up_to(),
         })?;
-        let record = match serde_json::from_str::<Record>(text) {
-            Ok(record) => record,
-            Err(e) => return Err(diagnose(text, &e, !newline)),
+        let record = match parse_known_prefix(text) {
+            Some(Ok(record)) => record,
+            _ => match serde_json::from_str::<Record>(text) {
+                Ok(record) => record,
+                Err(e) => return Err(diagnose(text, &e, !newline)),
+            },
         };
         match &record {
             Record::Header(header) => {
@@ -287,6 +292,22 @@ impl<R: BufRead> Iterator for CaptureReader<R> {
         }
         None
     }
+}
+
+/// The fast path for lines whose `type` comes first, as every writer of this crate puts it:
+/// the record struct is parsed directly, skipping the buffering serde needs to find the tag
+/// of an internally tagged enum anywhere in the object (about twice as fast). `None` (or an
+/// error, re-diagnosed by the general path) for anything else.
+fn parse_known_prefix(text: &str) -> Option<Result<Record, serde_json::Error>> {
+    let rest = text.strip_prefix(r#"{"type":""#)?;
+    let (record_type, _) = rest.split_once('"')?;
+    Some(match record_type {
+        "frame" => serde_json::from_str::<FrameRecord>(text).map(Record::Frame),
+        "http" => serde_json::from_str::<HttpRecord>(text).map(Record::Http),
+        "gap" => serde_json::from_str::<GapRecord>(text).map(Record::Gap),
+        "header" => serde_json::from_str::<Header>(text).map(Record::Header),
+        _ => return None,
+    })
 }
 
 /// Turns a failed typed parse into the most specific reason.

@@ -108,9 +108,15 @@ pub fn detect_input_kind(input: &[u8]) -> InputKind {
             Some(end) => &input[..end],
             None => input,
         };
-        let is_record =
-            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(first_line)
-                .is_ok_and(|object| object.get("type").is_some_and(serde_json::Value::is_string));
+        // Only `type` is kept; serde skips the rest of the line without building values (a
+        // minified HAR is one long line).
+        #[derive(serde::Deserialize)]
+        struct TypeProbe {
+            #[serde(rename = "type")]
+            record_type: Option<String>,
+        }
+        let is_record = serde_json::from_slice::<TypeProbe>(first_line)
+            .is_ok_and(|probe| probe.record_type.is_some());
         return if is_record {
             InputKind::Native
         } else {
