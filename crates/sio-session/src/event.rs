@@ -160,13 +160,20 @@ pub enum CloseReason {
 }
 
 impl CloseReason {
-    /// The reason as socket.io words it in its `disconnect` event (`transport close`,
-    /// `ping timeout`, `parse error`, `server namespace disconnect`...).
+    /// The reason as the reference server words it in its `close` / `disconnect` events
+    /// (`transport close`, `transport error`, `ping timeout`, `parse error`, `forced close`,
+    /// `forced server close`).
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::PeerClose => "transport close",
             Self::TransportClosed => "transport error",
             Self::PingTimeout => "ping timeout",
+            Self::ProtocolViolation(ViolationKind::ConnectTimeout) => "forced server close",
+            Self::ProtocolViolation(
+                ViolationKind::DuplicatePoll
+                | ViolationKind::PayloadTooLarge
+                | ViolationKind::UnexpectedPacket,
+            ) => "transport error",
             Self::ProtocolViolation(_) => "parse error",
             Self::Requested => "forced close",
         }
@@ -281,6 +288,30 @@ mod tests {
             data: data.into(),
             ack_id: None,
             attachments: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn close_reasons_are_worded_like_the_reference_server() {
+        let cases = [
+            (CloseReason::PeerClose, "transport close"),
+            (CloseReason::PingTimeout, "ping timeout"),
+            (
+                CloseReason::ProtocolViolation(ViolationKind::MalformedPacket),
+                "parse error (malformed_packet)",
+            ),
+            (
+                CloseReason::ProtocolViolation(ViolationKind::DuplicatePoll),
+                "transport error (duplicate_poll)",
+            ),
+            (
+                CloseReason::ProtocolViolation(ViolationKind::ConnectTimeout),
+                "forced server close (connect_timeout)",
+            ),
+            (CloseReason::Requested, "forced close"),
+        ];
+        for (reason, text) in cases {
+            assert_eq!(reason.to_string(), text);
         }
     }
 

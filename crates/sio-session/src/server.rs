@@ -926,7 +926,7 @@ impl ServerSession {
     ///
     /// # Errors
     ///
-    /// As [`refuse_connect`](Self::refuse_connect), and [`SessionError::InvalidJson`] when
+    /// As [`refuse_connect`](Self::refuse_connect), and [`SessionError::InvalidPayload`] when
     /// `data` is not valid JSON.
     pub fn refuse_connect_with(&mut self, namespace: &str, data: &str) -> Result<(), SessionError> {
         self.ensure_open()?;
@@ -965,7 +965,7 @@ impl ServerSession {
     /// # Errors
     ///
     /// [`SessionError::NotConnected`] when the client has not joined `namespace`,
-    /// [`SessionError::InvalidJson`] when `data` is not a JSON array,
+    /// [`SessionError::InvalidPayload`] when `data` is not a JSON array,
     /// [`SessionError::Closed`] once the session is closing or closed.
     pub fn emit(
         &mut self,

@@ -27,7 +27,7 @@ pub enum Transmit {
     /// Answer the pending long-polling `GET` with HTTP 200 and this body
     /// (`Content-Type: text/plain; charset=UTF-8`). Only the server role emits it, and only
     /// while a `GET` is pending (see
-    /// [`PollOutcome::Pending`](crate::PollOutcome::Pending)).
+    /// [`ServerSession::handle_poll_request`](crate::ServerSession::handle_poll_request)).
     PollResponse(String),
     /// Close the WebSocket, after the frames transmitted before this one. For a session on
     /// long-polling that is probing an upgrade, this closes the probing WebSocket only.
