@@ -134,6 +134,8 @@ pub struct ServerSession {
     next_ping: Option<Instant>,
     /// When an unanswered ping times out.
     pong_deadline: Option<Instant>,
+    /// Whether the server sends pings (off only for fault injection).
+    pinging: bool,
     /// When the client must have joined a namespace (cleared once one is accepted).
     connect_deadline: Option<Instant>,
     namespaces: BTreeMap<String, NamespaceState>,
@@ -194,6 +196,7 @@ impl ServerSession {
             direct: VecDeque::new(),
             events: VecDeque::new(),
             pong_deadline: None,
+            pinging: true,
             connect_deadline,
             namespaces: BTreeMap::new(),
             awaited_acks: BTreeSet::new(),
@@ -739,7 +742,9 @@ impl ServerSession {
             EnginePacket::Pong(_) => {
                 // engine.io refreshes the ping interval on any pong, awaited or not.
                 self.pong_deadline = None;
-                self.next_ping = now.checked_add(self.config.ping_interval);
+                if self.pinging {
+                    self.next_ping = now.checked_add(self.config.ping_interval);
+                }
             }
             EnginePacket::Ping(data) => {
                 self.violation(
@@ -1076,6 +1081,24 @@ impl ServerSession {
         self.ensure_open()?;
         self.outbox.push_back(Outgoing::Text(frame.to_owned()));
         Ok(())
+    }
+
+    /// Stops (or restarts) the server's heartbeat, for fault injection ("stop pinging"): while
+    /// stopped, no ping is sent and no pong is awaited, so only the client notices (it gives
+    /// up after `pingInterval + pingTimeout`). Restarting schedules the next ping one
+    /// `pingInterval` from `now`.
+    pub fn set_pinging(&mut self, now: Instant, enabled: bool) {
+        self.handle_timeout(now);
+        if self.state != State::Open || self.pinging == enabled {
+            return;
+        }
+        self.pinging = enabled;
+        self.pong_deadline = None;
+        self.next_ping = if enabled {
+            now.checked_add(self.config.ping_interval)
+        } else {
+            None
+        };
     }
 
     /// Closes the session from the server side: what is queued goes out first, then the

@@ -181,3 +181,14 @@ proptest! {
         run_client(&steps);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The fuzz harness bodies (which assert the close invariants) on arbitrary bytes.
+    #[test]
+    fn fuzz_harnesses_hold_on_arbitrary_bytes(data in prop::collection::vec(any::<u8>(), 0..256)) {
+        sio_session::fuzzing::session_handle_frame(&data);
+        sio_session::fuzzing::client_handle_frame(&data);
+    }
+}

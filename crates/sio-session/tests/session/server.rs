@@ -593,3 +593,24 @@ fn raw_text_with_a_record_separator_is_dropped_from_polling_payloads() {
     session.handle_poll_request(clock.at(1)).unwrap();
     assert_eq!(drain(&mut session), [poll_response("4ok")]);
 }
+
+#[test]
+fn stopped_heartbeat_sends_no_pings_and_awaits_no_pongs() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    session.handle_timeout(clock.at(25_000));
+    assert_eq!(drain(&mut session), [text("2")]);
+    // Stopping also forgets the ping already sent.
+    session.set_pinging(clock.at(25_001), false);
+    assert_eq!(session.poll_timeout(), None);
+    session.handle_timeout(clock.at(500_000));
+    session.handle_frame(clock.at(500_000), Frame::Text("3"));
+    assert_eq!(drain(&mut session), []);
+    assert!(!session.is_closed());
+    session.set_pinging(clock.at(600_000), true);
+    assert_eq!(session.poll_timeout(), Some(clock.at(625_000)));
+    session.handle_timeout(clock.at(625_000));
+    assert_eq!(drain(&mut session), [text("2")]);
+    session.handle_timeout(clock.at(645_000));
+    assert!(session.is_closed());
+}
