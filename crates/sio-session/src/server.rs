@@ -893,19 +893,22 @@ impl ServerSession {
         socket_sid: &str,
     ) -> Result<(), SessionError> {
         self.ensure_open()?;
-        match self.namespaces.get_mut(namespace) {
-            Some(state @ NamespaceState::Pending) => {
-                *state = NamespaceState::Connected {
-                    sid: socket_sid.to_owned(),
-                };
-            }
-            _ => return Err(SessionError::NoPendingConnect(namespace.to_owned())),
+        if self.namespaces.get(namespace) != Some(&NamespaceState::Pending) {
+            return Err(SessionError::NoPendingConnect(namespace.to_owned()));
         }
-        self.connect_deadline = None;
         let mut data = String::from("{\"sid\":");
         sio_wire::json::write_json_str(socket_sid, &mut data);
         data.push('}');
-        self.queue_socket_packet(SocketPacketType::Connect, namespace, Some(&data), None, &[])
+        // Queue first: the namespace only counts as joined once its answer is on its way.
+        self.queue_socket_packet(SocketPacketType::Connect, namespace, Some(&data), None, &[])?;
+        self.namespaces.insert(
+            namespace.to_owned(),
+            NamespaceState::Connected {
+                sid: socket_sid.to_owned(),
+            },
+        );
+        self.connect_deadline = None;
+        Ok(())
     }
 
     /// Refuses the client's pending CONNECT to `namespace` with CONNECT_ERROR

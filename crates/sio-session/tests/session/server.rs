@@ -614,3 +614,21 @@ fn stopped_heartbeat_sends_no_pings_and_awaits_no_pongs() {
     session.handle_timeout(clock.at(645_000));
     assert!(session.is_closed());
 }
+
+#[test]
+fn a_connect_that_cannot_be_answered_does_not_count_as_joined() {
+    // A namespace holding the polling record separator cannot be written back.
+    let clock = Clock::default();
+    let mut session = open_ws(&clock);
+    session.handle_frame(clock.at(1), Frame::Text("40/a\x1eb,"));
+    assert!(matches!(
+        events(&mut session).as_slice(),
+        [ServerEvent::ConnectRequest { .. }]
+    ));
+    assert_eq!(
+        session.accept_connect("/a\x1eb", "s"),
+        Err(SessionError::InvalidNamespace("/a\x1eb".into()))
+    );
+    assert!(!session.is_connected("/a\x1eb"));
+    assert_eq!(drain(&mut session), []);
+}
