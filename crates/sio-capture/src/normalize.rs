@@ -429,6 +429,28 @@ impl<'c> Normalizer<'c> {
         self.detect_str(s)
     }
 
+    /// Normalises one URL query parameter's value, as if the query were the JSON object
+    /// `{name: value}`: rules see the path `$.name` (so the default `$..sid` rule covers
+    /// Engine.IO's polling `sid` parameter), then the detectors run. `None` when it stays.
+    pub fn normalize_query_value(&mut self, name: &str, value: &str) -> Option<String> {
+        let saved = std::mem::replace(&mut self.path, vec![PathElement::Key(name.to_owned())]);
+        let result = match self.rule_for_path() {
+            Some(RuleAction::Keep) => None,
+            Some(RuleAction::Placeholder(class)) => Some(self.placeholder(class, value)),
+            // Query values are all text, so an epoch timestamp arrives as digits.
+            None if self.config.epoch_timestamps
+                && !value.is_empty()
+                && value.bytes().all(|b| b.is_ascii_digit())
+                && value.parse::<f64>().is_ok_and(is_epoch) =>
+            {
+                Some(self.placeholder(TIME, value))
+            }
+            None => self.detect_str(value),
+        };
+        self.path = saved;
+        result
+    }
+
     fn rule_for_path(&self) -> Option<&'c RuleAction> {
         self.config
             .rules

@@ -44,7 +44,7 @@ use base64::Engine as _;
 use sio_wire::{EnginePacket, Frame, SocketPacketType};
 
 use crate::error::CaptureError;
-use crate::normalize::{NormalizeConfig, Normalizer, SID};
+use crate::normalize::{NormalizeConfig, Normalizer};
 use crate::ordered_json::{OrderedJson, push_indent};
 use crate::reader::CaptureReader;
 use crate::record::{FrameKind, FrameRecord, GapRecord, Header, HttpRecord, Record};
@@ -278,7 +278,7 @@ impl<'c> Transcript<'c> {
         }
     }
 
-    /// Query values: `sid` gets a session placeholder, others go through the detectors.
+    /// Query values go through the rules (as paths `$.name`) and the detectors.
     fn normalize_url(&mut self, url: &str) -> String {
         let Some((base, query)) = url.split_once('?') else {
             return url.to_owned();
@@ -291,14 +291,10 @@ impl<'c> Transcript<'c> {
                 out.push('&');
             }
             match pair.split_once('=') {
-                Some(("sid", value)) if !self.normalizer.config().rules.is_empty() => {
-                    out.push_str("sid=");
-                    out.push_str(&self.normalizer.placeholder(SID, value));
-                }
                 Some((name, value)) => {
                     out.push_str(name);
                     out.push('=');
-                    match self.normalizer.normalize_str(value) {
+                    match self.normalizer.normalize_query_value(name, value) {
                         Some(replacement) => out.push_str(&replacement),
                         None => out.push_str(value),
                     }

@@ -3,7 +3,8 @@
 //! Chrome's Messages pane is a grid with the columns Data, Length and Time; copying rows gives
 //! them tab-separated, and hand-made logs often add `↑` (sent) or `↓` (received) in front of
 //! the data and a wall-clock time such as `13:30:51.329` before or after it. All of these are
-//! accepted, in any mix:
+//! accepted, in any mix (Chrome's "Copy message" copies the data alone, which is the plain
+//! text case):
 //!
 //! ```text
 //! ↓ 13:30:51.329 42/chatomni,["on-events","{...}"]

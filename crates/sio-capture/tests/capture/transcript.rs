@@ -132,3 +132,37 @@ fn render_capture_reports_the_bad_line() {
     .unwrap_err();
     assert_eq!(err.line(), Some(2));
 }
+
+#[test]
+fn polling_urls_have_their_sid_and_times_normalised_by_the_same_rules() {
+    let http = sio_capture::HttpRecord {
+        t_ms: 0.0,
+        method: "GET".into(),
+        url: "https://rt-2.tpos.app/socket.io/?EIO=4&transport=polling&t=1767792644100&sid=4RK_z0D5LofuOO3tR9vW".into(),
+        query: Vec::new(),
+        request_headers: Vec::new(),
+        request_body: None,
+        status: 200,
+        response_headers: Vec::new(),
+        body: "2".into(),
+        body_base64: false,
+    };
+    let records = [
+        Record::Frame(FrameRecord::text(
+            0.0,
+            1,
+            Direction::Server,
+            r#"0{"sid":"4RK_z0D5LofuOO3tR9vW","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":60000}"#,
+        )),
+        Record::Http(http),
+    ];
+    let text = render_transcript(&records, &NormalizeConfig::default());
+    assert!(
+        text.contains("?EIO=4&transport=polling&t=[time-1]&sid=[sid-1] -> 200"),
+        "{text}"
+    );
+    let kept = render_transcript(&records, &NormalizeConfig::default().keep("$.t").unwrap());
+    assert!(kept.contains("&t=1767792644100&"), "{kept}");
+    let raw = render_transcript(&records, &NormalizeConfig::none());
+    assert!(raw.contains("sid=4RK_z0D5LofuOO3tR9vW"), "{raw}");
+}
