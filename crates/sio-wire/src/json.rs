@@ -167,31 +167,228 @@ fn skip_plain_string_bytes(b: &[u8], mut i: usize) -> usize {
 /// Validates a string starting at `b[start] == b'"'`; returns the index after the closing
 /// quote.
 #[inline]
-fn scan_string(b: &[u8], start: usize) -> Result<usize, JsonError> {
-    let mut i = start + 1;
+fn scan_string(b: &[u8], start: usize, blocks: bool) -> Result<usize, JsonError> {
+    scan_string_from(b, start, start + 1, blocks)
+}
+
+/// Validates string content from `i` (inside the string that opened at `start`).
+///
+/// Plain runs go eight bytes at a time; each escape costs a branch. Once a string has shown
+/// itself to be long and escaped (past 64 bytes, just after an escape), the rest goes through
+/// [`scan_string_blocks`], which has no branch per escape. rt-2's `on-events` argument, a JSON
+/// object stringified into a JSON string, has an escaped quote every few bytes.
+fn scan_string_from(
+    b: &[u8],
+    start: usize,
+    mut i: usize,
+    allow_blocks: bool,
+) -> Result<usize, JsonError> {
     loop {
         i = skip_plain_string_bytes(b, i);
         match b.get(i) {
             None => return Err(err(JsonErrorKind::UnexpectedEnd, b.len())),
             Some(b'"') => return Ok(i + 1),
-            Some(b'\\') => match b.get(i + 1) {
-                None => return Err(err(JsonErrorKind::UnexpectedEnd, b.len())),
-                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
-                Some(b'u') => {
-                    for k in i + 2..i + 6 {
-                        match b.get(k) {
-                            None => return Err(err(JsonErrorKind::UnexpectedEnd, b.len())),
-                            Some(c) if c.is_ascii_hexdigit() => {}
-                            Some(_) => return Err(err(JsonErrorKind::InvalidEscape, k)),
-                        }
-                    }
-                    i += 6;
-                }
-                Some(_) => return Err(err(JsonErrorKind::InvalidEscape, i + 1)),
-            },
+            Some(b'\\') => i = check_escape(b, i)?,
             Some(_) => return Err(err(JsonErrorKind::ControlCharacter, i)),
         }
+        if allow_blocks && i - start > BLOCK && b.len().saturating_sub(i) >= BLOCK {
+            return scan_string_blocks(b, start, i);
+        }
     }
+}
+
+/// Validates the escape at `b[i] == b'\\'`; returns the index after it.
+#[inline]
+fn check_escape(b: &[u8], i: usize) -> Result<usize, JsonError> {
+    match b.get(i + 1) {
+        None => Err(err(JsonErrorKind::UnexpectedEnd, b.len())),
+        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(i + 2),
+        Some(b'u') => {
+            for k in i + 2..i + 6 {
+                match b.get(k) {
+                    None => return Err(err(JsonErrorKind::UnexpectedEnd, b.len())),
+                    Some(c) if c.is_ascii_hexdigit() => {}
+                    Some(_) => return Err(err(JsonErrorKind::InvalidEscape, k)),
+                }
+            }
+            Ok(i + 6)
+        }
+        Some(_) => Err(err(JsonErrorKind::InvalidEscape, i + 1)),
+    }
+}
+
+/// Bytes per block of [`scan_string_blocks`].
+const BLOCK: usize = 64;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const ODD_BITS: u64 = 0xaaaa_aaaa_aaaa_aaaa;
+
+/// High bit set in exactly the bytes of `word` equal to `byte`.
+#[inline]
+fn lanes_equal(word: u64, byte: u8) -> u64 {
+    let v = word ^ (ONES * u64::from(byte));
+    !(((v & LOW7) + LOW7) | v) & HIGHS
+}
+
+/// High bit set in exactly the bytes of `word` below 0x20.
+#[inline]
+fn lanes_control(word: u64) -> u64 {
+    !(((word & LOW7) + ONES * 0x60) | word) & HIGHS
+}
+
+/// Gathers the high bits of the eight bytes of `lanes` into the low eight bits, byte `k` to
+/// bit `k`. (Multiplying by this constant sends bit `8k` to bit `56 + k` without carries.)
+#[inline]
+fn pack_lanes(lanes: u64) -> u64 {
+    ((lanes >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
+/// One bit per byte of a 64-byte block: backslashes, quotes, and (when `with_controls`)
+/// control characters.
+#[inline]
+fn block_masks(block: &[u8; BLOCK], with_controls: bool) -> (u64, u64, u64) {
+    let (mut backslash, mut quote, mut maybe_control) = (0u64, 0u64, 0u64);
+    for (w, chunk) in block.chunks_exact(8).enumerate() {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(bytes);
+        let shift = 8 * w;
+        backslash |= pack_lanes(lanes_equal(word, b'\\')) << shift;
+        quote |= pack_lanes(lanes_equal(word, b'"')) << shift;
+        // Cheap and inexact (false positives only above a true one): zero means none.
+        maybe_control |= word.wrapping_sub(ONES * 0x20) & !word;
+    }
+    let mut control = 0;
+    if with_controls && maybe_control & HIGHS != 0 {
+        for (w, chunk) in block.chunks_exact(8).enumerate() {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(chunk);
+            control |= pack_lanes(lanes_control(u64::from_le_bytes(bytes))) << (8 * w);
+        }
+    }
+    (backslash, quote, control)
+}
+
+/// Tracks which bytes are escaped across 64-byte blocks.
+///
+/// Which bytes are escaped follows from the backslash bit mask alone, with simdjson's
+/// technique (`json_escape_scanner.h`): runs of backslashes that start on an odd position
+/// are told from those on an even one by a subtraction, so `\\\"` ends a string and
+/// `\\"` does not.
+#[derive(Default)]
+struct EscapeScanner {
+    /// 1 when the first byte of the next block is escaped by a backslash ending this one.
+    next_is_escaped: u64,
+}
+
+impl EscapeScanner {
+    /// Returns the escaped bytes of a block (the bytes right after an escaping backslash).
+    #[inline]
+    fn escaped(&mut self, backslash: u64) -> u64 {
+        let potential_escape = backslash & !self.next_is_escaped;
+        let codes =
+            (((potential_escape << 1) | ODD_BITS).wrapping_sub(potential_escape)) ^ ODD_BITS;
+        let escaped = codes ^ (backslash | self.next_is_escaped);
+        self.next_is_escaped = (codes & backslash) >> 63;
+        escaped
+    }
+}
+
+/// Validates string content from `i`, 64 bytes at a time, without a branch per escape.
+///
+/// `\"` and `\\` (nearly all escapes in stringified JSON) are valid by construction of the
+/// masks; only escapes of other characters are checked one by one. Errors are reported at the
+/// same offsets as the scalar loop reports them.
+fn scan_string_blocks(b: &[u8], start: usize, mut i: usize) -> Result<usize, JsonError> {
+    let mut scanner = EscapeScanner::default();
+    while let Some(block) = b.get(i..).and_then(|rest| rest.first_chunk::<BLOCK>()) {
+        let (backslash, quote, control) = block_masks(block, true);
+        let escaped = scanner.escaped(backslash);
+        let end_quote = quote & !escaped;
+        let before_end = below_lowest_bit(end_quote);
+        let controls = control & !escaped & before_end;
+        let mut unusual = escaped & !(quote | backslash) & before_end & below_lowest_bit(controls);
+        while unusual != 0 {
+            // `check_escape` looks at the backslash before the escaped byte.
+            let at = i + unusual.trailing_zeros() as usize;
+            check_escape(b, at.saturating_sub(1))?;
+            unusual &= unusual - 1;
+        }
+        if controls != 0 {
+            return Err(err(
+                JsonErrorKind::ControlCharacter,
+                i + controls.trailing_zeros() as usize,
+            ));
+        }
+        if end_quote != 0 {
+            return Ok(i + end_quote.trailing_zeros() as usize + 1);
+        }
+        i += BLOCK;
+    }
+    if scanner.next_is_escaped != 0 {
+        // The last block ended with a backslash: check its escape here.
+        i = check_escape(b, i - 1)?;
+    }
+    scan_string_from(b, start, i, false)
+}
+
+/// Returns the index after the closing quote of the (validated) string at `start`.
+fn skip_string(b: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    // Short strings (keys, names): the eight-byte loop.
+    loop {
+        i = skip_plain_string_bytes(b, i);
+        match b.get(i) {
+            Some(b'\\') => i += 2,
+            Some(b'"') => return i + 1,
+            Some(_) => i += 1,
+            None => return b.len(),
+        }
+        if i - start > BLOCK {
+            break;
+        }
+    }
+    // Long ones: blocks, no branch per escape.
+    let mut scanner = EscapeScanner::default();
+    while let Some(block) = b.get(i..).and_then(|rest| rest.first_chunk::<BLOCK>()) {
+        let (backslash, quote, _) = block_masks(block, false);
+        let end_quote = quote & !scanner.escaped(backslash);
+        if end_quote != 0 {
+            return i + end_quote.trailing_zeros() as usize + 1;
+        }
+        i += BLOCK;
+    }
+    i += scanner.next_is_escaped as usize;
+    loop {
+        match memchr::memchr2(b'"', b'\\', tail(b, i)) {
+            None => return b.len(),
+            Some(k) => {
+                i += k;
+                if b.get(i) == Some(&b'"') {
+                    return i + 1;
+                }
+                i += 2;
+            }
+        }
+    }
+}
+
+/// All bits below the lowest set bit of `mask` (all bits when `mask` is zero).
+#[inline]
+fn below_lowest_bit(mask: u64) -> u64 {
+    if mask == 0 {
+        u64::MAX
+    } else {
+        (mask & mask.wrapping_neg()) - 1
+    }
+}
+
+/// Validates `text` with the scalar string scanner only: the reference the block scanner is
+/// tested against. Not part of the API.
+#[doc(hidden)]
+pub fn validate_scalar_strings(text: &str) -> Result<(), (JsonErrorKind, usize)> {
+    validate_with(text, MAX_JSON_DEPTH_CAP, false)
+        .map(|_| ())
+        .map_err(|e| (e.kind, e.offset))
 }
 
 fn skip_digits(b: &[u8], mut i: usize) -> usize {
@@ -250,14 +447,14 @@ fn scan_literal(b: &[u8], start: usize, literal: &[u8]) -> Result<usize, JsonErr
 }
 
 /// After `{` or `,` inside an object: expects `"key"` then `:`; returns the index of the value.
-fn scan_key_colon(b: &[u8], i: usize) -> Result<usize, JsonError> {
+fn scan_key_colon(b: &[u8], i: usize, blocks: bool) -> Result<usize, JsonError> {
     let i = skip_ws(b, i);
     match b.get(i) {
         Some(b'"') => {}
         None => return Err(err(JsonErrorKind::UnexpectedEnd, b.len())),
         Some(_) => return Err(err(JsonErrorKind::UnexpectedByte, i)),
     }
-    let i = skip_ws(b, scan_string(b, i)?);
+    let i = skip_ws(b, scan_string(b, i, blocks)?);
     match b.get(i) {
         Some(b':') => Ok(skip_ws(b, i + 1)),
         None => Err(err(JsonErrorKind::UnexpectedEnd, b.len())),
@@ -265,17 +462,31 @@ fn scan_key_colon(b: &[u8], i: usize) -> Result<usize, JsonError> {
     }
 }
 
+/// "No hint": the value is not a non-empty array, or the hint is unknown.
+const NO_HINT: usize = usize::MAX;
+
 /// Validates that `text` is exactly one JSON value, optionally surrounded by whitespace.
-pub(crate) fn validate(text: &str, max_depth: u32) -> Result<(), JsonError> {
+///
+/// On success, returns where the last element of a top-level array starts ([`NO_HINT`] for
+/// anything else): [`Elements`] then finds that element's end without scanning it, which
+/// matters for an `on-events` payload whose last argument is a long string.
+pub(crate) fn validate(text: &str, max_depth: u32) -> Result<usize, JsonError> {
+    validate_with(text, max_depth, true)
+}
+
+/// [`validate`], with the block string scanner on or off.
+#[inline]
+fn validate_with(text: &str, max_depth: u32, blocks: bool) -> Result<usize, JsonError> {
     let b = text.as_bytes();
     let max_depth = max_depth.min(MAX_JSON_DEPTH_CAP);
     let mut stack = DepthStack::new();
+    let mut last_element = NO_HINT;
     let mut i = skip_ws(b, 0);
     // `i` points at the start of a value here.
     'value: loop {
         match b.get(i) {
             None => return Err(err(JsonErrorKind::UnexpectedEnd, b.len())),
-            Some(b'"') => i = scan_string(b, i)?,
+            Some(b'"') => i = scan_string(b, i, blocks)?,
             Some(b'-' | b'0'..=b'9') => i = scan_number(b, i)?,
             Some(b't') => i = scan_literal(b, i, b"true")?,
             Some(b'f') => i = scan_literal(b, i, b"false")?,
@@ -290,11 +501,14 @@ pub(crate) fn validate(text: &str, max_depth: u32) -> Result<(), JsonError> {
                 if b.get(inner) == Some(&close) {
                     i = inner + 1;
                 } else {
+                    if stack.depth == 0 && !is_object {
+                        last_element = inner;
+                    }
                     if !stack.push(is_object) {
                         return Err(err(JsonErrorKind::TooDeep, i));
                     }
                     i = if is_object {
-                        scan_key_colon(b, i + 1)?
+                        scan_key_colon(b, i + 1, blocks)?
                     } else {
                         inner
                     };
@@ -308,7 +522,7 @@ pub(crate) fn validate(text: &str, max_depth: u32) -> Result<(), JsonError> {
             i = skip_ws(b, i);
             let Some(is_object) = stack.top() else {
                 return if i == b.len() {
-                    Ok(())
+                    Ok(last_element)
                 } else {
                     Err(err(JsonErrorKind::TrailingCharacters, i))
                 };
@@ -317,10 +531,13 @@ pub(crate) fn validate(text: &str, max_depth: u32) -> Result<(), JsonError> {
                 None => return Err(err(JsonErrorKind::UnexpectedEnd, b.len())),
                 Some(b',') => {
                     i = if is_object {
-                        scan_key_colon(b, i + 1)?
+                        scan_key_colon(b, i + 1, blocks)?
                     } else {
                         skip_ws(b, i + 1)
                     };
+                    if stack.depth == 1 && !is_object {
+                        last_element = i;
+                    }
                     continue 'value;
                 }
                 Some(b']') if !is_object => {
@@ -403,23 +620,6 @@ pub(crate) fn objects<'a>(raw: RawJson<'a>) -> impl Iterator<Item = (usize, RawJ
     })
 }
 
-/// Returns the index after the closing quote of the (validated) string at `start`.
-fn skip_string(b: &[u8], start: usize) -> usize {
-    let mut i = start + 1;
-    loop {
-        match memchr::memchr2(b'"', b'\\', tail(b, i)) {
-            None => return b.len(),
-            Some(k) => {
-                i += k;
-                if b.get(i) == Some(&b'"') {
-                    return i + 1;
-                }
-                i += 2;
-            }
-        }
-    }
-}
-
 /// The type of a JSON value, read from its first byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JsonKind {
@@ -442,9 +642,25 @@ pub enum JsonKind {
 ///
 /// Built by [`RawJson::new`] (or by the packet decoders), which validate the whole span once;
 /// the accessors then walk it lazily without allocating. Equality compares the text.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy)]
 pub struct RawJson<'a> {
     text: &'a str,
+    /// Where the last element of a top-level array starts, when validation saw it.
+    last_element: usize,
+}
+
+impl PartialEq for RawJson<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for RawJson<'_> {}
+
+impl std::hash::Hash for RawJson<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
 }
 
 impl fmt::Debug for RawJson<'_> {
@@ -482,7 +698,7 @@ impl<'a> RawJson<'a> {
     /// [`SocketErrorKind::Json`] with the byte offset (into `text`) of the first fault.
     pub fn with_limits(text: &'a str, limits: &Limits) -> Result<Self, SocketError> {
         match validate(text, limits.max_json_depth) {
-            Ok(()) => Ok(Self { text }),
+            Ok(last_element) => Ok(Self { text, last_element }),
             Err(e) => Err(SocketError::new(SocketErrorKind::Json(e.kind), e.offset)),
         }
     }
@@ -490,7 +706,15 @@ impl<'a> RawJson<'a> {
     /// Wraps text that the crate has already validated (or that is a literal known to be
     /// valid JSON).
     pub(crate) const fn new_unchecked(text: &'a str) -> Self {
-        Self { text }
+        Self {
+            text,
+            last_element: NO_HINT,
+        }
+    }
+
+    /// Wraps text that the crate has just validated, with the validator's hint.
+    pub(crate) const fn new_validated(text: &'a str, last_element: usize) -> Self {
+        Self { text, last_element }
     }
 
     /// The span exactly as it appeared in the input.
@@ -545,6 +769,7 @@ impl<'a> RawJson<'a> {
         Elements {
             text: self.text,
             pos,
+            last_element: self.last_element,
         }
     }
 
@@ -780,6 +1005,7 @@ fn unescape_into(inner: &str, out: &mut String) {
 pub struct Elements<'a> {
     text: &'a str,
     pos: usize,
+    last_element: usize,
 }
 
 impl<'a> Iterator for Elements<'a> {
@@ -795,7 +1021,14 @@ impl<'a> Iterator for Elements<'a> {
             }
             Some(_) => {}
         }
-        let end = skip_value(b, start);
+        let end = if start == self.last_element {
+            // The last element ends where the array's closing bracket (the last byte but
+            // whitespace) and the whitespace before it begin.
+            let close = self.text.trim_end().len().saturating_sub(1);
+            str_range(self.text, 0, close).trim_end().len()
+        } else {
+            skip_value(b, start)
+        };
         let value = self.text.get(start..end)?;
         let after = skip_ws(b, end);
         self.pos = if b.get(after) == Some(&b',') {

@@ -206,8 +206,9 @@ impl BinaryReassembler {
         }
         self.pending = Some(Pending {
             packet: owned,
-            // Bounded by `max_attachments`, checked above.
-            attachments: Vec::with_capacity(expected as usize),
+            // Reserve for the common handful only: `max_attachments` may be huge
+            // (`Limits::permissive`), and the count is the peer's claim, not yet data.
+            attachments: Vec::with_capacity(expected.min(16) as usize),
             bytes: 0,
         });
         Ok(Status::Partial)

@@ -317,6 +317,11 @@ fn decode<'a>(
     limits: &Limits,
     protocol: Protocol,
 ) -> Result<SocketPacket<'a>, SocketError> {
+    decode_header(text, limits)?.validate_as(limits, protocol)
+}
+
+/// Decodes everything before the payload: type, attachment count, namespace, ack id.
+fn decode_header<'a>(text: &'a str, limits: &Limits) -> Result<SocketHeader<'a>, SocketError> {
     let b = text.as_bytes();
     let Some(&first) = b.first() else {
         return Err(SocketError::new(SocketErrorKind::Empty, 0));
@@ -407,30 +412,122 @@ fn decode<'a>(
         i += digits;
     }
 
-    let data_text = str_from(text, i);
-    let data = if data_text.is_empty() {
-        None
-    } else {
-        if let Err(e) = validate(data_text, limits.max_json_depth) {
-            return Err(SocketError::new(
-                SocketErrorKind::Json(e.kind),
-                e.offset + i,
-            ));
-        }
-        Some(RawJson::new_unchecked(data_text))
-    };
-
-    if protocol == Protocol::V5 && !payload_shape_ok(kind, data) {
-        return Err(SocketError::new(SocketErrorKind::InvalidPayload, i));
-    }
-
-    Ok(SocketPacket {
+    Ok(SocketHeader {
         kind,
         namespace,
         ack_id,
         attachments,
-        data,
+        data: str_from(text, i),
+        data_offset: i,
     })
+}
+
+/// A Socket.IO packet whose payload has not been looked at yet: what
+/// [`decode_socket_header`] returns.
+///
+/// The header (type, attachment count, namespace, ack id) is decoded and checked; the payload
+/// is the rest of the packet, unvalidated. Routing on the header costs a few nanoseconds
+/// whatever the payload's size; [`SocketHeader::validate`] finishes the job when the payload
+/// is needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SocketHeader<'a> {
+    /// The packet type.
+    pub kind: SocketPacketType,
+    /// The namespace, `"/"` when the packet names none.
+    pub namespace: &'a str,
+    /// The acknowledgement id, if any.
+    pub ack_id: Option<u64>,
+    /// The number of binary attachments that follow (binary types only; 0 otherwise).
+    pub attachments: u32,
+    /// The rest of the packet: the payload text, not yet validated (`""` when there is none).
+    pub data: &'a str,
+    data_offset: usize,
+}
+
+impl<'a> SocketHeader<'a> {
+    /// Byte offset of [`data`](Self::data) in the packet.
+    pub const fn data_offset(&self) -> usize {
+        self.data_offset
+    }
+
+    /// Validates the payload under the default [`Limits`], completing the packet.
+    ///
+    /// # Errors
+    /// As [`decode_socket_packet`], with offsets into the packet.
+    pub fn validate(&self) -> Result<SocketPacket<'a>, SocketError> {
+        self.validate_as(&Limits::default(), Protocol::V5)
+    }
+
+    /// Validates the payload under `limits`, completing the packet.
+    ///
+    /// # Errors
+    /// As [`decode_socket_packet_with`], with offsets into the packet.
+    pub fn validate_with(&self, limits: &Limits) -> Result<SocketPacket<'a>, SocketError> {
+        self.validate_as(limits, Protocol::V5)
+    }
+
+    fn validate_as(
+        &self,
+        limits: &Limits,
+        protocol: Protocol,
+    ) -> Result<SocketPacket<'a>, SocketError> {
+        let data = if self.data.is_empty() {
+            None
+        } else {
+            match validate(self.data, limits.max_json_depth) {
+                Ok(last_element) => Some(RawJson::new_validated(self.data, last_element)),
+                Err(e) => {
+                    return Err(SocketError::new(
+                        SocketErrorKind::Json(e.kind),
+                        e.offset + self.data_offset,
+                    ));
+                }
+            }
+        };
+        if protocol == Protocol::V5 && !payload_shape_ok(self.kind, data) {
+            return Err(SocketError::new(
+                SocketErrorKind::InvalidPayload,
+                self.data_offset,
+            ));
+        }
+        Ok(SocketPacket {
+            kind: self.kind,
+            namespace: self.namespace,
+            ack_id: self.ack_id,
+            attachments: self.attachments,
+            data,
+        })
+    }
+}
+
+/// Decodes only the header of a Socket.IO packet (type, attachment count, namespace, ack id),
+/// leaving the payload unvalidated: the cheapest way to route a packet.
+///
+/// # Errors
+/// The header kinds of [`decode_socket_packet`] (never a JSON or payload-shape error).
+///
+/// ```
+/// use sio_wire::socket::{decode_socket_header, SocketPacketType};
+/// let header = decode_socket_header(r#"2/chatomni,["on-events","..."]"#)?;
+/// assert_eq!((header.kind, header.namespace), (SocketPacketType::Event, "/chatomni"));
+/// assert_eq!(header.data, r#"["on-events","..."]"#);
+/// assert_eq!(header.validate()?.event_name()?, "on-events");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn decode_socket_header(text: &str) -> Result<SocketHeader<'_>, SocketError> {
+    decode_header(text, &Limits::default())
+}
+
+/// [`decode_socket_header`] with explicit limits (namespace length, ack-id range,
+/// attachments).
+///
+/// # Errors
+/// As [`decode_socket_header`].
+pub fn decode_socket_header_with<'a>(
+    text: &'a str,
+    limits: &Limits,
+) -> Result<SocketHeader<'a>, SocketError> {
+    decode_header(text, limits)
 }
 
 /// The payload shapes socket.io-parser (v4.x, `isPayloadValid`) accepts for each type.

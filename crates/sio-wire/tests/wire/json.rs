@@ -272,3 +272,37 @@ fn write_json_str_escapes_like_json_stringify() {
         assert_eq!(out, serde_json::to_string(s).unwrap());
     }
 }
+
+#[test]
+fn last_element_is_found_without_scanning_it() {
+    // Validated arrays remember where their last element starts; the answers must not
+    // depend on it.
+    for text in [
+        r#"["on-events","x\"y"]"#,
+        r#" [ "on-events" , "x\"y" ] "#,
+        "[1]",
+        "[ [1,[2]] ,\n {\"a\":[3]}\t]\n",
+        r#"["a",1,true,null,{"k":"v"},["n"]]"#,
+    ] {
+        let validated = RawJson::new(text).unwrap();
+        let expected: Vec<serde_json::Value> =
+            serde_json::from_str::<Vec<serde_json::Value>>(text).unwrap();
+        let spans: Vec<_> = validated.elements().map(|e| e.as_str()).collect();
+        let parsed: Vec<serde_json::Value> = spans
+            .iter()
+            .map(|s| serde_json::from_str(s).unwrap())
+            .collect();
+        assert_eq!(parsed, expected, "{text}");
+        for span in &spans {
+            assert_eq!(span.trim(), *span, "no whitespace around {span:?}");
+        }
+        // The same array as a sub-span (which carries no hint) iterates the same.
+        let wrapper = format!("[{text}]");
+        let wrapped = RawJson::new(&wrapper).unwrap();
+        let inner = wrapped.elements().next().unwrap();
+        assert_eq!(
+            inner.elements().map(|e| e.as_str()).collect::<Vec<_>>(),
+            spans
+        );
+    }
+}

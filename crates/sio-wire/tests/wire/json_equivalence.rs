@@ -169,6 +169,70 @@ proptest! {
     }
 }
 
+/// Pieces of long, escape-dense strings: mostly valid content, sometimes a fault.
+fn arb_string_piece() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        40 => prop::sample::select(vec![
+            "\\\"", "\\\\", "\\/", "\\n", "\\u00e9", "\\uD83D\\uDE00", "x", "é", "Thảo",
+            "abcdefgh", " ", ":", "{", "}", "[", "]", ",", "😀",
+        ]),
+        1 => prop::sample::select(vec![
+            "\"", "\\", "\\q", "\\u00g0", "\\u0", "\u{1}", "\u{1f}", "\n", "\\\u{1}",
+        ]),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// Long strings go through the 64-byte block scanner; it must agree with the scalar scanner
+    /// on validity, error kind and error offset, and with serde_json on validity.
+    #[test]
+    fn block_string_scanner_matches_scalar(
+        parts in prop::collection::vec(arb_string_piece(), 10..160),
+        tail in prop::sample::select(vec!["\"]", "\"", "", "\\", "\\\"]", "\"]x"]),
+    ) {
+        let text = format!("[\"short\",\"{}{}", parts.concat(), tail);
+        let ours = RawJson::new(&text).map(|_| ()).map_err(|e| {
+            let sio_wire::SocketErrorKind::Json(kind) = e.kind() else { panic!("{e}") };
+            (kind, e.offset())
+        });
+        let scalar = sio_wire::json::validate_scalar_strings(&text);
+        prop_assert_eq!(ours, scalar, "{:?}", text);
+        prop_assert_eq!(ours.is_ok(), serde_accepts(&text), "{:?}", text);
+    }
+}
+
+#[test]
+fn block_scanner_edges() {
+    // Escapes and quotes at every position around the 64-byte block boundaries.
+    for pad in 60..140 {
+        for tail in [
+            "\\\"\"]",
+            "\\\\\"]",
+            "\\\\\\\"\"]",
+            "\\u0041\"]",
+            "\\u00\"]",
+            "\u{2}\"]",
+            "\\x\"]",
+        ] {
+            let text = format!("[\"{}\\\"{}{}", "a".repeat(70), "b".repeat(pad), tail);
+            let ours = RawJson::new(&text).map(|_| ()).map_err(|e| {
+                let sio_wire::SocketErrorKind::Json(kind) = e.kind() else {
+                    panic!("{e}")
+                };
+                (kind, e.offset())
+            });
+            assert_eq!(
+                ours,
+                sio_wire::json::validate_scalar_strings(&text),
+                "{text:?}"
+            );
+            assert_eq!(ours.is_ok(), serde_accepts(&text), "{text:?}");
+        }
+    }
+}
+
 #[test]
 fn edge_cases_agree_with_serde() {
     for text in [

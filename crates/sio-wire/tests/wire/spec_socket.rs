@@ -228,3 +228,49 @@ fn test_suite_frames() {
         assert_eq!((e.kind(), e.offset()), (kind, offset), "{frame}");
     }
 }
+
+/// The header-only decoder reads what the full decoder reads, and leaves the payload alone.
+#[test]
+fn header_only_decoding() {
+    use sio_wire::socket::decode_socket_header;
+    for text in [
+        "0",
+        r#"0/admin,{"sid":"oSO0OpakMV_3jnilAAAA"}"#,
+        r#"52-/admin,["baz",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#,
+        r#"3/admin,13["bar"]"#,
+        r#"61-15["bar",{"_placeholder":true,"num":0}]"#,
+        "1/admin,",
+    ] {
+        let header = decode_socket_header(text).unwrap();
+        let packet = decode_socket_packet(text).unwrap();
+        assert_eq!(header.validate().unwrap(), packet);
+        assert_eq!(
+            (
+                header.kind,
+                header.namespace,
+                header.ack_id,
+                header.attachments
+            ),
+            (
+                packet.kind,
+                packet.namespace,
+                packet.ack_id,
+                packet.attachments
+            )
+        );
+        assert_eq!(header.data, packet.data.map_or("", |d| d.as_str()));
+        assert_eq!(&text[header.data_offset()..], header.data);
+    }
+    // A broken payload passes the header decoder and fails validation, at the same offset
+    // as the full decoder reports.
+    let text = r#"2/admin,7["unterminated"#;
+    let header = decode_socket_header(text).unwrap();
+    assert_eq!(header.ack_id, Some(7));
+    assert_eq!(header.validate(), decode_socket_packet(text));
+    assert_eq!(header.validate().unwrap_err().offset(), text.len());
+    // Header faults are found without the payload.
+    assert_eq!(
+        decode_socket_header(r#"2/admin["x"]"#).unwrap_err().kind(),
+        sio_wire::SocketErrorKind::NamespaceUnterminated
+    );
+}
