@@ -139,7 +139,10 @@ pub fn import_har(input: &[u8]) -> Result<Imported, CaptureError> {
         let expected = if inner.is_eof() {
             "the input ended early (a truncated HAR file?)".to_owned()
         } else {
-            format!("expected a HAR 1.2 document: {inner}")
+            format!(
+                "expected a HAR 1.2 document: {}",
+                without_position(&inner.to_string())
+            )
         };
         CaptureError::Import(ImportError {
             format: "HAR",
@@ -353,6 +356,14 @@ fn http_record(i: usize, entry: &Entry<'_>, t_ms: f64) -> Result<HttpRecord, Cap
         body,
         body_base64,
     })
+}
+
+/// serde_json's message without its trailing ` at line L column C` (the location says it).
+fn without_position(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(at) => &message[..at],
+        None => message,
+    }
 }
 
 /// Epoch seconds in an f64 carry about 0.2 µs of noise; Chrome writes microseconds at most.

@@ -208,16 +208,21 @@ impl ImportSummary {
 
 impl fmt::Display for ImportSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural =
+            |n: u64, one: &'static str, many: &'static str| if n == 1 { one } else { many };
         write!(
             f,
-            "{}: {} connection{}, {} frames ({} binary, {} Socket.IO events), {} HTTP exchanges over {:.3} s",
+            "{}: {} {}, {} {} ({} binary, {} Socket.IO {}), {} HTTP {} over {:.3} s",
             self.kind,
             self.connections,
-            if self.connections == 1 { "" } else { "s" },
+            plural(u64::from(self.connections), "connection", "connections"),
             self.frames,
+            plural(self.frames, "frame", "frames"),
             self.binary_frames,
             self.events,
+            plural(self.events, "event", "events"),
             self.http_exchanges,
+            plural(self.http_exchanges, "exchange", "exchanges"),
             self.span_ms / 1000.0
         )?;
         if self.inferred_directions > 0 {
@@ -234,7 +239,11 @@ impl fmt::Display for ImportSummary {
                 self.websocket_errors
             )?;
         }
-        write!(f, "; redacted: {}", self.redaction)?;
+        if self.redaction.is_empty() {
+            f.write_str("; nothing redacted")?;
+        } else {
+            write!(f, "; redacted: {}", self.redaction)?;
+        }
         for note in &self.notes {
             write!(f, "\nnote: {note}")?;
         }
