@@ -23,7 +23,8 @@
 //! - [`socket`]: Socket.IO packets ([`socket::decode_socket_packet`],
 //!   [`socket::encode_socket_packet`]), their payload as a validated [`RawJson`] span, and
 //!   [`socket::BinaryReassembler`] for packets with binary attachments.
-//! - [`decode_message`]: both layers at once, for a text frame as a WebSocket carries it.
+//! - [`decode_message`]: both layers at once, for a text frame as a WebSocket carries it;
+//!   [`decode_message_header`] stops before the payload, for routing.
 //! - [`EngineError`], [`SocketError`] and [`WireError`]: small `Copy` errors with a kind and an
 //!   offset.
 //!
@@ -163,6 +164,58 @@ pub fn decode_message_with<'a>(frame: &'a str, limits: &Limits) -> Result<Frame<
             }
         }
         other => Ok(Frame::Engine(other)),
+    }
+}
+
+/// A text frame decoded as far as the Socket.IO header: see [`decode_message_header`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrameHeader<'a> {
+    /// Any Engine.IO packet other than a message.
+    Engine(EnginePacket<'a>),
+    /// An Engine.IO message: the Socket.IO header, payload not yet validated.
+    Socket(socket::SocketHeader<'a>),
+}
+
+/// Decodes a WebSocket text frame through the Engine.IO packet and the Socket.IO header
+/// (type, attachments, namespace, ack id), leaving the payload unvalidated: the cheapest way
+/// to route frames. [`socket::SocketHeader::validate`] finishes a packet when it is needed.
+///
+/// Offsets in errors count from the start of the frame (also those of
+/// [`socket::SocketHeader::validate`], which count from the start of the Socket.IO packet,
+/// one byte later: add one).
+///
+/// # Errors
+/// As [`decode_message`], without the payload's JSON and shape errors.
+///
+/// ```
+/// use sio_wire::{decode_message_header, FrameHeader};
+/// let FrameHeader::Socket(header) = decode_message_header(r#"42/chatomni,["on-events","{}"]"#)? else {
+///     return Err("expected a Socket.IO packet".into());
+/// };
+/// assert_eq!(header.namespace, "/chatomni");
+/// assert_eq!(header.data, r#"["on-events","{}"]"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn decode_message_header(frame: &str) -> Result<FrameHeader<'_>, WireError> {
+    decode_message_header_with(frame, &Limits::default())
+}
+
+/// [`decode_message_header`] with explicit limits.
+///
+/// # Errors
+/// As [`decode_message_header`].
+pub fn decode_message_header_with<'a>(
+    frame: &'a str,
+    limits: &Limits,
+) -> Result<FrameHeader<'a>, WireError> {
+    match engine::decode_text_frame_with(frame, limits)? {
+        EnginePacket::Message(Payload::Text(text)) => {
+            match socket::decode_socket_header_with(text, limits) {
+                Ok(header) => Ok(FrameHeader::Socket(header)),
+                Err(e) => Err(WireError::Socket(SocketError::new(e.kind, e.offset + 1))),
+            }
+        }
+        other => Ok(FrameHeader::Engine(other)),
     }
 }
 

@@ -274,3 +274,25 @@ fn header_only_decoding() {
         sio_wire::SocketErrorKind::NamespaceUnterminated
     );
 }
+
+#[test]
+fn message_header_decoding() {
+    use sio_wire::{FrameHeader, decode_message_header};
+    let frame = r#"42/chatomni,12["on-events","{\"a\":1}"]"#;
+    let FrameHeader::Socket(header) = decode_message_header(frame).unwrap() else {
+        panic!("not a Socket.IO packet")
+    };
+    assert_eq!(header.ack_id, Some(12));
+    assert_eq!(
+        Frame::Socket(header.validate().unwrap()),
+        decode_message(frame).unwrap()
+    );
+    assert_eq!(
+        decode_message_header("3probe").unwrap(),
+        FrameHeader::Engine(sio_wire::EnginePacket::Pong("probe"))
+    );
+    let err = decode_message_header(r#"42/chatomni["x"]"#).unwrap_err();
+    assert_eq!(err.offset(), 11);
+    // The payload is not looked at.
+    assert!(decode_message_header(r#"42/chatomni,["x""#).is_ok());
+}
