@@ -5,6 +5,7 @@ mod bundled;
 mod docs_examples;
 mod fixtures;
 mod import;
+mod import_properties;
 mod reader_errors;
 mod redaction;
 mod roundtrip;
