@@ -204,6 +204,10 @@ pub(crate) struct RecordArgs {
     /// Keep tokens in the capture instead of redacting them (for local test servers only).
     #[arg(long)]
     pub(crate) no_redact: bool,
+
+    /// Overwrite OUTPUT if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 /// Who checks a client's token when it connects to `/chatomni`.
@@ -443,6 +447,11 @@ pub(crate) struct LoadArgs {
     /// Trust this PEM CA certificate for wss://.
     #[arg(long, value_name = "FILE")]
     pub(crate) ca: Option<PathBuf>,
+
+    /// Sample this server process's resident memory (Linux) before and after connecting, to
+    /// report memory per connection.
+    #[arg(long, value_name = "PID")]
+    pub(crate) server_pid: Option<u32>,
 }
 
 /// `completions` flags.

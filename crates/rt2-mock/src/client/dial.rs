@@ -181,7 +181,7 @@ pub(crate) async fn connect_websocket(
             .await
             .map_err(|source| ClientError::Connect {
                 url: url.to_owned(),
-                source: Box::new(source),
+                reason: source.to_string(),
             })?;
     Ok(socket)
 }

@@ -26,13 +26,13 @@ pub enum ClientError {
         reason: String,
     },
     /// The TCP, TLS or WebSocket handshake failed.
-    #[error("cannot connect to {url}: {source}")]
+    #[error("cannot connect to {url}: {reason}{hint}", hint = connect_hint(reason))]
     Connect {
         /// The WebSocket URL that was dialled (without any token).
         url: String,
-        /// What the WebSocket layer said.
-        #[source]
-        source: Box<tokio_tungstenite::tungstenite::Error>,
+        /// What the WebSocket layer said, as text: tungstenite's errors repeat their cause in
+        /// their own message, so a source chain would print it twice.
+        reason: String,
     },
     /// No handshake within the time limit.
     #[error("no Engine.IO handshake from {url} within {seconds} s")]
@@ -86,4 +86,15 @@ pub enum ClientError {
         /// Why.
         message: String,
     },
+}
+
+/// Advice for the connect failures people can fix themselves.
+fn connect_hint(reason: &str) -> &'static str {
+    if reason.contains("UnknownIssuer") {
+        " (the server's certificate is not trusted: pass --ca FILE with its CA certificate)"
+    } else if reason.contains("Connection refused") {
+        " (nothing listens there: check the host and port)"
+    } else {
+        ""
+    }
 }

@@ -1,11 +1,429 @@
-//! `sio-replay check`.
+//! `sio-replay check`: a transcript (of an existing capture, or of a session run now against a
+//! server) compared with a golden snapshot in insta's format.
+//!
+//! The session is a recording ([`rt2_mock::client::record::record`]) into a temporary capture,
+//! driven by the client frames of a capture or a scenario file, against `--url` or against a
+//! mock started in-process with `--serve`. The transcript is `sio-capture`'s
+//! ([`render_transcript`]) with the default normalisation (sids, timestamps and ids become
+//! placeholders), so only real differences show.
 
-use crate::Outcome;
-use crate::cli::CheckArgs;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use rt2_mock::client::Endpoint;
+use rt2_mock::client::record::{RecordConfig, record};
+use rt2_mock::{AuthMode, Capture, MockConfig, Pace, RunningMock};
+use serde_json::json;
+use sio_capture::normalize::NormalizeConfig;
+use sio_capture::transcript::{render_capture, render_transcript};
+use sio_capture::{CaptureReader, Direction, FrameKind, Header, Record};
+use sio_wire::{Frame, SocketPacketType};
 
 use super::Context;
+use super::runtime::{runtime, shutdown_signal, token};
+use crate::Outcome;
+use crate::cli::CheckArgs;
+use crate::golden;
+use crate::print::{Palette, Report, Role, write_json_value};
+
+/// The tenant when neither `--room` nor the capture names one.
+const DEFAULT_ROOM: &str = "tomato.tpos.vn";
+
+/// A token for sessions against `--serve`, fixed so that its redacted placeholder (which
+/// shows the claims) is the same on every run: issued 2026-01-01, expiring 2100-01-01.
+fn serve_token(room: &str) -> String {
+    let claims = tpos_chat::Claims::new("tmtWebApp", room, "sio-replay-check")
+        .with_iat(1_767_225_600)
+        .with_exp(4_102_444_800);
+    tpos_chat::sign_hs256(&claims, tpos_chat::TEST_SECRET.as_bytes())
+}
 
 /// Run `check`.
-pub(crate) fn run(_args: CheckArgs, _ctx: &mut Context) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`check` is not available in this build yet")
+pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let config = NormalizeConfig::default();
+    let (transcript, subject) = match &args.offline {
+        Some(path) => {
+            let reader = CaptureReader::open(path)
+                .with_context(|| format!("--offline {}", path.display()))?;
+            let text = render_capture(reader, &config)
+                .with_context(|| format!("reading {}", path.display()))?;
+            (text, format!("transcript of {}", path.display()))
+        }
+        None => {
+            let spinner = ctx.progress.spinner("frames");
+            let result = runtime()?.block_on(session_transcript(&args, &config, |frames| {
+                spinner.set_position(frames);
+            }));
+            spinner.finish_and_clear();
+            result?
+        }
+    };
+    let verdict = compare(&args, &subject, &transcript)?;
+    let report = CheckReport {
+        golden: args.golden.clone(),
+        subject,
+        verdict,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    if let Some(path) = &args.junit {
+        std::fs::write(path, report.junit())
+            .with_context(|| format!("--junit {}", path.display()))?;
+    }
+    ctx.printer.print(&report)?;
+    Ok(match report.verdict {
+        Verdict::Match | Verdict::Accepted => Outcome::Success,
+        Verdict::Differs { .. } | Verdict::New { .. } => Outcome::Mismatch,
+    })
+}
+
+/// What the session's client does: which namespace it joins and what it sends once joined.
+struct Script {
+    namespace: String,
+    frames: Vec<String>,
+}
+
+impl Script {
+    /// The client side of a capture's first connection: the namespace of its CONNECT, and its
+    /// Socket.IO packets other than CONNECT (pongs and the CONNECT are the session machine's).
+    fn from_capture(path: &Path) -> anyhow::Result<Self> {
+        let mut script = Script {
+            namespace: "/chatomni".to_owned(),
+            frames: Vec::new(),
+        };
+        for record in
+            CaptureReader::open(path).with_context(|| format!("reading {}", path.display()))?
+        {
+            let record = record.with_context(|| format!("reading {}", path.display()))?;
+            let Record::Frame(frame) = record else {
+                continue;
+            };
+            if frame.from != Direction::Client || frame.conn != 1 || frame.kind != FrameKind::Text {
+                continue;
+            }
+            if let Ok(Frame::Socket(packet)) = sio_wire::decode_message(&frame.data) {
+                if packet.kind == SocketPacketType::Connect {
+                    script.namespace = packet.namespace.to_owned();
+                } else {
+                    script.frames.push(frame.data.clone());
+                }
+            }
+        }
+        Ok(script)
+    }
+
+    /// A scenario file: one client frame per line; blank lines and `#` comments are skipped;
+    /// a CONNECT line (`40/nsp,...`) names the namespace (its token is replaced by ours).
+    fn from_scenario(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("--scenario {}", path.display()))?;
+        let mut script = Script {
+            namespace: "/chatomni".to_owned(),
+            frames: Vec::new(),
+        };
+        for (index, line) in text.lines().enumerate() {
+            let line = line.trim_end();
+            if line.trim().is_empty() || line.trim_start().starts_with('#') {
+                continue;
+            }
+            match sio_wire::decode_message(line) {
+                Ok(Frame::Socket(packet)) if packet.kind == SocketPacketType::Connect => {
+                    script.namespace = packet.namespace.to_owned();
+                }
+                Ok(_) => script.frames.push(line.to_owned()),
+                Err(err) => anyhow::bail!("{}:{}: not a frame: {err}", path.display(), index + 1),
+            }
+        }
+        Ok(script)
+    }
+}
+
+/// Runs the session and renders its transcript; returns (transcript, what was checked).
+async fn session_transcript(
+    args: &CheckArgs,
+    config: &NormalizeConfig,
+    mut progress: impl FnMut(u64),
+) -> anyhow::Result<(String, String)> {
+    let script = match (&args.scenario, &args.capture, &args.serve) {
+        (Some(path), _, _) => Script::from_scenario(path)?,
+        (None, Some(path), _) | (None, None, Some(path)) => Script::from_capture(path)?,
+        (None, None, None) => Script {
+            namespace: "/chatomni".to_owned(),
+            frames: Vec::new(),
+        },
+    };
+    let (mock, url, room, session_token, expected_events, subject) = match &args.serve {
+        Some(path) => {
+            let capture =
+                Capture::open(path).with_context(|| format!("--serve {}", path.display()))?;
+            let room = args
+                .room
+                .clone()
+                .or_else(|| capture.header.as_ref().and_then(|h| h.room.clone()))
+                .unwrap_or_else(|| DEFAULT_ROOM.to_owned());
+            let events = capture.timeline(&script.namespace).len() as u64;
+            let mut mock_config = MockConfig::default();
+            mock_config.namespace = script.namespace.clone();
+            mock_config.auth = AuthMode::Claims;
+            mock_config.replay.pace = Pace::AsFastAsClientReads;
+            mock_config.capture = Some(Arc::new(capture));
+            let mock = RunningMock::start(SocketAddr::from(([127, 0, 0, 1], 0)), mock_config)
+                .await
+                .context("starting the mock for --serve")?;
+            let url = mock.url();
+            let subject = format!("session against the mock serving {}", path.display());
+            let token = serve_token(&room);
+            (Some(mock), url, room, Some(token), Some(events), subject)
+        }
+        None => {
+            let Some(url) = args.url.clone() else {
+                anyhow::bail!("check needs --offline CAPTURE, --serve CAPTURE or --url URL");
+            };
+            let room = args.room.clone().unwrap_or_else(|| DEFAULT_ROOM.to_owned());
+            let token = token(&args.token)?.map(|t| t.expose().to_owned());
+            let subject = format!("session against {url}");
+            (None, url, room, token, None, subject)
+        }
+    };
+
+    let dir = tempfile::tempdir().context("creating a temporary directory")?;
+    let path = dir.path().join("session.jsonl");
+    let mut endpoint = Endpoint::new(url);
+    endpoint.room = Some(room.clone());
+    endpoint.namespace = script.namespace.clone();
+    endpoint.token = session_token.map(rt2_mock::client::Token::new);
+    let mut record_config = RecordConfig::new(endpoint, &path);
+    record_config.max_events = args.events.or(expected_events);
+    record_config.max_duration = Some(args.duration);
+    record_config.max_reconnects = 0;
+    record_config.send_after_connect = script.frames;
+    let outcome = record(record_config, shutdown_signal(), |stats| {
+        progress(stats.frames)
+    })
+    .await;
+    if let Some(mock) = mock {
+        mock.shutdown().await.context("stopping the mock")?;
+    }
+    outcome.context("running the session")?;
+
+    // The header is rebuilt without the URL and start time, which change on every run.
+    let mut header = Header::new("check");
+    header.room = Some(room);
+    let mut records = vec![Record::Header(header)];
+    for record in CaptureReader::open(&path).context("reading the session back")? {
+        match record.context("reading the session back")? {
+            Record::Header(_) => {}
+            other => records.push(other),
+        }
+    }
+    Ok((render_transcript(&records, config), subject))
+}
+
+/// How the transcript compares with the golden.
+enum Verdict {
+    /// Equal.
+    Match,
+    /// `--accept` (or `INSTA_UPDATE=always`) wrote the golden.
+    Accepted,
+    /// Different; `pending` is the `.snap.new` written, if any.
+    Differs {
+        diff: String,
+        pending: Option<PathBuf>,
+    },
+    /// No golden yet.
+    New { pending: Option<PathBuf> },
+}
+
+fn compare(args: &CheckArgs, subject: &str, transcript: &str) -> anyhow::Result<Verdict> {
+    // insta's own switch: `always` accepts, `no` never writes (what CI sets).
+    let update = std::env::var("INSTA_UPDATE").unwrap_or_default();
+    let source = "sio-replay check";
+    if args.accept || update == "always" {
+        golden::write(&args.golden, source, subject, transcript)?;
+        let pending = golden::pending_path(&args.golden);
+        if pending.exists() {
+            std::fs::remove_file(&pending)
+                .with_context(|| format!("removing {}", pending.display()))?;
+        }
+        return Ok(Verdict::Accepted);
+    }
+    let actual = golden::normalize(transcript);
+    let existing = golden::read(&args.golden)?;
+    if existing.as_ref().is_some_and(|g| g.content == actual) {
+        return Ok(Verdict::Match);
+    }
+    let pending = if update == "no" {
+        None
+    } else {
+        let path = golden::pending_path(&args.golden);
+        golden::write(&path, source, subject, transcript)?;
+        Some(path)
+    };
+    Ok(match existing {
+        None => Verdict::New { pending },
+        Some(golden) => {
+            let diff = similar::TextDiff::from_lines(&golden.content, &actual)
+                .unified_diff()
+                .context_radius(3)
+                .header(&args.golden.display().to_string(), "this run")
+                .to_string();
+            Verdict::Differs { diff, pending }
+        }
+    })
+}
+
+/// What `check` prints.
+struct CheckReport {
+    golden: PathBuf,
+    subject: String,
+    verdict: Verdict,
+    seconds: f64,
+}
+
+impl CheckReport {
+    fn status(&self) -> &'static str {
+        match self.verdict {
+            Verdict::Match => "match",
+            Verdict::Accepted => "accepted",
+            Verdict::Differs { .. } => "mismatch",
+            Verdict::New { .. } => "new",
+        }
+    }
+
+    fn pending(&self) -> Option<&Path> {
+        match &self.verdict {
+            Verdict::Differs { pending, .. } | Verdict::New { pending } => pending.as_deref(),
+            _ => None,
+        }
+    }
+
+    fn diff(&self) -> Option<&str> {
+        match &self.verdict {
+            Verdict::Differs { diff, .. } => Some(diff),
+            _ => None,
+        }
+    }
+
+    /// A JUnit XML report with one test case, failed on a difference.
+    fn junit(&self) -> String {
+        let name = xml_escape(&self.golden.display().to_string());
+        let failed = u8::from(matches!(
+            self.verdict,
+            Verdict::Differs { .. } | Verdict::New { .. }
+        ));
+        let mut xml = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"1\" failures=\"{failed}\" time=\"{:.3}\">\n  <testsuite name=\"sio-replay check\" tests=\"1\" failures=\"{failed}\" time=\"{:.3}\">\n    <testcase classname=\"sio-replay.check\" name=\"{name}\" time=\"{:.3}\">\n",
+            self.seconds, self.seconds, self.seconds
+        );
+        match &self.verdict {
+            Verdict::Differs { diff, .. } => xml.push_str(&format!(
+                "      <failure message=\"transcript differs from the golden\">{}</failure>\n",
+                xml_escape(diff)
+            )),
+            Verdict::New { .. } => xml.push_str("      <failure message=\"no golden yet\"/>\n"),
+            _ => {}
+        }
+        xml.push_str(&format!(
+            "      <system-out>{}</system-out>\n    </testcase>\n  </testsuite>\n</testsuites>\n",
+            xml_escape(&self.subject)
+        ));
+        xml
+    }
+}
+
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 forbids most control characters even escaped.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Report for CheckReport {
+    fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {
+        let golden = self.golden.display();
+        match &self.verdict {
+            Verdict::Match => writeln!(
+                out,
+                "{} {golden} ({})",
+                palette.paint(Role::Good, "ok"),
+                self.subject
+            ),
+            Verdict::Accepted => writeln!(
+                out,
+                "{} {golden} ({})",
+                palette.paint(Role::Good, "accepted"),
+                self.subject
+            ),
+            Verdict::New { .. } => writeln!(
+                out,
+                "{} {golden} does not exist yet ({})",
+                palette.paint(Role::Bad, "new"),
+                self.subject
+            ),
+            Verdict::Differs { diff, .. } => {
+                writeln!(
+                    out,
+                    "{} {golden} differs from the {}",
+                    palette.paint(Role::Bad, "mismatch"),
+                    self.subject
+                )?;
+                for line in diff.lines() {
+                    let role = if line.starts_with("+++") || line.starts_with("---") {
+                        Role::Heading
+                    } else if line.starts_with('+') {
+                        Role::Good
+                    } else if line.starts_with('-') {
+                        Role::Bad
+                    } else if line.starts_with("@@") {
+                        Role::Accent
+                    } else {
+                        Role::Dim
+                    };
+                    writeln!(out, "{}", palette.paint(role, line))?;
+                }
+                Ok(())
+            }
+        }?;
+        if let Some(pending) = self.pending() {
+            writeln!(
+                out,
+                "  wrote {}: review it with `cargo insta review`, or re-run with --accept",
+                pending.display()
+            )?;
+        } else if !matches!(self.verdict, Verdict::Match | Verdict::Accepted) {
+            writeln!(
+                out,
+                "  (INSTA_UPDATE=no: nothing written) re-run with --accept to take this run as the golden"
+            )?;
+        }
+        Ok(())
+    }
+
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        write_json_value(
+            out,
+            &json!({
+                "status": self.status(),
+                "golden": self.golden,
+                "subject": self.subject,
+                "pending": self.pending(),
+                "diff": self.diff(),
+                "seconds": self.seconds,
+            }),
+        )
+    }
 }

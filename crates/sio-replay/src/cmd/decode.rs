@@ -21,7 +21,7 @@ use super::Context;
 use super::import::input_kind;
 use crate::Outcome;
 use crate::cli::{DecodeArgs, DirectionArg};
-use crate::print::{Palette, Report, write_json_value};
+use crate::print::{Palette, Report, Role, write_json_value};
 
 /// Run `decode`.
 pub(crate) fn run(args: DecodeArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
@@ -78,8 +78,26 @@ struct DecodedRecord<'a> {
 }
 
 impl Report for DecodedRecord<'_> {
-    fn write_human(&self, out: &mut dyn Write, _palette: &Palette) -> io::Result<()> {
-        out.write_all(render_transcript(std::iter::once(self.record), self.config).as_bytes())
+    fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {
+        let text = render_transcript(std::iter::once(self.record), self.config);
+        for line in text.lines() {
+            // The transcript's frame lines read `conn 1 ↓ server: ...`; colour them by who
+            // sent the frame, and frames that did not decode as errors.
+            let role = if line.contains(": undecodable") {
+                Some(Role::Bad)
+            } else if line.contains(" ↑ client: ") {
+                Some(Role::Client)
+            } else if line.contains(" ↓ server: ") {
+                Some(Role::Server)
+            } else {
+                None
+            };
+            match role {
+                Some(role) => writeln!(out, "{}", palette.paint(role, line))?,
+                None => writeln!(out, "{line}")?,
+            }
+        }
+        Ok(())
     }
 
     fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {

@@ -1,11 +1,140 @@
-//! `sio-replay load`.
+//! `sio-replay load`: flags → [`rt2_mock::client::load::LoadConfig`] →
+//! [`rt2_mock::client::load::load`] → one report.
 
-use crate::Outcome;
-use crate::cli::LoadArgs;
+use std::io::{self, Write};
+
+use anyhow::Context as _;
+use rt2_mock::client::Endpoint;
+use rt2_mock::client::load::{LoadConfig, LoadReport, Percentiles, load};
+use serde_json::json;
 
 use super::Context;
+use super::runtime::{runtime, shutdown_signal, token};
+use crate::Outcome;
+use crate::cli::LoadArgs;
+use crate::print::{Palette, Report, Role, write_json_value};
 
 /// Run `load`.
-pub(crate) fn run(_args: LoadArgs, _ctx: &mut Context) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`load` is not available in this build yet")
+pub(crate) fn run(args: LoadArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
+    let mut endpoint = Endpoint::new(&args.url);
+    endpoint.room = args.room.clone();
+    endpoint.namespace = args.namespace.clone();
+    endpoint.token = token(&args.token)?;
+    endpoint.ca = args.ca.clone();
+    let mut config = LoadConfig::new(endpoint, args.clients);
+    config.duration = args.duration;
+    config.connect_timeout = args.connect_timeout;
+    config.concurrency = args.concurrency;
+    config.server_pid = args.server_pid;
+
+    let bar = ctx.progress.bar(u64::from(args.clients), "clients");
+    let report = runtime()?
+        .block_on(load(config, shutdown_signal(), |progress| {
+            bar.set_position(u64::from(progress.connected + progress.failed));
+            if progress.measuring {
+                bar.set_message(format!("measuring: {} events", progress.events));
+            }
+        }))
+        .with_context(|| format!("load test of {}", args.url))?;
+    bar.finish_and_clear();
+    ctx.printer.print(&LoadSummary(report))?;
+    Ok(Outcome::Success)
+}
+
+/// What `load` prints.
+struct LoadSummary(LoadReport);
+
+fn percentiles_json(p: &Percentiles) -> serde_json::Value {
+    json!({
+        "count": p.count,
+        "min": p.min_ms,
+        "p50": p.p50_ms,
+        "p90": p.p90_ms,
+        "p99": p.p99_ms,
+        "max": p.max_ms,
+        "mean": p.mean_ms,
+    })
+}
+
+fn percentiles_line(p: &Percentiles) -> String {
+    if p.count == 0 {
+        return "no samples".to_owned();
+    }
+    format!(
+        "p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples)",
+        p.p50_ms, p.p90_ms, p.p99_ms, p.max_ms, p.count
+    )
+}
+
+impl Report for LoadSummary {
+    fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {
+        let r = &self.0;
+        let verdict = if r.failed == 0 && r.dropped == 0 {
+            palette.paint(Role::Good, "load")
+        } else {
+            palette.paint(Role::Bad, "load")
+        };
+        writeln!(
+            out,
+            "{verdict} {} of {} clients connected in {:.2} s, measured {:.2} s{}",
+            r.connected,
+            r.clients,
+            r.ramp_up.as_secs_f64(),
+            r.measured.as_secs_f64(),
+            if r.interrupted { " (interrupted)" } else { "" },
+        )?;
+        writeln!(out, "  connect time:  {}", percentiles_line(&r.connect))?;
+        writeln!(
+            out,
+            "  events:        {} ({:.0} events/s)",
+            r.events, r.events_per_sec
+        )?;
+        writeln!(
+            out,
+            "  delivery skew: {}",
+            percentiles_line(&r.delivery_skew)
+        )?;
+        if r.dropped > 0 {
+            writeln!(
+                out,
+                "  dropped:       {} clients lost their connection",
+                r.dropped
+            )?;
+        }
+        if let Some(error) = &r.first_error {
+            writeln!(out, "  first failure: {}", palette.paint(Role::Bad, error))?;
+        }
+        if let (Some(before), Some(after)) = (r.server_rss_before_kib, r.server_rss_connected_kib) {
+            write!(out, "  server RSS:    {before} KiB → {after} KiB")?;
+            if let Some(per) = r.server_rss_per_client_bytes() {
+                write!(out, " ({:.1} KiB per client)", per / 1024.0)?;
+            }
+            writeln!(out)?;
+        }
+        Ok(())
+    }
+
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        let r = &self.0;
+        write_json_value(
+            out,
+            &json!({
+                "clients": r.clients,
+                "connected": r.connected,
+                "failed": r.failed,
+                "first_error": r.first_error,
+                "dropped": r.dropped,
+                "interrupted": r.interrupted,
+                "ramp_up_s": r.ramp_up.as_secs_f64(),
+                "measured_s": r.measured.as_secs_f64(),
+                "events": r.events,
+                "events_per_sec": r.events_per_sec,
+                "connect_ms": percentiles_json(&r.connect),
+                "delivery_skew_ms": percentiles_json(&r.delivery_skew),
+                "server_rss_before_kib": r.server_rss_before_kib,
+                "server_rss_connected_kib": r.server_rss_connected_kib,
+                "server_rss_per_client_bytes": r.server_rss_per_client_bytes(),
+            }),
+        )
+    }
 }

@@ -16,6 +16,12 @@ use crate::print::{Palette, Report, Role, write_json_value};
 
 /// Run `record`.
 pub(crate) fn run(args: RecordArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
+    if args.output.exists() && !args.force {
+        anyhow::bail!(
+            "-o/--output {}: the file exists (pass --force to overwrite it)",
+            args.output.display()
+        );
+    }
     let mut endpoint = Endpoint::new(&args.url);
     endpoint.room = args.room.clone();
     endpoint.namespace = args.namespace.clone();

@@ -1,11 +1,223 @@
-//! `sio-replay serve`.
+//! `sio-replay serve`: flags → [`rt2_mock::MockConfig`] → [`rt2_mock::serve`], after a banner
+//! that tells a client where to connect and with which token.
 
-use crate::Outcome;
-use crate::cli::ServeArgs;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use rt2_mock::{AuthMode, Capture, MockConfig, Pace, ReplayMode};
+use serde_json::json;
+use tpos_chat::{Claims, TEST_SECRET, sign_hs256};
 
 use super::Context;
+use super::runtime::{runtime, shutdown_signal};
+use crate::Outcome;
+use crate::cli::{AuthArg, ReplayModeArg, ServeArgs};
+use crate::print::{Palette, Report, Role, write_json_value};
+
+/// The bundled capture, compiled in so that `serve` works from any directory.
+const BUNDLED_CAPTURE: &str = include_str!("../../../../captures/rt2-chatomni.jsonl");
+
+/// Its name in messages.
+const BUNDLED_NAME: &str = "captures/rt2-chatomni.jsonl (bundled)";
+
+/// The tenant used when neither `--room` nor the capture names one.
+const DEFAULT_ROOM: &str = "tomato.tpos.vn";
+
+/// How long the banner's token stays valid.
+const TOKEN_LIFETIME_S: i64 = 24 * 3600;
 
 /// Run `serve`.
-pub(crate) fn run(_args: ServeArgs, _ctx: &mut Context) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`serve` is not available in this build yet")
+pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
+    let (capture, capture_name) = match &args.capture {
+        Some(path) => (
+            Capture::open(path).with_context(|| format!("loading capture {}", path.display()))?,
+            path.display().to_string(),
+        ),
+        None => (
+            Capture::from_jsonl(BUNDLED_CAPTURE, Path::new(BUNDLED_NAME))
+                .context("loading the bundled capture")?,
+            BUNDLED_NAME.to_owned(),
+        ),
+    };
+    let room = args
+        .room
+        .clone()
+        .or_else(|| capture.header.as_ref().and_then(|h| h.room.clone()))
+        .unwrap_or_else(|| DEFAULT_ROOM.to_owned());
+    let secret = match &args.secret_env {
+        Some(name) => std::env::var(name)
+            .map(String::into_bytes)
+            .with_context(|| format!("--secret-env {name}: the environment variable is not set"))?,
+        None => TEST_SECRET.as_bytes().to_vec(),
+    };
+    let token = mint_token(&room, &secret)?;
+
+    let mut config = MockConfig::default();
+    config.auth = match args.auth {
+        AuthArg::Any => AuthMode::Any,
+        AuthArg::Claims => AuthMode::Claims,
+        AuthArg::Hs256 => AuthMode::Hs256 {
+            secret: secret.clone(),
+        },
+    };
+    config.replay.mode = match args.mode {
+        ReplayModeArg::PerConnection => ReplayMode::PerConnection,
+        ReplayModeArg::Live => ReplayMode::Live,
+    };
+    config.replay.pace = pace(args.speed)?;
+    config.replay.repeat = args.loop_replay;
+    let events = capture.timeline(&config.namespace).len();
+    config.capture = Some(Arc::new(capture));
+
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let addr = SocketAddr::new(args.bind, args.port);
+        let listener = rt2_mock::bind(addr)
+            .await
+            .with_context(|| format!("--bind {} --port {}", args.bind, args.port))?;
+        let local = listener
+            .local_addr()
+            .context("reading the listening address")?;
+        let acceptor = if args.tls {
+            Some(crate::tls::self_signed(args.bind, &args.ca_out)?)
+        } else {
+            None
+        };
+        ctx.printer.print(&Banner {
+            local,
+            scheme: if acceptor.is_some() { "https" } else { "http" },
+            room: &room,
+            token: &token,
+            auth: args.auth,
+            capture: &capture_name,
+            events,
+            ca: acceptor.as_ref().map(|_| args.ca_out.as_path()),
+        })?;
+        ctx.printer.flush()?;
+        match acceptor {
+            Some(acceptor) => {
+                rt2_mock::serve_with(listener, acceptor, config, shutdown_signal()).await
+            }
+            None => rt2_mock::serve(listener, config, shutdown_signal()).await,
+        }
+        .context("serving the mock")
+    })?;
+    Ok(Outcome::Success)
+}
+
+/// `--speed` as a replay pace: 0 as fast as the client reads, 1 original, else scaled.
+fn pace(speed: f64) -> anyhow::Result<Pace> {
+    if !speed.is_finite() || speed < 0.0 {
+        anyhow::bail!("--speed {speed}: must be 0 (as fast as possible) or a positive factor");
+    }
+    Ok(if speed == 0.0 {
+        Pace::AsFastAsClientReads
+    } else if speed == 1.0 {
+        Pace::Original
+    } else {
+        Pace::Scaled(speed)
+    })
+}
+
+/// A synthetic tenant token for `room`, valid for a day, signed with `secret`.
+fn mint_token(room: &str, secret: &[u8]) -> anyhow::Result<String> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let claims = Claims::new("tmtWebApp", room, "sio-replay-user")
+        .with_display_name("sio-replay")
+        .with_iat(now)
+        .with_exp(now + TOKEN_LIFETIME_S);
+    Ok(sign_hs256(&claims, secret))
+}
+
+/// What `serve` prints before it starts serving.
+struct Banner<'a> {
+    local: SocketAddr,
+    scheme: &'static str,
+    room: &'a str,
+    token: &'a str,
+    auth: AuthArg,
+    capture: &'a str,
+    events: usize,
+    ca: Option<&'a Path>,
+}
+
+impl Banner<'_> {
+    fn base_url(&self) -> String {
+        format!("{}://{}", self.scheme, self.local)
+    }
+
+    fn websocket_url(&self) -> String {
+        let ws = if self.scheme == "https" { "wss" } else { "ws" };
+        format!(
+            "{ws}://{}/socket.io/?room={}&EIO=4&transport=websocket",
+            self.local, self.room
+        )
+    }
+
+    fn auth_name(&self) -> &'static str {
+        match self.auth {
+            AuthArg::Any => "any",
+            AuthArg::Claims => "claims",
+            AuthArg::Hs256 => "hs256",
+        }
+    }
+}
+
+impl Report for Banner<'_> {
+    fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {
+        writeln!(
+            out,
+            "{} {} ({} events) on {}",
+            palette.paint(Role::Good, "serving"),
+            self.capture,
+            self.events,
+            palette.paint(Role::Accent, self.base_url()),
+        )?;
+        writeln!(out, "  websocket: {}", self.websocket_url())?;
+        writeln!(out, "  namespace: /chatomni")?;
+        writeln!(out, "  room:      {}", self.room)?;
+        writeln!(out, "  auth:      {}", self.auth_name())?;
+        writeln!(out, "  token:     {}", self.token)?;
+        if let Some(ca) = self.ca {
+            writeln!(
+                out,
+                "  CA:        {} (trust it in the client)",
+                ca.display()
+            )?;
+        }
+        writeln!(
+            out,
+            "  {}",
+            palette.paint(
+                Role::Dim,
+                format!(
+                    "client:    io(\"{}/chatomni\", {{ query: {{ room: \"{}\" }}, auth: {{ token }} }})",
+                    self.base_url(),
+                    self.room
+                )
+            )
+        )?;
+        writeln!(out, "  {}", palette.paint(Role::Dim, "stop with Ctrl-C"))
+    }
+
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        write_json_value(
+            out,
+            &json!({
+                "url": self.base_url(),
+                "websocket_url": self.websocket_url(),
+                "port": self.local.port(),
+                "namespace": "/chatomni",
+                "room": self.room,
+                "auth": self.auth_name(),
+                "token": self.token,
+                "capture": self.capture,
+                "events": self.events,
+                "ca": self.ca,
+            }),
+        )
+    }
 }

@@ -7,6 +7,7 @@
 mod decode;
 mod help;
 mod import;
+mod session;
 
 use assert_cmd::Command;
 

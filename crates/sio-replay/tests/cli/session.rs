@@ -1,0 +1,603 @@
+//! End to end with real processes on 127.0.0.1: `serve` (the mock), `record`, `check` and
+//! `load`, and a real Node socket.io v4 server standing in for the live rt-2.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::sio_replay;
+
+/// The bundled capture.
+fn bundled_capture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../captures/rt2-chatomni.jsonl")
+}
+
+/// A child process that is interrupted (SIGINT) and reaped when dropped.
+struct Running {
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Running {
+    fn interrupt(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+    }
+
+    /// Waits for the process to exit (at most `limit`), returning its exit code.
+    fn wait(&mut self, limit: Duration) -> Option<i32> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        self.interrupt();
+        if self.wait(Duration::from_secs(5)).is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn spawn(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    command.env_remove("RUST_LOG").env_remove("SIO_TOKEN");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {}: {e}", program.display()));
+    let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    Running { child, stdout }
+}
+
+/// `sio-replay serve --port 0 --format json` with `extra` flags; returns the process and its
+/// banner.
+fn serve(extra: &[&str]) -> (Running, serde_json::Value) {
+    let mut args = vec!["serve", "--port", "0", "--format", "json"];
+    args.extend_from_slice(extra);
+    let mut server = spawn(&assert_cmd::cargo::cargo_bin("sio-replay"), &args, &[]);
+    let mut line = String::new();
+    server.stdout.read_line(&mut line).expect("banner line");
+    let banner: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("banner {line:?}: {e}"));
+    (server, banner)
+}
+
+fn lines(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .expect("capture written")
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("invalid line {line:?}: {e}"))
+        })
+        .collect()
+}
+
+#[test]
+fn serve_prints_a_banner_with_a_token_that_record_can_use() {
+    let (_server, banner) = serve(&["--speed", "0"]);
+    assert_eq!(banner["room"], "tomato.tpos.vn");
+    assert_eq!(banner["auth"], "claims");
+    assert_eq!(banner["events"], 280);
+    let url = banner["url"].as_str().expect("url").to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let token = banner["token"].as_str().expect("token");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("rec.jsonl");
+    let assert = sio_replay()
+        .args([
+            "record",
+            &url,
+            "--room",
+            "tomato.tpos.vn",
+            "--events",
+            "20",
+            "--format",
+            "json",
+            "-o",
+        ])
+        .arg(&out)
+        .env("SIO_TOKEN", token)
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .success();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("summary");
+    assert_eq!(summary["events"], 20);
+    assert_eq!(summary["stopped_by"], "events");
+    assert_eq!(summary["redacted"]["jwts"], 1);
+
+    let records = lines(&out);
+    assert_eq!(records[0]["type"], "header");
+    assert_eq!(
+        records.len() as u64,
+        summary["frames"].as_u64().expect("frames") + 1
+    );
+    let events = records
+        .iter()
+        .filter(|r| {
+            r["data"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("42/chatomni,"))
+        })
+        .count();
+    assert_eq!(events, 20);
+    let capture = std::fs::read_to_string(&out).expect("capture");
+    assert!(
+        !capture.contains(token),
+        "the token must not reach the file"
+    );
+}
+
+#[test]
+fn record_with_a_bad_token_is_refused_with_the_servers_message() {
+    let (_server, banner) = serve(&[]);
+    let url = banner["url"].as_str().expect("url");
+    let dir = tempfile::tempdir().expect("tempdir");
+    sio_replay()
+        .args([
+            "record",
+            url,
+            "--room",
+            "tomato.tpos.vn",
+            "--token-env",
+            "MY_TOKEN",
+            "-o",
+        ])
+        .arg(dir.path().join("r.jsonl"))
+        .env("MY_TOKEN", "not.a.jwt")
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("refused"))
+        .stderr(predicates::str::contains("/chatomni"));
+}
+
+#[test]
+fn token_env_that_is_not_set_names_the_flag() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    sio_replay()
+        .args([
+            "record",
+            "ws://127.0.0.1:9",
+            "--token-env",
+            "SIO_REPLAY_TEST_UNSET",
+            "-o",
+        ])
+        .arg(dir.path().join("r.jsonl"))
+        .env_remove("SIO_REPLAY_TEST_UNSET")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--token-env SIO_REPLAY_TEST_UNSET",
+        ));
+}
+
+#[test]
+fn sigint_during_record_leaves_a_valid_capture_with_every_frame() {
+    // 50x speed: the 280 events of ten minutes flow over about twelve seconds.
+    let (_server, banner) = serve(&["--speed", "50"]);
+    let url = banner["url"].as_str().expect("url").to_owned();
+    let token = banner["token"].as_str().expect("token").to_owned();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("rec.jsonl");
+    let out_arg = out.to_str().expect("UTF-8 path").to_owned();
+    let mut recorder = spawn(
+        &assert_cmd::cargo::cargo_bin("sio-replay"),
+        &[
+            "record",
+            &url,
+            "--room",
+            "tomato.tpos.vn",
+            "--format",
+            "json",
+            "-o",
+            &out_arg,
+        ],
+        &[("SIO_TOKEN", &token)],
+    );
+    // Wait until some events have been written, then interrupt mid-stream.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        if text.matches("42/chatomni,").count() >= 3 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no events recorded in time:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    recorder.interrupt();
+    assert_eq!(
+        recorder.wait(Duration::from_secs(10)),
+        Some(0),
+        "record exits 0 on SIGINT"
+    );
+    let mut summary = String::new();
+    recorder
+        .stdout
+        .read_line(&mut summary)
+        .expect("summary line");
+    let summary: serde_json::Value = serde_json::from_str(&summary).expect("summary JSON");
+    assert_eq!(summary["stopped_by"], "signal");
+
+    let text = std::fs::read_to_string(&out).expect("capture");
+    assert!(text.ends_with('\n'), "the last line is complete");
+    let records = lines(&out);
+    assert_eq!(
+        records.len() as u64,
+        summary["frames"].as_u64().expect("frames") + 1,
+        "every frame received is in the file"
+    );
+    // And the capture reads back as a capture: decode accepts it.
+    sio_replay()
+        .args(["decode", "--format", "json"])
+        .arg(&out)
+        .assert()
+        .success();
+}
+
+#[test]
+fn check_passes_on_an_unchanged_session_and_fails_with_a_diff_on_an_altered_capture() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let golden = dir.path().join("session.snap");
+    let capture = bundled_capture();
+    sio_replay()
+        .args(["check", "--serve"])
+        .arg(&capture)
+        .arg("--golden")
+        .arg(&golden)
+        .arg("--accept")
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success();
+    let written = std::fs::read_to_string(&golden).expect("golden written");
+    assert!(
+        written.starts_with("---\nsource: "),
+        "insta header: {written:.80}"
+    );
+    assert_eq!(
+        written.matches("\"on-events\"").count(),
+        280 * 2,
+        "every event, name and argument"
+    );
+
+    // Unchanged: a match, exit 0, nothing pending.
+    sio_replay()
+        .args(["check", "--format", "json", "--serve"])
+        .arg(&capture)
+        .arg("--golden")
+        .arg(&golden)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(r#""status":"match""#));
+    assert!(!dir.path().join("session.snap.new").exists());
+
+    // Altered: one message text changed in the served capture.
+    let original = std::fs::read_to_string(&capture).expect("bundled capture");
+    let altered = original.replacen(
+        r#"\\\"Message\\\":\\\"Nu\\\""#,
+        r#"\\\"Message\\\":\\\"Nu?\\\""#,
+        1,
+    );
+    assert_ne!(altered, original, "the alteration applies");
+    let altered_path = dir.path().join("altered.jsonl");
+    std::fs::write(&altered_path, altered).expect("write altered capture");
+    let junit = dir.path().join("junit.xml");
+    let assert = sio_replay()
+        .args(["check", "--format", "human", "--serve"])
+        .arg(&altered_path)
+        .arg("--golden")
+        .arg(&golden)
+        .arg("--junit")
+        .arg(&junit)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(stdout.contains("mismatch"), "{stdout}");
+    assert!(
+        stdout.contains("-          \"Message\": \"Nu\","),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("+          \"Message\": \"Nu?\","),
+        "{stdout}"
+    );
+    let pending = dir.path().join("session.snap.new");
+    assert!(pending.exists(), "a .snap.new for cargo insta review");
+    let junit = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(
+        junit.contains("failures=\"1\"") && junit.contains("<failure"),
+        "{junit}"
+    );
+
+    // Accept the new run, then it checks clean.
+    sio_replay()
+        .args(["check", "--accept", "--serve"])
+        .arg(&altered_path)
+        .arg("--golden")
+        .arg(&golden)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success();
+    assert!(!pending.exists(), "accepting removes the pending snapshot");
+    sio_replay()
+        .args(["check", "--serve"])
+        .arg(&altered_path)
+        .arg("--golden")
+        .arg(&golden)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success();
+}
+
+#[test]
+fn check_offline_compares_a_capture_without_a_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let golden = dir.path().join("offline.snap");
+    let capture = bundled_capture();
+    // No golden yet: exit 1 and a pending snapshot.
+    sio_replay()
+        .args(["check", "--offline"])
+        .arg(&capture)
+        .arg("--golden")
+        .arg(&golden)
+        .assert()
+        .code(1);
+    let pending = dir.path().join("offline.snap.new");
+    assert!(pending.exists());
+    // INSTA_UPDATE=no (what CI sets) writes nothing.
+    std::fs::remove_file(&pending).expect("remove");
+    sio_replay()
+        .args(["check", "--offline"])
+        .arg(&capture)
+        .arg("--golden")
+        .arg(&golden)
+        .env("INSTA_UPDATE", "no")
+        .assert()
+        .code(1);
+    assert!(!pending.exists());
+    // Accept with insta's file name convention (`mv x.snap.new x.snap`, as `cargo insta
+    // accept` does), then check.
+    sio_replay()
+        .args(["check", "--offline"])
+        .arg(&capture)
+        .arg("--golden")
+        .arg(&golden)
+        .assert()
+        .code(1);
+    std::fs::rename(&pending, &golden).expect("accept");
+    sio_replay()
+        .args(["check", "--offline"])
+        .arg(&capture)
+        .arg("--golden")
+        .arg(&golden)
+        .assert()
+        .success();
+}
+
+#[test]
+fn check_errors_exit_2_and_name_the_file() {
+    sio_replay()
+        .args([
+            "check",
+            "--offline",
+            "/nonexistent/c.jsonl",
+            "--golden",
+            "/tmp/never.snap",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("/nonexistent/c.jsonl"));
+}
+
+#[test]
+fn load_reports_every_client_connected_and_events_received() {
+    let (_server, banner) = serve(&["--speed", "0", "--loop", "--auth", "any"]);
+    let url = banner["url"].as_str().expect("url");
+    let assert = sio_replay()
+        .args([
+            "load",
+            url,
+            "--room",
+            "tomato.tpos.vn",
+            "--clients",
+            "8",
+            "--duration",
+            "1s",
+            "--format",
+            "json",
+        ])
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success();
+    let report: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("one JSON report");
+    assert_eq!(report["clients"], 8);
+    assert_eq!(report["connected"], 8);
+    assert_eq!(report["failed"], 0);
+    assert!(report["events"].as_u64().is_some_and(|n| n > 0), "{report}");
+    assert!(
+        report["events_per_sec"].as_f64().is_some_and(|n| n > 0.0),
+        "{report}"
+    );
+    assert_eq!(report["connect_ms"]["count"], 8);
+}
+
+#[test]
+fn record_from_a_real_node_socket_io_server() {
+    let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../interop/node_modules");
+    assert!(
+        interop.join("socket.io").is_dir(),
+        "run scripts/install-node-deps.sh first (needs node and npm)"
+    );
+    let script = crate::fixture("node-rt2.js");
+    let mut node = spawn(
+        Path::new("node"),
+        &[script.to_str().expect("UTF-8 path")],
+        &[
+            ("NODE_PATH", interop.to_str().expect("UTF-8 path")),
+            ("EVENTS", "7"),
+        ],
+    );
+    let mut port = String::new();
+    node.stdout.read_line(&mut port).expect("port line");
+    let url = format!("ws://127.0.0.1:{}", port.trim());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("node.jsonl");
+    let assert = sio_replay()
+        .args([
+            "record",
+            &url,
+            "--room",
+            "tomato.tpos.vn",
+            "--events",
+            "7",
+            "--format",
+            "json",
+            "-o",
+        ])
+        .arg(&out)
+        .env("SIO_TOKEN", "synthetic-token")
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .success();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("summary");
+    assert_eq!(summary["events"], 7);
+    let records = lines(&out);
+    let data: Vec<&str> = records.iter().filter_map(|r| r["data"].as_str()).collect();
+    assert!(
+        data[0].starts_with("0{\"sid\":"),
+        "Engine.IO open first: {data:?}"
+    );
+    assert!(data[1].starts_with("40/chatomni,{\"token\":"), "{data:?}");
+    assert!(data[2].starts_with("40/chatomni,{\"sid\":"), "{data:?}");
+    assert_eq!(
+        data.iter()
+            .filter(|d| d.starts_with("42/chatomni,[\"on-events\""))
+            .count(),
+        7
+    );
+
+    // And without a token the real server's middleware refuses us.
+    sio_replay()
+        .args(["record", &url, "--room", "tomato.tpos.vn", "-o"])
+        .arg(dir.path().join("refused.jsonl"))
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no token"));
+}
+
+#[test]
+fn record_over_wss_from_serve_tls_trusting_its_ca() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = dir.path().join("ca.pem");
+    let ca_arg = ca.to_str().expect("UTF-8 path").to_owned();
+    let (_server, banner) = serve(&["--tls", "--ca-out", &ca_arg, "--speed", "0"]);
+    let url = banner["url"].as_str().expect("url").to_owned();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    assert!(
+        banner["websocket_url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("wss://"))
+    );
+    assert!(
+        std::fs::read_to_string(&ca)
+            .expect("CA written")
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
+    let token = banner["token"].as_str().expect("token");
+    let wss = url.replacen("https://", "wss://", 1);
+
+    // Without the CA the certificate is refused, with advice.
+    sio_replay()
+        .args([
+            "record",
+            &wss,
+            "--room",
+            "tomato.tpos.vn",
+            "--events",
+            "3",
+            "-o",
+        ])
+        .arg(dir.path().join("untrusted.jsonl"))
+        .env("SIO_TOKEN", token)
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--ca"));
+
+    let out = dir.path().join("wss.jsonl");
+    let assert = sio_replay()
+        .args([
+            "record",
+            &wss,
+            "--room",
+            "tomato.tpos.vn",
+            "--events",
+            "3",
+            "--format",
+            "json",
+            "--ca",
+            &ca_arg,
+            "-o",
+        ])
+        .arg(&out)
+        .env("SIO_TOKEN", token)
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .success();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("summary");
+    assert_eq!(summary["events"], 3);
+    let records = lines(&out);
+    assert!(
+        records[0]["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("wss://127.0.0.1:"))
+    );
+}
+
+#[test]
+fn record_refuses_to_overwrite_a_capture_without_force() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("keep.jsonl");
+    std::fs::write(&out, "precious").expect("write");
+    sio_replay()
+        .args(["record", "ws://127.0.0.1:9", "-o"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--force"));
+    assert_eq!(std::fs::read_to_string(&out).expect("read"), "precious");
+}
