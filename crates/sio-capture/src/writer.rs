@@ -1,6 +1,8 @@
 //! [`CaptureWriter`]: appends records to a native capture, one flushed line each.
 
+use std::fs::File;
 use std::io::Write;
+use std::path::Path;
 
 use crate::error::CaptureError;
 use crate::record::{FrameRecord, GapRecord, Header, HttpRecord, Record};
@@ -32,6 +34,19 @@ pub struct CaptureWriter<W: Write> {
     report: RedactionReport,
     line: Vec<u8>,
     records: u64,
+}
+
+impl CaptureWriter<File> {
+    /// Creates (or truncates) the file at `path` and starts a capture in it, redacting.
+    ///
+    /// No buffering layer is added: every record is one `write` and one flush anyway.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be created or the header cannot be written.
+    pub fn create(path: impl AsRef<Path>, header: Header) -> Result<Self, CaptureError> {
+        Self::new(File::create(path)?, header)
+    }
 }
 
 impl<W: Write> CaptureWriter<W> {

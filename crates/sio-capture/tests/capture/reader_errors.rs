@@ -225,3 +225,14 @@ fn invalid_utf8_names_the_byte() {
         "line 2: invalid UTF-8 at byte 8 of the line"
     );
 }
+
+#[test]
+fn version_zero_does_not_exist() {
+    let text = format!("{}\n", HEADER.replace("\"version\":1", "\"version\":0"));
+    let (line, kind) = kind_at(&text);
+    assert_eq!(line, 1);
+    assert!(
+        matches!(&kind, LineErrorKind::InvalidRecord { message, .. } if message.contains("versions start at 1")),
+        "{kind:?}"
+    );
+}

@@ -198,8 +198,7 @@ fn a_second_header_is_refused() {
 fn writing_to_a_file_and_reading_it_back() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("capture.jsonl");
-    let file = std::fs::File::create(&path).unwrap();
-    let mut writer = CaptureWriter::new(file, Header::new("record")).unwrap();
+    let mut writer = CaptureWriter::create(&path, Header::new("record")).unwrap();
     writer
         .write_frame(&FrameRecord::binary(
             1.5,
