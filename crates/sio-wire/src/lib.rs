@@ -77,7 +77,7 @@
 //!
 //! | What | v4 / v5 (current) | v3 / v4 (socket.io 1.x, 2.x) | Decode with |
 //! |------|-------------------|------------------------------|-------------|
-//! | Polling payload | records separated by `\x1e`, binary as `b<base64>` | `<length>:<packet>`, length in UTF-16 units, binary as `<length>:b4<base64>` | [`engine::decode_polling_payload_v3`] |
+//! | Polling payload | records separated by `\x1e`, binary as `b<base64>` | `<length>:<packet>`, length in UTF-16 units, binary as `<length>:b4<base64>`; or bytes (XHR2) | [`engine::decode_polling_payload_v3`], [`engine::decode_polling_payload_v3_binary`] |
 //! | Binary WebSocket frame | the bytes as they are | a type byte `0x04`, then the bytes | [`engine::decode_binary_frame_v3`] |
 //! | Handshake | has `maxPayload` | no `maxPayload` (hence `Option`) | [`engine::decode_text_frame`] |
 //! | Heartbeat | the server pings, the client pongs | the client pings, the server pongs | (same packets) |
@@ -85,8 +85,9 @@
 //! | Namespace | followed by `,` (may run to the end of a packet without one) | socket.io-parser 2.x wrote `0/admin` with no `,` | either decoder |
 //! | Type 4 | CONNECT_ERROR, payload `{"message":...}` | ERROR, payload a plain JSON string `"Not authorized"` | [`socket::decode_socket_packet_v4`] |
 //!
-//! Neither the v3 XHR2 binary polling encoding (`<0|1><length digits><0xff><packet>`) nor the
-//! Engine.IO v2 protocol (Socket.IO 0.9) is supported.
+//! The v3 binary (XHR2) polling encoding (`<0|1><length digits><0xff><packet>`) decodes with
+//! [`engine::decode_polling_payload_v3_binary`]. The Engine.IO v2 protocol (Socket.IO 0.9) is
+//! not supported.
 
 #![forbid(unsafe_code)]
 

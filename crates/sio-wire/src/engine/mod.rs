@@ -21,4 +21,7 @@ pub use payload::{
     Base64Data, PollingPacket, PollingPayload, RECORD_SEPARATOR, decode_polling_payload,
     decode_polling_payload_bytes, decode_polling_payload_with, encode_polling_payload,
 };
-pub use payload_v3::{PollingPayloadV3, decode_polling_payload_v3, decode_polling_payload_v3_with};
+pub use payload_v3::{
+    PollingPayloadV3, PollingPayloadV3Binary, decode_polling_payload_v3,
+    decode_polling_payload_v3_binary, decode_polling_payload_v3_with,
+};

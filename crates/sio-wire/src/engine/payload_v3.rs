@@ -7,10 +7,17 @@
 //! >
 //! > `<length of base64 representation of the data + 1 (for packet type)>:b<packet1 type><packet1 data in b64>`
 //!
+//! When both sides support binary (XHR2), v3 sends the payload as bytes instead:
+//!
+//! > `<0 for string data, 1 for binary data><Any number of numbers between 0 and 9><The number 255><packet1 (first type, then data)>[...]`
+//!
+//! which [`decode_polling_payload_v3_binary`] decodes.
+//!
 //! "Characters" are JavaScript string characters, that is UTF-16 code units: `€` is one,
 //! `😀` is two. The README's own example `10:b4AQIDBA==` counts the `b`, so the length
 //! covers the whole record after the colon.
 
+use crate::engine::packet::{EnginePacket, Payload, decode_text_frame_with};
 use crate::engine::payload::{Base64Data, PollingPacket};
 use crate::error::{EngineError, EngineErrorKind};
 use crate::limits::Limits;
@@ -153,3 +160,118 @@ impl<'a> Iterator for PollingPayloadV3<'a> {
 }
 
 impl std::iter::FusedIterator for PollingPayloadV3<'_> {}
+
+/// An iterator over the packets of a v3 binary (XHR2) polling payload; see
+/// [`decode_polling_payload_v3_binary`].
+///
+/// It stops after the first error.
+#[derive(Debug, Clone)]
+pub struct PollingPayloadV3Binary<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    done: bool,
+    limits: Limits,
+}
+
+/// Decodes a v3 binary (XHR2) polling payload lazily.
+///
+/// Each record is a header byte (`0` text, `1` binary), the record's length in bytes as
+/// decimal digits with one digit per byte (values 0 to 9, not ASCII), a `0xff` separator, and
+/// the record: a text packet (UTF-8) or a type byte (`4`) and the binary data. From the v3
+/// README:
+///
+/// ```
+/// use sio_wire::engine::{decode_polling_payload_v3_binary, EnginePacket};
+/// let payload = [0x00, 0x04, 0xff, 0x34, 0xe2, 0x82, 0xac, 0x01, 0x05, 0xff, 0x04, 0x01, 0x02, 0x03, 0x04];
+/// let packets: Vec<_> = decode_polling_payload_v3_binary(&payload).collect::<Result<_, _>>()?;
+/// assert_eq!(packets, [EnginePacket::text("€"), EnginePacket::binary(&[1, 2, 3, 4])]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn decode_polling_payload_v3_binary(payload: &[u8]) -> PollingPayloadV3Binary<'_> {
+    PollingPayloadV3Binary {
+        bytes: payload,
+        pos: 0,
+        done: payload.is_empty(),
+        limits: Limits::default(),
+    }
+}
+
+impl<'a> PollingPayloadV3Binary<'a> {
+    fn next_record(&mut self) -> Result<EnginePacket<'a>, EngineError> {
+        let start = self.pos;
+        let rest = crate::json::tail(self.bytes, start);
+        let is_binary = match rest.first() {
+            Some(0) => false,
+            Some(1) => true,
+            _ => return Err(EngineError::new(EngineErrorKind::InvalidLength, start)),
+        };
+        let digits = rest.iter().skip(1).take_while(|&&d| d <= 9).count();
+        if digits == 0 || rest.get(1 + digits) != Some(&0xff) {
+            return Err(EngineError::new(
+                EngineErrorKind::InvalidLength,
+                start + 1 + digits,
+            ));
+        }
+        let mut len = 0usize;
+        for &d in rest.iter().skip(1).take(digits) {
+            len = match len
+                .checked_mul(10)
+                .and_then(|l| l.checked_add(usize::from(d)))
+            {
+                Some(l) => l,
+                None => {
+                    return Err(EngineError::new(
+                        EngineErrorKind::LengthExceedsPayload,
+                        start,
+                    ));
+                }
+            };
+        }
+        let record_start = start + 2 + digits;
+        let Some(record) = self
+            .bytes
+            .get(record_start..record_start.saturating_add(len))
+        else {
+            return Err(EngineError::new(
+                EngineErrorKind::LengthExceedsPayload,
+                start,
+            ));
+        };
+        self.pos = record_start + len;
+        if self.pos >= self.bytes.len() {
+            self.done = true;
+        }
+        if is_binary {
+            return match record.split_first() {
+                Some((&4, data)) => Ok(EnginePacket::Message(Payload::Binary(data))),
+                Some(_) => Err(EngineError::new(
+                    EngineErrorKind::BinaryNotMessage,
+                    record_start,
+                )),
+                None => Err(EngineError::new(EngineErrorKind::Empty, record_start)),
+            };
+        }
+        let text = std::str::from_utf8(record).map_err(|e| {
+            EngineError::new(EngineErrorKind::InvalidUtf8, record_start + e.valid_up_to())
+        })?;
+        decode_text_frame_with(text, &self.limits)
+            .map_err(|e| EngineError::new(e.kind, e.offset + record_start))
+    }
+}
+
+impl<'a> Iterator for PollingPayloadV3Binary<'a> {
+    type Item = Result<EnginePacket<'a>, EngineError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let result = self.next_record();
+        if result.is_err() {
+            self.done = true;
+        }
+        Some(result)
+    }
+}
+
+impl std::iter::FusedIterator for PollingPayloadV3Binary<'_> {}

@@ -340,3 +340,41 @@ fn polling_v3_malformed_lengths() {
         );
     }
 }
+
+#[test]
+fn polling_v3_binary_payloads() {
+    use sio_wire::engine::decode_polling_payload_v3_binary;
+    fn all(bytes: &[u8]) -> Result<Vec<EnginePacket<'_>>, sio_wire::EngineError> {
+        decode_polling_payload_v3_binary(bytes).collect()
+    }
+    // The v3 README's example.
+    let payload = [
+        0x00, 0x04, 0xff, 0x34, 0xe2, 0x82, 0xac, 0x01, 0x05, 0xff, 0x04, 0x01, 0x02, 0x03, 0x04,
+    ];
+    assert_eq!(
+        all(&payload).unwrap(),
+        [EnginePacket::text("€"), EnginePacket::binary(&[1, 2, 3, 4])]
+    );
+    // Multi-digit lengths.
+    let mut long = vec![0x00, 0x01, 0x02, 0xff, b'4'];
+    long.extend_from_slice(&[b'x'; 11]);
+    assert_eq!(all(&long).unwrap(), [EnginePacket::text("xxxxxxxxxxx")]);
+    assert_eq!(all(&[]).unwrap(), []);
+    use EngineErrorKind::*;
+    let cases: &[(&[u8], EngineErrorKind, usize)] = &[
+        (&[0x02, 0x01, 0xff, b'2'], InvalidLength, 0),
+        (&[0x00, 0xff, b'2'], InvalidLength, 1),
+        (&[0x00, 0x01, b'2'], InvalidLength, 2),
+        (&[0x00, 0x05, 0xff, b'4', b'a'], LengthExceedsPayload, 0),
+        (&[0x00, 0x02, 0xff, b'4', 0xc3], InvalidUtf8, 4),
+        (&[0x01, 0x02, 0xff, 0x03, 0x01], BinaryNotMessage, 3),
+        (&[0x01, 0x00, 0xff], Empty, 3),
+        (&[0x00, 0x01, 0xff, b'9'], UnknownPacketType, 3),
+        (&[0x00, 0x01, 0xff, b'2', 0x00, 0x02], InvalidLength, 6),
+    ];
+    for &(bytes, kind, offset) in cases {
+        assert_eq!(engine_err(all(bytes)), (kind, offset), "{bytes:?}");
+    }
+    let huge = [&[0x00][..], &[9u8; 40][..], &[0xff][..]].concat();
+    assert_eq!(engine_err(all(&huge)), (LengthExceedsPayload, 0));
+}

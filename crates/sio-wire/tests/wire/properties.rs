@@ -251,6 +251,11 @@ proptest! {
 /// error offsets within the input, and decoded values that re-encode to the same value.
 fn check_everything(data: &[u8]) {
     let _ = sio_wire::engine::decode_binary_frame_v3(data);
+    for record in sio_wire::engine::decode_polling_payload_v3_binary(data) {
+        if let Err(e) = record {
+            assert!(e.offset() <= data.len(), "{e}");
+        }
+    }
     match sio_wire::decode_message_bytes(data) {
         Ok(frame) => {
             let mut out = String::new();
