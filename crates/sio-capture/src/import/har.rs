@@ -178,7 +178,7 @@ pub fn import_har(input: &[u8]) -> Result<Imported, CaptureError> {
     let mut starts = Vec::with_capacity(har.log.entries.len());
     let mut origin = f64::INFINITY;
     for (i, entry) in har.log.entries.iter().enumerate() {
-        let started = OffsetDateTime::parse(&entry.started_date_time, &Rfc3339)
+        let started = parse_started_date_time(&entry.started_date_time)
             .map_err(|e| {
                 error_at(
                     format!("log.entries[{i}].startedDateTime"),
@@ -311,7 +311,8 @@ fn http_record(i: usize, entry: &Entry<'_>, t_ms: f64) -> Result<HttpRecord, Cap
             .collect::<Vec<_>>()
     };
     let response = entry.response.as_ref();
-    let status = response.map_or(0, |r| r.status);
+    // Some HAR writers put -1 where no response was received; the format's 0 says the same.
+    let status = response.map_or(0, |r| r.status.max(0));
     let status = u16::try_from(status).map_err(|_| {
         error_at(
             format!("log.entries[{i}].response.status"),
@@ -355,6 +356,20 @@ fn http_record(i: usize, entry: &Entry<'_>, t_ms: f64) -> Result<HttpRecord, Cap
         response_headers: response.map(|r| pairs(&r.headers)).unwrap_or_default(),
         body,
         body_base64,
+    })
+}
+
+/// An RFC 3339 date-time; one without an offset (written by some HAR tools) is taken as UTC.
+fn parse_started_date_time(text: &str) -> Result<OffsetDateTime, time::error::Parse> {
+    OffsetDateTime::parse(text, &Rfc3339).or_else(|e| {
+        let has_offset = text.ends_with(['Z', 'z'])
+            || text
+                .rfind(['+', '-'])
+                .is_some_and(|at| text[..at].contains('T') && text[at..].contains(':'));
+        if has_offset {
+            return Err(e);
+        }
+        OffsetDateTime::parse(&format!("{text}Z"), &Rfc3339).map_err(|_| e)
     })
 }
 

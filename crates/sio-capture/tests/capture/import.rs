@@ -344,3 +344,22 @@ fn devtools_rows_without_data_name_their_line() {
     assert_eq!(err.location, ImportLocation::Line(2));
     assert!(err.message.contains("expected UTF-8 text"), "{err}");
 }
+
+#[test]
+fn lenient_where_har_writers_differ() {
+    let har = String::from_utf8(fixture("chrome.har")).unwrap();
+    // A start time without an offset is UTC; a status of -1 means no response.
+    let har = har
+        .replacen("2026-01-07T13:30:45.000Z", "2026-01-07T13:30:45.000", 1)
+        .replacen("\"status\": 200", "\"status\": -1", 1);
+    let imported = import(har.as_bytes());
+    let Some(Record::Http(http)) = imported
+        .records
+        .iter()
+        .find(|r| matches!(r, Record::Http(_)))
+    else {
+        panic!("the first exchange is missing");
+    };
+    assert!((http.t_ms - 900.0).abs() < 0.01, "{}", http.t_ms);
+    assert_eq!(http.status, 0);
+}
