@@ -1,7 +1,8 @@
 //! Transcripts: a capture decoded and normalised into text a person can read and a snapshot
 //! test can compare.
 //!
-//! Each frame becomes a line naming its connection, direction and packet (Engine.IO type, and
+//! Each frame (and each packet of an Engine.IO long-polling request or response) becomes a
+//! line naming its connection, direction and packet (Engine.IO type, and
 //! for messages the Socket.IO type, namespace, ack id and event name), followed by its JSON
 //! pretty-printed with object members in wire order. A string argument that holds JSON (rt-2's
 //! stringified `on-events` payload) is expanded and marked `(json)`. Volatile values are
@@ -47,7 +48,7 @@ use crate::error::CaptureError;
 use crate::normalize::{NormalizeConfig, Normalizer};
 use crate::ordered_json::{OrderedJson, push_indent};
 use crate::reader::CaptureReader;
-use crate::record::{FrameKind, FrameRecord, GapRecord, Header, HttpRecord, Record};
+use crate::record::{Direction, FrameKind, FrameRecord, GapRecord, Header, HttpRecord, Record};
 
 /// Bodies longer than this are cut in transcripts (with the full length shown).
 const MAX_TEXT_BODY_CHARS: usize = 4096;
@@ -145,8 +146,14 @@ impl<'c> Transcript<'c> {
             }
             return;
         }
-        match sio_wire::decode_message(&frame.data) {
-            Ok(Frame::Engine(packet)) => self.push_engine_packet(&frame.data, &packet),
+        self.push_text_packet(&frame.data);
+    }
+
+    /// Describes one Engine.IO text packet (the line's prefix is written already), then its
+    /// JSON, indented.
+    fn push_text_packet(&mut self, text: &str) {
+        match sio_wire::decode_message(text) {
+            Ok(Frame::Engine(packet)) => self.push_engine_packet(text, &packet),
             Ok(Frame::Socket(packet)) => {
                 self.out.push_str("message ");
                 self.out.push_str(socket_type_name(packet.kind));
@@ -175,7 +182,30 @@ impl<'c> Transcript<'c> {
             Err(e) => {
                 self.undecodable += 1;
                 let _ = writeln!(self.out, "undecodable ({e})");
-                self.push_raw_block(&frame.data);
+                self.push_raw_block(text);
+            }
+        }
+    }
+
+    /// The packets of an Engine.IO v4 long-polling body ("The packets are separated by the
+    /// record separator character: `\x1e`"), one line each, like frames.
+    fn push_polling_payload(&mut self, body: &str, from: Direction) {
+        for packet in body.split('\x1e') {
+            self.frames += 1;
+            let _ = write!(self.out, "  polling {} {}: ", from.arrow(), from.as_str());
+            // "Binary payloads MUST be base64-encoded and prefixed with a `b` character".
+            if let Some(base64) = packet.strip_prefix('b') {
+                match base64::engine::general_purpose::STANDARD.decode(base64) {
+                    Ok(bytes) => {
+                        let _ = writeln!(self.out, "binary ({} bytes) {base64}", bytes.len());
+                    }
+                    Err(e) => {
+                        self.undecodable += 1;
+                        let _ = writeln!(self.out, "undecodable binary packet ({e}): {base64}");
+                    }
+                }
+            } else {
+                self.push_text_packet(packet);
             }
         }
     }
@@ -217,6 +247,16 @@ impl<'c> Transcript<'c> {
         self.push_time(http.t_ms);
         let url = self.normalize_url(&http.url);
         let _ = writeln!(self.out, "http {} {} -> {}", http.method, url, http.status);
+        if is_polling(&http.url) && !http.body_base64 {
+            if let Some(body) = http.request_body.as_deref().filter(|b| !b.is_empty()) {
+                self.push_polling_payload(body, Direction::Client);
+            }
+            // A POST's answer is a bare `ok`, not a payload.
+            if !http.body.is_empty() && http.body != "ok" {
+                self.push_polling_payload(&http.body, Direction::Server);
+            }
+            return;
+        }
         if let Some(body) = &http.request_body {
             self.out.push_str("  request body:\n");
             self.push_body(body, false);
@@ -304,6 +344,12 @@ impl<'c> Transcript<'c> {
         }
         out
     }
+}
+
+/// An Engine.IO long-polling request: `transport=polling` in its query.
+fn is_polling(url: &str) -> bool {
+    url.split_once('?')
+        .is_some_and(|(_, query)| query.split('&').any(|pair| pair == "transport=polling"))
 }
 
 fn socket_type_name(kind: SocketPacketType) -> &'static str {

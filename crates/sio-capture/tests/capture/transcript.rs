@@ -166,3 +166,43 @@ fn polling_urls_have_their_sid_and_times_normalised_by_the_same_rules() {
     let raw = render_transcript(&records, &NormalizeConfig::none());
     assert!(raw.contains("sid=4RK_z0D5LofuOO3tR9vW"), "{raw}");
 }
+
+#[test]
+fn long_polling_exchanges_show_their_packets() {
+    let exchange = |method: &str, request_body: Option<&str>, body: &str| {
+        Record::Http(sio_capture::HttpRecord {
+            t_ms: 0.0,
+            method: method.into(),
+            url: "https://rt-2.tpos.app/socket.io/?room=tomato.tpos.vn&EIO=4&transport=polling&sid=4RK_z0D5LofuOO3tR9vW".into(),
+            query: Vec::new(),
+            request_headers: Vec::new(),
+            request_body: request_body.map(str::to_owned),
+            status: 200,
+            response_headers: Vec::new(),
+            body: body.into(),
+            body_base64: false,
+        })
+    };
+    let records = [
+        exchange(
+            "GET",
+            None,
+            r#"0{"sid":"4RK_z0D5LofuOO3tR9vW","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":60000,"maxPayload":1000000}"#,
+        ),
+        exchange("POST", Some(r#"40/chatomni,{"token":"[redacted]"}"#), "ok"),
+        exchange(
+            "GET",
+            None,
+            "40/chatomni,{\"sid\":\"SSUs7rUdms63DeB9R9vX\"}\u{1e}42/chatomni,[\"on-events\",\"{\\\"Message\\\":{\\\"Id\\\":\\\"695e60057b7c8059540ed555\\\"}}\"]\u{1e}bAQID",
+        ),
+        exchange("POST", Some("3\u{1e}2probe"), "ok"),
+    ];
+    let config = NormalizeConfig::default();
+    let mut transcript = Transcript::new(&config);
+    for record in &records {
+        transcript.push(record);
+    }
+    assert_eq!(transcript.frames(), 7);
+    assert_eq!(transcript.undecodable_frames(), 0);
+    insta::assert_snapshot!(transcript.finish());
+}
