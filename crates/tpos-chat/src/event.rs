@@ -420,7 +420,8 @@ pub fn encode_json_string(text: &str) -> String {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct EventDecoder {
-    scratch: String,
+    /// The unescaped inner document of the last event (bytes, checked as UTF-8 before use).
+    scratch: Vec<u8>,
 }
 
 impl EventDecoder {
@@ -432,7 +433,7 @@ impl EventDecoder {
     /// A decoder whose buffer starts with room for `bytes` bytes of inner JSON.
     pub fn with_capacity(bytes: usize) -> Self {
         Self {
-            scratch: String::with_capacity(bytes),
+            scratch: Vec::with_capacity(bytes),
         }
     }
 
@@ -444,8 +445,8 @@ impl EventDecoder {
     /// [`Error::Argument`] with a byte offset when the literal is malformed, then anything
     /// [`decode_event_json`] reports about the inner document.
     pub fn decode_argument(&mut self, literal: &str) -> Result<OnEvent<'_>, Error> {
-        unescape_json_string(literal, &mut self.scratch)?;
-        decode_event_json(&self.scratch)
+        let json = unescape_json_string(literal, &mut self.scratch)?;
+        decode_event_json(json)
     }
 
     /// Decodes a whole Socket.IO argument array, `["on-events","<JSON text>"]`.
