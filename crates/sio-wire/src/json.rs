@@ -174,7 +174,7 @@ fn scan_string(b: &[u8], start: usize, blocks: bool) -> Result<usize, JsonError>
 /// Validates string content from `i` (inside the string that opened at `start`).
 ///
 /// Plain runs go eight bytes at a time; each escape costs a branch. Once a string has shown
-/// itself to be long and escaped (past 64 bytes, just after an escape), the rest goes through
+/// itself to be long and escaped (past 16 bytes, just after an escape), the rest goes through
 /// [`scan_string_blocks`], which has no branch per escape. rt-2's `on-events` argument, a JSON
 /// object stringified into a JSON string, has an escaped quote every few bytes.
 fn scan_string_from(
@@ -191,8 +191,8 @@ fn scan_string_from(
             Some(b'\\') => i = check_escape(b, i)?,
             Some(_) => return Err(err(JsonErrorKind::ControlCharacter, i)),
         }
-        if allow_blocks && i - start > BLOCK && b.len().saturating_sub(i) >= BLOCK {
-            return scan_string_blocks(b, start, i);
+        if allow_blocks && i - start > BLOCKS_AFTER {
+            return scan_string_blocks(b, i);
         }
     }
 }
@@ -219,6 +219,9 @@ fn check_escape(b: &[u8], i: usize) -> Result<usize, JsonError> {
 
 /// Bytes per block of [`scan_string_blocks`].
 const BLOCK: usize = 64;
+/// How far into a string, at an escape, the scanner switches to blocks: a short string with
+/// an escape is cheaper to finish byte by byte than to load a block for.
+const BLOCKS_AFTER: usize = 16;
 const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 const ODD_BITS: u64 = 0xaaaa_aaaa_aaaa_aaaa;
 
@@ -236,10 +239,14 @@ fn lanes_control(word: u64) -> u64 {
 }
 
 /// Gathers the high bits of the eight bytes of `lanes` into the low eight bits, byte `k` to
-/// bit `k`. (Multiplying by this constant sends bit `8k` to bit `56 + k` without carries.)
+/// bit `k`, by folding the word onto itself three times.
 #[inline]
 fn pack_lanes(lanes: u64) -> u64 {
-    ((lanes >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+    let mut bits = lanes >> 7;
+    bits |= bits >> 7;
+    bits |= bits >> 14;
+    bits |= bits >> 28;
+    bits & 0xff
 }
 
 /// One bit per byte of a 64-byte block: backslashes, quotes, and (when `with_controls`)
@@ -298,9 +305,24 @@ impl EscapeScanner {
 /// `\"` and `\\` (nearly all escapes in stringified JSON) are valid by construction of the
 /// masks; only escapes of other characters are checked one by one. Errors are reported at the
 /// same offsets as the scalar loop reports them.
-fn scan_string_blocks(b: &[u8], start: usize, mut i: usize) -> Result<usize, JsonError> {
+fn scan_string_blocks(b: &[u8], mut i: usize) -> Result<usize, JsonError> {
     let mut scanner = EscapeScanner::default();
-    while let Some(block) = b.get(i..).and_then(|rest| rest.first_chunk::<BLOCK>()) {
+    loop {
+        let rest = tail(b, i);
+        if rest.is_empty() {
+            return Err(err(JsonErrorKind::UnexpectedEnd, b.len()));
+        }
+        // The last, partial block is padded with spaces, which are plain string content.
+        let mut padded = [b' '; BLOCK];
+        let block = match rest.first_chunk::<BLOCK>() {
+            Some(block) => block,
+            None => {
+                if let Some(prefix) = padded.get_mut(..rest.len()) {
+                    prefix.copy_from_slice(rest);
+                }
+                &padded
+            }
+        };
         let (backslash, quote, control) = block_masks(block, true);
         let escaped = scanner.escaped(backslash);
         let end_quote = quote & !escaped;
@@ -324,11 +346,6 @@ fn scan_string_blocks(b: &[u8], start: usize, mut i: usize) -> Result<usize, Jso
         }
         i += BLOCK;
     }
-    if scanner.next_is_escaped != 0 {
-        // The last block ended with a backslash: check its escape here.
-        i = check_escape(b, i - 1)?;
-    }
-    scan_string_from(b, start, i, false)
 }
 
 /// Returns the index after the closing quote of the (validated) string at `start`.
