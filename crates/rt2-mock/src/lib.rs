@@ -11,6 +11,7 @@ pub mod http;
 pub mod hub;
 pub mod queue;
 pub mod replay;
+pub mod scenario;
 mod server;
 mod shutdown;
 mod transport;
