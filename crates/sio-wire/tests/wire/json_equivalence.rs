@@ -205,8 +205,10 @@ proptest! {
 
 #[test]
 fn block_scanner_edges() {
-    // Escapes and quotes at every position around the 64-byte block boundaries.
-    for pad in 60..140 {
+    // Escapes, quotes and the end of input at every position around the 64-byte block
+    // boundaries, in an array and as a top-level string (where a string that "ends" past the
+    // input would show as trailing characters).
+    for pad in 0..140 {
         for tail in [
             "\\\"\"]",
             "\\\\\"]",
@@ -215,20 +217,33 @@ fn block_scanner_edges() {
             "\\u00\"]",
             "\u{2}\"]",
             "\\x\"]",
+            "",
+            "\\",
+            "\\\\",
+            "\\u00",
+            "\\\"",
         ] {
-            let text = format!("[\"{}\\\"{}{}", "a".repeat(70), "b".repeat(pad), tail);
-            let ours = RawJson::new(&text).map(|_| ()).map_err(|e| {
-                let sio_wire::SocketErrorKind::Json(kind) = e.kind() else {
-                    panic!("{e}")
-                };
-                (kind, e.offset())
-            });
-            assert_eq!(
-                ours,
-                sio_wire::json::validate_scalar_strings(&text),
-                "{text:?}"
-            );
-            assert_eq!(ours.is_ok(), serde_accepts(&text), "{text:?}");
+            let body = format!("{}\\\"{}{}", "a".repeat(20), "b".repeat(pad), tail);
+            for text in [
+                format!("[\"{body}"),
+                format!("\"{}", body.trim_end_matches(']')),
+            ] {
+                let ours = RawJson::new(&text).map(|_| ()).map_err(|e| {
+                    let sio_wire::SocketErrorKind::Json(kind) = e.kind() else {
+                        panic!("{e}")
+                    };
+                    (kind, e.offset())
+                });
+                assert_eq!(
+                    ours,
+                    sio_wire::json::validate_scalar_strings(&text),
+                    "{text:?}"
+                );
+                assert_eq!(ours.is_ok(), serde_accepts(&text), "{text:?}");
+                if let Err((_, offset)) = ours {
+                    assert!(offset <= text.len(), "{text:?}");
+                }
+            }
         }
     }
 }
