@@ -237,3 +237,25 @@ fn default_redaction_leaves_secret_free_frames_byte_for_byte() {
         .unwrap();
     assert_eq!(&read[1..], records.as_slice());
 }
+
+#[test]
+fn lines_are_assembled_across_small_reads() {
+    let records: Vec<Record> = (0..50)
+        .map(|i| {
+            Record::Frame(FrameRecord::text(
+                f64::from(i),
+                1,
+                Direction::Server,
+                format!("42/chatomni,[\"on-events\",\"{}\"]", "é".repeat(i as usize)),
+            ))
+        })
+        .collect();
+    let bytes = write_all(&Header::new("record"), &records, Redactor::disabled());
+    for capacity in [1, 2, 7, 64] {
+        let reader = std::io::BufReader::with_capacity(capacity, bytes.as_slice());
+        let read: Vec<Record> = CaptureReader::new(reader)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(&read[1..], records.as_slice(), "capacity {capacity}");
+    }
+}
