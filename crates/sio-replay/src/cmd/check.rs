@@ -65,6 +65,7 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     };
     let verdict = compare(&args, &subject, &transcript)?;
     let report = CheckReport {
+        reviewable: inside_a_package(&args.golden),
         golden: args.golden.clone(),
         subject,
         verdict,
@@ -266,7 +267,9 @@ fn compare(args: &CheckArgs, subject: &str, transcript: &str) -> anyhow::Result<
     Ok(match existing {
         None => Verdict::New { pending },
         Some(golden) => {
-            let diff = similar::TextDiff::from_lines(&golden.content, &actual)
+            // Both sides end in a newline so the diff does not remark on the last line.
+            let (old, new) = (format!("{}\n", golden.content), format!("{actual}\n"));
+            let diff = similar::TextDiff::from_lines(&old, &new)
                 .unified_diff()
                 .context_radius(3)
                 .header(&args.golden.display().to_string(), "this run")
@@ -276,8 +279,23 @@ fn compare(args: &CheckArgs, subject: &str, transcript: &str) -> anyhow::Result<
     })
 }
 
+/// Whether `cargo insta review` can see `golden`: it looks for pending snapshots only inside
+/// the directories of the workspace's packages (checked with cargo-insta 1.49), so a golden
+/// must sit below a directory whose `Cargo.toml` has a `[package]`.
+fn inside_a_package(golden: &Path) -> bool {
+    let Ok(absolute) = std::path::absolute(golden) else {
+        return false;
+    };
+    absolute.ancestors().skip(1).any(|dir| {
+        std::fs::read_to_string(dir.join("Cargo.toml"))
+            .is_ok_and(|manifest| manifest.lines().any(|line| line.trim() == "[package]"))
+    })
+}
+
 /// What `check` prints.
 struct CheckReport {
+    /// Whether `cargo insta review` will find the pending snapshot.
+    reviewable: bool,
     golden: PathBuf,
     subject: String,
     verdict: Verdict,
@@ -399,11 +417,22 @@ impl Report for CheckReport {
             }
         }?;
         if let Some(pending) = self.pending() {
-            writeln!(
-                out,
-                "  wrote {}: review it with `cargo insta review`, or re-run with --accept",
-                pending.display()
-            )?;
+            if self.reviewable {
+                writeln!(
+                    out,
+                    "  wrote {}: review it with `cargo insta review`, or re-run with --accept",
+                    pending.display()
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "  wrote {}: accept it by renaming it to {}, or re-run with --accept\n  \
+                     (`cargo insta review` only looks inside a package's directory; keep goldens \
+                     under a crate to use it)",
+                    pending.display(),
+                    self.golden.display()
+                )?;
+            }
         } else if !matches!(self.verdict, Verdict::Match | Verdict::Accepted) {
             writeln!(
                 out,
@@ -421,9 +450,59 @@ impl Report for CheckReport {
                 "golden": self.golden,
                 "subject": self.subject,
                 "pending": self.pending(),
+                "reviewable_with_cargo_insta": self.reviewable,
                 "diff": self.diff(),
                 "seconds": self.seconds,
             }),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn goldens_are_reviewable_only_inside_a_package() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let crate_dir = dir.path().join("crates/demo");
+        std::fs::create_dir_all(crate_dir.join("goldens")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[workspace]\nmembers = [\"crates/*\"]\n",
+        )
+        .expect("write workspace manifest");
+        std::fs::write(crate_dir.join("Cargo.toml"), "[package]\nname = \"demo\"\n")
+            .expect("write");
+        assert!(inside_a_package(&crate_dir.join("goldens/a.snap")));
+        assert!(!inside_a_package(&dir.path().join("captures/a.snap")));
+    }
+
+    #[test]
+    fn junit_escapes_the_diff_and_counts_the_failure() {
+        let report = CheckReport {
+            reviewable: true,
+            golden: PathBuf::from("g<1>.snap"),
+            subject: "transcript of x & y".to_owned(),
+            verdict: Verdict::Differs {
+                diff: "-\"a\"\n+'b'\u{1}\n".to_owned(),
+                pending: None,
+            },
+            seconds: 0.5,
+        };
+        let xml = report.junit();
+        assert!(xml.contains(r#"name="g&lt;1&gt;.snap""#), "{xml}");
+        assert!(
+            xml.contains("-&quot;a&quot;\n+&apos;b&apos;\u{FFFD}"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<testsuites tests="1" failures="1""#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<system-out>transcript of x &amp; y</system-out>"),
+            "{xml}"
+        );
     }
 }

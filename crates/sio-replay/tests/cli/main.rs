@@ -17,7 +17,9 @@ pub(crate) fn sio_replay() -> Command {
         Command::cargo_bin("sio-replay").expect("the sio-replay binary is built by cargo test");
     cmd.env("COLUMNS", "100")
         .env("NO_COLOR", "1")
-        .env_remove("RUST_LOG");
+        .env_remove("RUST_LOG")
+        // `check` honours insta's INSTA_UPDATE as insta does; tests that want it set it.
+        .env_remove("INSTA_UPDATE");
     cmd
 }
 

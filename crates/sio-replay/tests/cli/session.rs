@@ -601,3 +601,128 @@ fn record_refuses_to_overwrite_a_capture_without_force() {
         .stderr(predicates::str::contains("--force"));
     assert_eq!(std::fs::read_to_string(&out).expect("read"), "precious");
 }
+
+#[test]
+fn record_http_get_records_the_live_video_exchange_with_the_bearer_redacted() {
+    let livevideo =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../captures/rt2-livevideo.jsonl");
+    let (_server, banner) = serve(&[livevideo.to_str().expect("UTF-8 path")]);
+    let url = banner["url"].as_str().expect("url").to_owned();
+    let token = banner["token"].as_str().expect("token");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("http.jsonl");
+    let get = format!(
+        "{url}/api/facebook-graph/livevideo?pageid=104857600213377&limit=3&facebook_Type=page"
+    );
+    sio_replay()
+        .args([
+            "record",
+            &url,
+            "--room",
+            "tomato.tpos.vn",
+            "--duration",
+            "300ms",
+            "--http-get",
+            &get,
+            "-o",
+        ])
+        .arg(&out)
+        .env("SIO_TOKEN", token)
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .success();
+    let records = lines(&out);
+    let http: Vec<&serde_json::Value> = records.iter().filter(|r| r["type"] == "http").collect();
+    assert_eq!(http.len(), 1, "{records:?}");
+    assert_eq!(http[0]["status"], 200);
+    assert_eq!(http[0]["url"], get.as_str());
+    assert!(
+        http[0]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("\"data\"")),
+        "{}",
+        http[0]
+    );
+    let text = std::fs::read_to_string(&out).expect("capture");
+    assert!(!text.contains(token), "the bearer token is redacted");
+    assert!(
+        text.contains("Bearer [jwt TenantId=tomato.tpos.vn"),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_with_a_scenario_sends_its_frames_and_names_bad_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let golden = dir.path().join("scenario.snap");
+    sio_replay()
+        .args(["check", "--accept", "--events", "2", "--serve"])
+        .arg(bundled_capture())
+        .arg("--scenario")
+        .arg(crate::fixture("scenario.txt"))
+        .arg("--golden")
+        .arg(&golden)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&golden).expect("golden");
+    assert!(
+        text.contains("↑ client: message EVENT /chatomni \"get-conversations\""),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("message EVENT /chatomni \"on-events\"")
+            .count(),
+        2,
+        "{text}"
+    );
+
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "# comment\n42/chatomni,[\"ok\"]\n9nonsense\n").expect("write");
+    sio_replay()
+        .args(["check", "--serve"])
+        .arg(bundled_capture())
+        .arg("--scenario")
+        .arg(&bad)
+        .arg("--golden")
+        .arg(&golden)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("bad.txt:3: not a frame"));
+}
+
+#[test]
+fn check_mismatch_output_reads_well() {
+    // A small capture, its golden, and one changed event: the human diff as a person sees it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let capture = dir.path().join("small.jsonl");
+    let header = r#"{"type":"header","format":"sio-replay-capture","version":1,"source":"record","room":"tomato.tpos.vn"}"#;
+    let frames = [
+        r#"{"type":"frame","t_ms":0.0,"conn":1,"from":"server","kind":"text","data":"0{\"sid\":\"abc\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":60000,\"maxPayload\":1000000}"}"#,
+        r#"{"type":"frame","t_ms":1.0,"conn":1,"from":"server","kind":"text","data":"40/chatomni,{\"sid\":\"def\"}"}"#,
+        r#"{"type":"frame","t_ms":2.0,"conn":1,"from":"server","kind":"text","data":"42/chatomni,[\"on-events\",\"{\\\"Message\\\":{\\\"Message\\\":\\\"Nu\\\"}}\"]"}"#,
+    ];
+    std::fs::write(&capture, format!("{header}\n{}\n", frames.join("\n"))).expect("write");
+    let golden = dir.path().join("small.snap");
+    sio_replay()
+        .args(["check", "--accept", "--offline"])
+        .arg(&capture)
+        .arg("--golden")
+        .arg(&golden)
+        .assert()
+        .success();
+    let changed = std::fs::read_to_string(&capture)
+        .expect("read")
+        .replace(r#"\\\"Nu\\\""#, r#"\\\"Nu nữa\\\""#);
+    std::fs::write(&capture, changed).expect("write");
+    let assert = sio_replay()
+        .args(["check", "--format", "human", "--offline"])
+        .arg(&capture)
+        .arg("--golden")
+        .arg(&golden)
+        .assert()
+        .code(1);
+    let text = String::from_utf8_lossy(&assert.get_output().stdout)
+        .replace(&dir.path().display().to_string(), "[TMP]");
+    insta::assert_snapshot!(text);
+}
