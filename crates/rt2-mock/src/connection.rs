@@ -227,6 +227,8 @@ pub(crate) fn open_session(
         replay: None,
         room_events: None,
         close_reason: None,
+        drop_on_next_poll: None,
+        aborted: false,
         replay_namespace: state.config.namespace.as_str().into(),
         _token: state.tracker.token(),
     };
@@ -255,6 +257,11 @@ struct SessionTask {
     room_events: Option<broadcast::Receiver<Arc<str>>>,
     /// The reason for the WebSocket close frame of a server-initiated close.
     close_reason: Option<String>,
+    /// The "drop the connection" fault fired on long-polling while a poll was being answered:
+    /// that answer still carries the events up to the threshold, and the next poll is cut.
+    drop_on_next_poll: Option<String>,
+    /// The session was cut; the task ends.
+    aborted: bool,
     replay_namespace: Arc<str>,
     _token: TaskToken,
 }
@@ -280,7 +287,7 @@ impl SessionTask {
         let mut shutting_down = false;
         loop {
             self.pump();
-            if self.session.is_closed() {
+            if self.session.is_closed() || self.aborted {
                 break;
             }
             let session_deadline = if self.frozen {
@@ -412,6 +419,11 @@ impl SessionTask {
         let now = std_now();
         match input {
             SessionInput::Command(command) => self.handle_command(command),
+            SessionInput::PollGet { reply } if self.drop_on_next_poll.is_some() => {
+                let _ = reply.send(PollAnswer::Abort);
+                let why = self.drop_on_next_poll.take().unwrap_or_default();
+                self.abort(why);
+            }
             SessionInput::PollGet { reply } => match self.session.handle_poll_request(now) {
                 Ok(()) => {
                     if let Some(previous) = self.poll.replace(reply) {
@@ -521,7 +533,13 @@ impl SessionTask {
             self.close_with_reason(reason);
         }
         if drop {
-            self.abort("dropped by fault after events".to_owned());
+            let why = format!("dropped by fault after {sent} events");
+            self.faults.drop_after_events = None;
+            if self.session.transport() == TransportKind::Polling && self.poll.is_some() {
+                self.drop_on_next_poll = Some(why);
+            } else {
+                self.abort(why);
+            }
         }
     }
 
@@ -855,7 +873,12 @@ impl SessionTask {
     /// Moves queued events into the session while the transport can take them; true when
     /// any moved.
     fn flush_pending(&mut self) -> bool {
-        if self.frozen || self.pending.is_empty() || self.session.is_closed() {
+        if self.frozen
+            || self.aborted
+            || self.drop_on_next_poll.is_some()
+            || self.pending.is_empty()
+            || self.session.is_closed()
+        {
             return false;
         }
         let mut moved = false;
@@ -888,7 +911,7 @@ impl SessionTask {
                     used += data.len();
                     self.deliver(&namespace, &data);
                     moved = true;
-                    if self.frozen || self.session.is_closed() {
+                    if self.frozen || self.session.is_closed() || self.drop_on_next_poll.is_some() {
                         break;
                     }
                 }
@@ -900,10 +923,14 @@ impl SessionTask {
     /// Emits one event into the session and writes it out, then applies the faults whose
     /// threshold it reaches.
     fn deliver(&mut self, namespace: &str, data: &str) {
-        // Frames queued before the event are control frames; drain them first so the write
-        // window counts only events.
-        while let Some(transmit) = self.session.poll_transmit() {
-            self.on_transmit(transmit, false);
+        let websocket = self.session.transport() == TransportKind::WebSocket;
+        if websocket {
+            // Frames queued before the event are control frames; drain them first so that
+            // the write window counts only events. (On long-polling, draining would answer the
+            // pending poll before the events are in it.)
+            while let Some(transmit) = self.session.poll_transmit() {
+                self.on_transmit(transmit, false);
+            }
         }
         match self.session.emit(namespace, data, &[]) {
             Ok(()) => {
@@ -914,7 +941,7 @@ impl SessionTask {
                     .events_sent
                     .fetch_add(1, Ordering::Relaxed);
                 self.report(|r| r.events_sent += 1);
-                if self.session.transport() == TransportKind::WebSocket {
+                if websocket {
                     while let Some(transmit) = self.session.poll_transmit() {
                         self.on_transmit(transmit, true);
                     }
@@ -947,7 +974,8 @@ impl SessionTask {
         self.session.close(std_now());
     }
 
-    /// Cuts the connection with no close handshake.
+    /// Cuts the connection with no close handshake; the session ends for the mock, and what
+    /// the client sends next meets an unknown sid.
     fn abort(&mut self, why: String) {
         self.report(|r| {
             if r.closed.is_none() {
@@ -960,20 +988,7 @@ impl SessionTask {
         if let Some(reply) = self.poll.take() {
             let _ = reply.send(PollAnswer::Abort);
         }
-        // The session is over for the mock; what the client sends next meets an unknown sid.
-        self.frozen = false;
-        self.faults.drop_after_events = None;
-        self.session.handle_websocket_closed(std_now());
-        if !self.session.is_closed() {
-            self.session.handle_poll_aborted(std_now());
-        }
-        if !self.session.is_closed() {
-            self.session.close(std_now());
-            // A polling session waits closeTimeout for a poll to carry its close packet; an
-            // aborted connection has none, so the session is dropped here.
-            self.state.hub.remove(&self.sid);
-            self.inputs.close();
-        }
+        self.aborted = true;
     }
 
     fn drop_slow_client(&mut self) {

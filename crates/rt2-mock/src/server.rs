@@ -15,7 +15,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use crate::config::MockConfig;
 use crate::error::MockError;
@@ -224,8 +224,7 @@ async fn accept_loop<A: Acceptor>(
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
             let _token = state.tracker.token();
-            serve_connection(state, acceptor, tcp, peer).await;
-            drop(permit);
+            serve_connection(state, acceptor, tcp, peer, Arc::new(permit)).await;
         });
     }
 }
@@ -241,11 +240,16 @@ async fn refuse_connection(mut tcp: TcpStream) {
     let _ = tcp.shutdown().await;
 }
 
+/// A connection's place under [`MockConfig::max_connections`]; a WebSocket upgraded from the
+/// connection keeps it after hyper lets go of the connection.
+pub(crate) type ConnectionPermit = Arc<OwnedSemaphorePermit>;
+
 async fn serve_connection<A: Acceptor>(
     state: Arc<ServerState>,
     acceptor: Arc<A>,
     tcp: TcpStream,
     peer: SocketAddr,
+    permit: ConnectionPermit,
 ) {
     let handshake_timeout = state.config.handshake_timeout;
     let stream = match tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await {
@@ -260,8 +264,9 @@ async fn serve_connection<A: Acceptor>(
         }
     };
     let service_state = state.clone();
-    let service =
-        service_fn(move |request| crate::http::routes::route(service_state.clone(), peer, request));
+    let service = service_fn(move |request| {
+        crate::http::routes::route(service_state.clone(), peer, permit.clone(), request)
+    });
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(handshake_timeout)

@@ -16,7 +16,7 @@ use crate::connection::{SessionInput, WsLink, open_session};
 use crate::http::admin::{self, ADMIN_PREFIX};
 use crate::http::live_video::PageError;
 use crate::http::response::{self, Body};
-use crate::server::ServerState;
+use crate::server::{ConnectionPermit, ServerState};
 use crate::transport::polling::{self, DropConnection, refusal};
 use crate::transport::websocket;
 
@@ -30,6 +30,7 @@ pub(crate) const ENGINE_PATH: &str = "/socket.io/";
 pub(crate) async fn route(
     state: Arc<ServerState>,
     peer: SocketAddr,
+    permit: ConnectionPermit,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, DropConnection> {
     state
@@ -43,7 +44,7 @@ pub(crate) async fn route(
         if request.method() == Method::OPTIONS {
             preflight(request.headers())
         } else {
-            engine(&state, peer, request).await?
+            engine(&state, peer, permit, request).await?
         }
     } else if path == LIVE_VIDEO_PATH {
         if request.method() == Method::OPTIONS {
@@ -78,6 +79,7 @@ fn room_of(query: &str) -> Option<&str> {
 async fn engine(
     state: &Arc<ServerState>,
     peer: SocketAddr,
+    permit: ConnectionPermit,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, DropConnection> {
     let query = request.uri().query().unwrap_or("").to_owned();
@@ -115,7 +117,7 @@ async fn engine(
                 peer,
                 Some(link.clone()),
             );
-            websocket::spawn_websocket(state.clone(), request, link, frames, inputs);
+            websocket::spawn_websocket(state.clone(), request, permit, link, frames, inputs);
             Ok(answer)
         }
         RequestKind::Poll { sid } => match state.hub.get(sid) {
@@ -153,6 +155,7 @@ async fn engine(
                     websocket::spawn_websocket(
                         state.clone(),
                         request,
+                        permit,
                         link,
                         frames,
                         handle.commands.clone(),

@@ -22,7 +22,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use crate::connection::{SessionInput, WsFrame, WsLink, WsOut};
 use crate::http::response::{self, Body};
-use crate::server::ServerState;
+use crate::server::{ConnectionPermit, ServerState};
 
 /// How long the reader waits for the client's close reply after the server closed.
 const CLOSE_REPLY_WAIT: Duration = Duration::from_secs(1);
@@ -76,6 +76,7 @@ pub(crate) fn accept_upgrade(request: &Request<Incoming>) -> Result<Response<Bod
 pub(crate) fn spawn_websocket(
     state: Arc<ServerState>,
     request: Request<Incoming>,
+    permit: ConnectionPermit,
     link: WsLink,
     frames: mpsc::UnboundedReceiver<WsOut>,
     inputs: mpsc::Sender<SessionInput>,
@@ -90,6 +91,7 @@ pub(crate) fn spawn_websocket(
     let token = state.tracker.token();
     tokio::spawn(async move {
         let _token = token;
+        let _permit = permit;
         let upgraded = match hyper::upgrade::on(request).await {
             Ok(upgraded) => upgraded,
             Err(err) => {
