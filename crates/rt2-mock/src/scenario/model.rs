@@ -61,6 +61,10 @@ pub struct ServerSettings {
     pub mode: ServerMode,
     /// The TCP port to listen on.
     pub port: Option<u16>,
+    /// The HTTP path of the Engine.IO endpoint, beside the default `/socket.io/` (the
+    /// engine.io reference server's is `/engine.io/`). Written with or without the final `/`.
+    #[serde(default, deserialize_with = "endpoint_path")]
+    pub path: Option<String>,
     /// Engine.IO `pingInterval`, in milliseconds.
     pub ping_interval_ms: Option<u64>,
     /// Engine.IO `pingTimeout`, in milliseconds.
@@ -297,6 +301,27 @@ impl TimerRule {
     /// When the first firing is due, after the join.
     pub fn first(&self) -> Duration {
         Duration::from_millis(self.first_ms.unwrap_or(self.every_ms))
+    }
+}
+
+fn endpoint_path<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let path = String::deserialize(deserializer)?;
+    if !path.starts_with('/') || path.contains(['?', '#']) {
+        return Err(de::Error::custom(format!(
+            "an HTTP path starts with `/` and has no query (e.g. `/engine.io/`), not `{path}`"
+        )));
+    }
+    let trimmed = path.trim_end_matches('/');
+    Ok(Some(format!("{trimmed}/")))
+}
+
+impl ServerSettings {
+    /// Whether an HTTP request path is the Engine.IO endpoint set by [`ServerSettings::path`]
+    /// (with or without its final `/`).
+    pub fn is_engine_path(&self, request_path: &str) -> bool {
+        self.path.as_deref().is_some_and(|path| {
+            request_path == path || Some(request_path) == path.strip_suffix('/')
+        })
     }
 }
 

@@ -366,3 +366,21 @@ fn timers_emit_with_the_join_auth() {
     );
     assert!(s.on_timer(1, None, &[]).is_empty());
 }
+
+#[test]
+fn an_extra_engine_path_matches_with_or_without_its_slash() {
+    let s = Scenario::bundled("engineio-protocol").unwrap();
+    assert_eq!(s.server.path.as_deref(), Some("/engine.io/"));
+    assert!(s.server.is_engine_path("/engine.io/"));
+    assert!(s.server.is_engine_path("/engine.io"));
+    assert!(!s.server.is_engine_path("/engine.io/x"));
+    assert!(
+        !Scenario::bundled("rt2")
+            .unwrap()
+            .server
+            .is_engine_path("/engine.io/")
+    );
+    let s = scenario("[server]\npath = \"/rt\"\n");
+    assert_eq!(s.server.path.as_deref(), Some("/rt/"));
+    assert!(Scenario::from_toml("[server]\npath = \"rt\"\n", "t.toml").is_err());
+}
