@@ -8,6 +8,7 @@ use crate::error::MockError;
 use crate::fault::FaultPlan;
 use crate::queue::{QueueLimits, SlowClientPolicy};
 use crate::replay::{Capture, Pace};
+use crate::scenario::Scenario;
 
 /// How replayed events reach clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -111,6 +112,11 @@ pub struct MockConfig {
     pub admin: AdminAccess,
     /// CORS for the long-polling transport. Default any origin.
     pub cors: CorsPolicy,
+    /// Scenario rules ([`crate::scenario`]): what the mock does when a client joins a
+    /// namespace, emits an event or sends an Engine.IO message, and timers.
+    /// [`Scenario::apply_to`] sets it together with the scenario's settings. `None` (the
+    /// default): the built-in rt-2 behaviour.
+    pub scenario: Option<Arc<Scenario>>,
 }
 
 impl Default for MockConfig {
@@ -133,6 +139,7 @@ impl Default for MockConfig {
             shutdown_grace: Duration::from_secs(2),
             admin: AdminAccess::LoopbackOnly,
             cors: CorsPolicy::AnyOrigin,
+            scenario: None,
         }
     }
 }

@@ -40,7 +40,12 @@ pub(crate) async fn route(
         .fetch_add(1, Ordering::Relaxed);
     let path = request.uri().path();
     let origin = request.headers().get(header::ORIGIN).cloned();
-    let mut response = if path == ENGINE_PATH || path == "/socket.io" {
+    let scenario_path = state
+        .config
+        .scenario
+        .as_ref()
+        .is_some_and(|scenario| scenario.server.is_engine_path(path));
+    let mut response = if path == ENGINE_PATH || path == "/socket.io" || scenario_path {
         if request.method() == Method::OPTIONS {
             preflight(request.headers())
         } else {

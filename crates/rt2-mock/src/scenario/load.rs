@@ -163,10 +163,12 @@ impl Scenario {
         }
     }
 
-    /// Writes the `[server]` settings the scenario sets into `config` (others are left as
-    /// they are), and the mode's session layer. The port is not part of [`MockConfig`]: the
-    /// caller binds [`ServerSettings::port`](crate::scenario::ServerSettings::port).
+    /// Installs the scenario in `config` ([`MockConfig::scenario`]) and writes the `[server]`
+    /// settings it sets (others are left as they are), and the mode's session layer. The port
+    /// is not part of [`MockConfig`]: the caller binds
+    /// [`ServerSettings::port`](crate::scenario::ServerSettings::port).
     pub fn apply_to(&self, config: &mut MockConfig) {
+        config.scenario = Some(std::sync::Arc::new(self.clone()));
         let server = &self.server;
         let session = &mut config.session;
         if let Some(ms) = server.ping_interval_ms {
@@ -363,8 +365,10 @@ mod tests {
 
         let mut config = MockConfig::default();
         let before = config.session.clone();
-        Scenario::bundled("rt2").unwrap().apply_to(&mut config);
+        let rt2 = Scenario::bundled("rt2").unwrap();
+        rt2.apply_to(&mut config);
         assert_eq!(config.session, before, "rt2 keeps the mock's rt-2 defaults");
+        assert_eq!(config.scenario.as_deref(), Some(&rt2));
 
         let mut config = MockConfig::default();
         Scenario::from_toml(
