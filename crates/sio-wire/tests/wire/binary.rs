@@ -180,3 +180,27 @@ fn owned_packets() {
         )
     );
 }
+
+/// The Readme's sample session: a BINARY_ACK with its attachment in the following frame.
+#[test]
+fn sample_session_binary_ack() {
+    let Ok(sio_wire::Frame::Socket(header)) =
+        sio_wire::decode_message(r#"461-/admin,1[{"_placeholder":true,"num":0}]"#)
+    else {
+        panic!("not a Socket.IO packet")
+    };
+    let mut r = BinaryReassembler::default();
+    assert_eq!(r.push_packet(&header).unwrap(), Status::Partial);
+    let sio_wire::EnginePacket::Message(sio_wire::Payload::Binary(bytes)) =
+        sio_wire::decode_binary_frame(&[1, 2, 3, 4])
+    else {
+        panic!("not a binary message")
+    };
+    let packet = complete(r.push_attachment(bytes).unwrap());
+    assert_eq!(packet.packet().kind, SocketPacketType::BinaryAck);
+    assert_eq!(packet.packet().ack_id, Some(1));
+    assert_eq!(
+        packet.elements().collect::<Vec<_>>(),
+        [Arg::Binary(&[1, 2, 3, 4])]
+    );
+}
