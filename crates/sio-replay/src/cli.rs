@@ -241,9 +241,15 @@ pub(crate) struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
     pub(crate) bind: IpAddr,
 
-    /// Port to listen on (0 picks a free one; the banner shows it).
-    #[arg(long, short, default_value_t = 3000)]
-    pub(crate) port: u16,
+    /// Port to listen on (0 picks a free one; the banner shows it) [default: the scenario's
+    /// port, else 3000].
+    #[arg(long, short, value_name = "PORT")]
+    pub(crate) port: Option<u16>,
+
+    /// Scenario rules: a bundled one (rt2, socketio-protocol, engineio-protocol) or a TOML
+    /// file (see docs/scenarios.md). Its [server] settings apply where no flag is given.
+    #[arg(long, value_name = "NAME|FILE", default_value = "rt2")]
+    pub(crate) scenario: String,
 
     /// How tokens are checked.
     #[arg(long, value_enum, default_value_t = AuthArg::Claims)]

@@ -78,6 +78,17 @@ pub enum ClientError {
         #[source]
         source: sio_capture::CaptureError,
     },
+    /// A scenario file's line is not a frame.
+    #[error("line {line}: {message}")]
+    Scenario {
+        /// The 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The in-process mock of a scripted session could not start.
+    #[error("the mock could not start")]
+    Mock(#[source] crate::MockError),
     /// An option has a value the client cannot use.
     #[error("invalid option `{option}`: {message}")]
     Config {

@@ -9,6 +9,7 @@ mod error;
 mod http_get;
 pub mod load;
 pub mod record;
+pub mod session;
 
 pub use dial::{Endpoint, Token};
 pub use error::ClientError;

@@ -8,6 +8,7 @@
 
 use std::fs::File;
 use std::future::Future;
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -133,15 +134,33 @@ enum ConnectionEnd {
 pub async fn record(
     config: RecordConfig,
     shutdown: impl Future<Output = ()>,
-    mut progress: impl FnMut(&RecordStats),
+    progress: impl FnMut(&RecordStats),
 ) -> Result<RecordSummary, ClientError> {
+    // Checked before the file is created, so a typo in the URL leaves no empty capture behind.
+    config.endpoint.websocket_url()?;
+    config.endpoint.tls_config()?;
+    let file = File::create(&config.output).map_err(|e| ClientError::Capture {
+        path: config.output.clone(),
+        source: e.into(),
+    })?;
+    let (summary, _file) = record_into(&config, file, shutdown, progress).await?;
+    Ok(summary)
+}
+
+/// [`record`] into any writer (`config.output` only names it in errors and the summary);
+/// returns the writer, flushed.
+pub(crate) async fn record_into<W: Write>(
+    config: &RecordConfig,
+    out: W,
+    shutdown: impl Future<Output = ()>,
+    mut progress: impl FnMut(&RecordStats),
+) -> Result<(RecordSummary, W), ClientError> {
     let url = config.endpoint.websocket_url()?;
     let tls = config.endpoint.tls_config()?;
     let capture_error = |source| ClientError::Capture {
         path: config.output.clone(),
         source,
     };
-    let file = File::create(&config.output).map_err(|e| capture_error(e.into()))?;
     let mut header = Header::new("record");
     header.url = Some(url.clone());
     header.room = config.endpoint.room.clone();
@@ -154,10 +173,10 @@ pub async fn record(
     } else {
         Redactor::disabled()
     };
-    let writer = CaptureWriter::with_redactor(file, header, redactor).map_err(capture_error)?;
+    let writer = CaptureWriter::with_redactor(out, header, redactor).map_err(capture_error)?;
 
     let mut recorder = Recorder {
-        config: &config,
+        config,
         url,
         tls,
         writer,
@@ -174,29 +193,30 @@ pub async fn record(
         ..
     } = recorder;
     let redaction = writer.redaction_report();
-    writer.finish().map_err(capture_error)?;
+    let out = writer.finish().map_err(capture_error)?;
     let stopped_by = result?;
-    Ok(RecordSummary {
+    let summary = RecordSummary {
         output: config.output.clone(),
         stats,
         stopped_by,
         elapsed: started.elapsed(),
         redaction,
-    })
+    };
+    Ok((summary, out))
 }
 
-struct Recorder<'a> {
+struct Recorder<'a, W: Write> {
     config: &'a RecordConfig,
     url: String,
     tls: Arc<rustls::ClientConfig>,
     // Writes are small and flushed one line at a time; doing them inline keeps frame order
     // exact and is far cheaper than the network round trip that produced each frame.
-    writer: CaptureWriter<File>,
+    writer: CaptureWriter<W>,
     started: Instant,
     stats: RecordStats,
 }
 
-impl Recorder<'_> {
+impl<W: Write> Recorder<'_, W> {
     fn t_ms(&self) -> f64 {
         self.started.elapsed().as_secs_f64() * 1000.0
     }

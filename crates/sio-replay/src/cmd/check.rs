@@ -1,27 +1,25 @@
 //! `sio-replay check`: a transcript (of an existing capture, or of a session run now against a
 //! server) compared with a golden snapshot in insta's format.
 //!
-//! The session is a recording ([`rt2_mock::client::record::record`]) into a temporary capture,
-//! driven by the client frames of a capture or a scenario file, against `--url` or against a
-//! mock started in-process with `--serve`. The transcript is `sio-capture`'s
+//! The session is [`rt2_mock::client::session::run_session`]: one client driven by the client
+//! frames of a capture or a scenario file, against `--url` or against a mock started
+//! in-process with `--serve`. The transcript is `sio-capture`'s
 //! ([`render_transcript`]) with the default normalisation (sids, timestamps and ids become
 //! placeholders), so only real differences show.
 
 use std::io::{self, Write};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context as _;
+use rt2_mock::Capture;
 use rt2_mock::client::Endpoint;
-use rt2_mock::client::record::{RecordConfig, record};
-use rt2_mock::{AuthMode, Capture, MockConfig, Pace, RunningMock};
+use rt2_mock::client::session::{Script, SessionConfig, Target, run_session};
 use serde_json::json;
+use sio_capture::CaptureReader;
 use sio_capture::normalize::NormalizeConfig;
 use sio_capture::transcript::{render_capture, render_transcript};
-use sio_capture::{CaptureReader, Direction, FrameKind, Header, Record};
-use sio_wire::{Frame, SocketPacketType};
 
 use super::Context;
 use super::runtime::{runtime, shutdown_signal, token};
@@ -32,15 +30,6 @@ use crate::print::{Palette, Report, Role, write_json_value};
 
 /// The tenant when neither `--room` nor the capture names one.
 const DEFAULT_ROOM: &str = "tomato.tpos.vn";
-
-/// A token for sessions against `--serve`, fixed so that its redacted placeholder (which
-/// shows the claims) is the same on every run: issued 2026-01-01, expiring 2100-01-01.
-fn serve_token(room: &str) -> String {
-    let claims = tpos_chat::Claims::new("tmtWebApp", room, "sio-replay-check")
-        .with_iat(1_767_225_600)
-        .with_exp(4_102_444_800);
-    tpos_chat::sign_hs256(&claims, tpos_chat::TEST_SECRET.as_bytes())
-}
 
 /// Run `check`.
 pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
@@ -55,12 +44,15 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
             (text, format!("transcript of {}", path.display()))
         }
         None => {
+            let (session_config, subject) = session_config(&args)?;
             let spinner = ctx.progress.spinner("frames");
-            let result = runtime()?.block_on(session_transcript(&args, &config, |frames| {
-                spinner.set_position(frames);
-            }));
+            let session = runtime()?
+                .block_on(run_session(session_config, shutdown_signal(), |stats| {
+                    spinner.set_position(stats.frames);
+                }))
+                .context("running the session")?;
             spinner.finish_and_clear();
-            result?
+            (render_transcript(&session.records, &config), subject)
         }
     };
     let verdict = compare(&args, &subject, &transcript)?;
@@ -82,83 +74,28 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     })
 }
 
-/// What the session's client does: which namespace it joins and what it sends once joined.
-struct Script {
-    namespace: String,
-    frames: Vec<String>,
-}
-
-impl Script {
-    /// The client side of a capture's first connection: the namespace of its CONNECT, and its
-    /// Socket.IO packets other than CONNECT (pongs and the CONNECT are the session machine's).
-    fn from_capture(path: &Path) -> anyhow::Result<Self> {
-        let mut script = Script {
-            namespace: "/chatomni".to_owned(),
-            frames: Vec::new(),
-        };
-        for record in
-            CaptureReader::open(path).with_context(|| format!("reading {}", path.display()))?
-        {
-            let record = record.with_context(|| format!("reading {}", path.display()))?;
-            let Record::Frame(frame) = record else {
-                continue;
-            };
-            if frame.from != Direction::Client || frame.conn != 1 || frame.kind != FrameKind::Text {
-                continue;
-            }
-            if let Ok(Frame::Socket(packet)) = sio_wire::decode_message(&frame.data) {
-                if packet.kind == SocketPacketType::Connect {
-                    script.namespace = packet.namespace.to_owned();
-                } else {
-                    script.frames.push(frame.data.clone());
-                }
-            }
+/// The flags as a session configuration, and what is being checked, in words.
+fn session_config(args: &CheckArgs) -> anyhow::Result<(SessionConfig, String)> {
+    let script = match (
+        &args.scenario,
+        args.capture.as_ref().or(args.serve.as_ref()),
+    ) {
+        (Some(path), _) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--scenario {}", path.display()))?;
+            Script::parse_scenario(&text)
+                .with_context(|| format!("--scenario {}", path.display()))?
         }
-        Ok(script)
-    }
-
-    /// A scenario file: one client frame per line; blank lines and `#` comments are skipped;
-    /// a CONNECT line (`40/nsp,...`) names the namespace (its token is replaced by ours).
-    fn from_scenario(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("--scenario {}", path.display()))?;
-        let mut script = Script {
-            namespace: "/chatomni".to_owned(),
-            frames: Vec::new(),
-        };
-        for (index, line) in text.lines().enumerate() {
-            let line = line.trim_end();
-            if line.trim().is_empty() || line.trim_start().starts_with('#') {
-                continue;
-            }
-            match sio_wire::decode_message(line) {
-                Ok(Frame::Socket(packet)) if packet.kind == SocketPacketType::Connect => {
-                    script.namespace = packet.namespace.to_owned();
-                }
-                Ok(_) => script.frames.push(line.to_owned()),
-                Err(err) => anyhow::bail!("{}:{}: not a frame: {err}", path.display(), index + 1),
-            }
+        (None, Some(path)) => {
+            let records = CaptureReader::open(path)
+                .and_then(|reader| reader.collect::<Result<Vec<_>, _>>())
+                .with_context(|| format!("reading {}", path.display()))?;
+            Script::from_records(&records)
         }
-        Ok(script)
-    }
-}
-
-/// Runs the session and renders its transcript; returns (transcript, what was checked).
-async fn session_transcript(
-    args: &CheckArgs,
-    config: &NormalizeConfig,
-    mut progress: impl FnMut(u64),
-) -> anyhow::Result<(String, String)> {
-    let script = match (&args.scenario, &args.capture, &args.serve) {
-        (Some(path), _, _) => Script::from_scenario(path)?,
-        (None, Some(path), _) | (None, None, Some(path)) => Script::from_capture(path)?,
-        (None, None, None) => Script {
-            namespace: "/chatomni".to_owned(),
-            frames: Vec::new(),
-        },
+        (None, None) => Script::new("/chatomni"),
     };
-    let (mock, url, room, session_token, expected_events, subject) = match &args.serve {
-        Some(path) => {
+    let (target, subject) = match (&args.serve, &args.url) {
+        (Some(path), _) => {
             let capture =
                 Capture::open(path).with_context(|| format!("--serve {}", path.display()))?;
             let room = args
@@ -166,62 +103,29 @@ async fn session_transcript(
                 .clone()
                 .or_else(|| capture.header.as_ref().and_then(|h| h.room.clone()))
                 .unwrap_or_else(|| DEFAULT_ROOM.to_owned());
-            let events = capture.timeline(&script.namespace).len() as u64;
-            let mut mock_config = MockConfig::default();
-            mock_config.namespace = script.namespace.clone();
-            mock_config.auth = AuthMode::Claims;
-            mock_config.replay.pace = Pace::AsFastAsClientReads;
-            mock_config.capture = Some(Arc::new(capture));
-            let mock = RunningMock::start(SocketAddr::from(([127, 0, 0, 1], 0)), mock_config)
-                .await
-                .context("starting the mock for --serve")?;
-            let url = mock.url();
             let subject = format!("session against the mock serving {}", path.display());
-            let token = serve_token(&room);
-            (Some(mock), url, room, Some(token), Some(events), subject)
+            (
+                Target::Mock {
+                    capture: Arc::new(capture),
+                    room,
+                },
+                subject,
+            )
         }
-        None => {
-            let Some(url) = args.url.clone() else {
-                anyhow::bail!("check needs --offline CAPTURE, --serve CAPTURE or --url URL");
-            };
-            let room = args.room.clone().unwrap_or_else(|| DEFAULT_ROOM.to_owned());
-            let token = token(&args.token)?.map(|t| t.expose().to_owned());
-            let subject = format!("session against {url}");
-            (None, url, room, token, None, subject)
+        (None, Some(url)) => {
+            let mut endpoint = Endpoint::new(url);
+            endpoint.room = Some(args.room.clone().unwrap_or_else(|| DEFAULT_ROOM.to_owned()));
+            endpoint.token = token(&args.token)?;
+            (Target::Server(endpoint), format!("session against {url}"))
+        }
+        (None, None) => {
+            anyhow::bail!("check needs --offline CAPTURE, --serve CAPTURE or --url URL")
         }
     };
-
-    let dir = tempfile::tempdir().context("creating a temporary directory")?;
-    let path = dir.path().join("session.jsonl");
-    let mut endpoint = Endpoint::new(url);
-    endpoint.room = Some(room.clone());
-    endpoint.namespace = script.namespace.clone();
-    endpoint.token = session_token.map(rt2_mock::client::Token::new);
-    let mut record_config = RecordConfig::new(endpoint, &path);
-    record_config.max_events = args.events.or(expected_events);
-    record_config.max_duration = Some(args.duration);
-    record_config.max_reconnects = 0;
-    record_config.send_after_connect = script.frames;
-    let outcome = record(record_config, shutdown_signal(), |stats| {
-        progress(stats.frames)
-    })
-    .await;
-    if let Some(mock) = mock {
-        mock.shutdown().await.context("stopping the mock")?;
-    }
-    outcome.context("running the session")?;
-
-    // The header is rebuilt without the URL and start time, which change on every run.
-    let mut header = Header::new("check");
-    header.room = Some(room);
-    let mut records = vec![Record::Header(header)];
-    for record in CaptureReader::open(&path).context("reading the session back")? {
-        match record.context("reading the session back")? {
-            Record::Header(_) => {}
-            other => records.push(other),
-        }
-    }
-    Ok((render_transcript(&records, config), subject))
+    let mut config = SessionConfig::new(target, script);
+    config.max_events = args.events;
+    config.max_duration = args.duration;
+    Ok((config, subject))
 }
 
 /// How the transcript compares with the golden.

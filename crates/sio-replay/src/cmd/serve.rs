@@ -26,6 +26,9 @@ const BUNDLED_NAME: &str = "captures/rt2-chatomni.jsonl (bundled)";
 /// The tenant used when neither `--room` nor the capture names one.
 const DEFAULT_ROOM: &str = "tomato.tpos.vn";
 
+/// The port when neither `--port` nor the scenario names one.
+const DEFAULT_PORT: u16 = 3000;
+
 /// How long the banner's token stays valid.
 const TOKEN_LIFETIME_S: i64 = 24 * 3600;
 
@@ -71,13 +74,17 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     config.replay.repeat = args.loop_replay;
     let events = capture.timeline(&config.namespace).len();
     config.capture = Some(Arc::new(capture));
+    let scenario = rt2_mock::scenario::Scenario::load(&args.scenario)
+        .with_context(|| format!("--scenario {}", args.scenario))?;
+    scenario.apply_to(&mut config);
+    let port = args.port.or(scenario.server.port).unwrap_or(DEFAULT_PORT);
 
     let runtime = runtime()?;
     runtime.block_on(async {
-        let addr = SocketAddr::new(args.bind, args.port);
+        let addr = SocketAddr::new(args.bind, port);
         let listener = rt2_mock::bind(addr)
             .await
-            .with_context(|| format!("--bind {} --port {}", args.bind, args.port))?;
+            .with_context(|| format!("--bind {} --port {port}", args.bind))?;
         let local = listener
             .local_addr()
             .context("reading the listening address")?;

@@ -688,7 +688,7 @@ fn check_with_a_scenario_sends_its_frames_and_names_bad_lines() {
         .arg(&golden)
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("bad.txt:3: not a frame"));
+        .stderr(predicates::str::contains("bad.txt: line 3: not a frame"));
 }
 
 #[test]
