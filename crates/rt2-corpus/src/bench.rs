@@ -80,6 +80,27 @@ mod tests {
         }
     }
 
+    /// tpos-chat reads these frames on its fast path (the inner document in its escaped form);
+    /// the result must be what unescaping first and parsing with serde_json gives.
+    #[test]
+    fn the_fast_and_the_reference_decoding_agree_on_every_frame() {
+        let mut decoder = EventDecoder::new();
+        for frame in bench_frames(2000, 5) {
+            let Some(args) = frame.strip_prefix("42/chatomni,") else {
+                continue;
+            };
+            let (_, literal): (&str, &serde_json::value::RawValue) =
+                serde_json::from_str(args).unwrap();
+            let literal = literal.get();
+            let inner: String = serde_json::from_str(literal).unwrap();
+            let reference = tpos_chat::decode_event_json(&inner).unwrap().into_owned();
+            let fast = decoder.decode_argument(literal).unwrap();
+            assert_eq!(fast, reference, "{frame}");
+            // Nothing needed the scratch buffer: every field borrowed or owned its text.
+            assert_eq!(decoder.capacity(), 0);
+        }
+    }
+
     #[test]
     fn the_same_seed_gives_the_same_frames_and_another_seed_does_not() {
         assert_eq!(bench_frames(300, 1), bench_frames(300, 1));

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::borrowed::{option_cow, own, own_opt};
 use crate::error::json_error;
+use crate::escaped::decode_escaped;
 use crate::json_string::unescape_json_string;
 use crate::{ChannelType, Error, MessageType};
 
@@ -404,9 +405,13 @@ pub fn encode_json_string(text: &str) -> String {
 
 /// Decodes `on-events` payloads, reusing one scratch buffer for every event.
 ///
-/// The returned [`OnEvent`] borrows from the decoder, so it must be dropped (or made
-/// [`OnEvent::into_owned`]) before the next call. After the first few events the buffer is
-/// big enough and decoding allocates only for inner fields that contain escapes.
+/// The returned [`OnEvent`] borrows from the argument and from the decoder, so it must be
+/// dropped (or made [`OnEvent::into_owned`]) before the next call. Text fields borrow straight
+/// from the frame when their inner JSON has no escapes of its own (nearly always): the inner
+/// document is read in its escaped form without unescaping it first. Anything unusual (outer
+/// escapes rt-2 never writes, a decoding error) takes the reference path instead: unescape into
+/// the scratch buffer, then serde_json. Decoding allocates only for inner fields that contain
+/// escapes, and for the buffer while it grows.
 ///
 /// ```
 /// use tpos_chat::{ChannelType, EventDecoder};
@@ -444,7 +449,15 @@ impl EventDecoder {
     ///
     /// [`Error::Argument`] with a byte offset when the literal is malformed, then anything
     /// [`decode_event_json`] reports about the inner document.
-    pub fn decode_argument(&mut self, literal: &str) -> Result<OnEvent<'_>, Error> {
+    pub fn decode_argument<'a>(&'a mut self, literal: &'a str) -> Result<OnEvent<'a>, Error> {
+        // Fast path: read the inner document in its escaped form, borrowing from `literal`.
+        // It gives up on anything unusual, errors included, and the reference path below
+        // then decodes the input or reports exactly what is wrong with it.
+        if let Some(event) = decode_escaped::<OnEvent<'a>>(literal) {
+            if event.check().is_ok() {
+                return Ok(event);
+            }
+        }
         let json = unescape_json_string(literal, &mut self.scratch)?;
         decode_event_json(json)
     }
@@ -456,7 +469,7 @@ impl EventDecoder {
     /// [`Error::Json`] when the array is malformed, [`Error::Argument`] when it is not an
     /// `on-events` array with a string second element, and anything
     /// [`EventDecoder::decode_argument`] reports.
-    pub fn decode_args(&mut self, args: &str) -> Result<OnEvent<'_>, Error> {
+    pub fn decode_args<'a>(&'a mut self, args: &'a str) -> Result<OnEvent<'a>, Error> {
         let (name, payload): (Cow<'_, str>, &serde_json::value::RawValue) =
             serde_json::from_str(args).map_err(|e| Error::Json {
                 document: "event arguments",
@@ -548,7 +561,7 @@ mod tests {
     }
 
     #[test]
-    fn fields_without_escapes_borrow_from_the_scratch_buffer() {
+    fn fields_without_escapes_are_borrowed() {
         let mut d = EventDecoder::new();
         let arg = encode_json_string(SEED_JSON);
         let e = d.decode_argument(&arg).unwrap();
@@ -573,13 +586,22 @@ mod tests {
 
     #[test]
     fn the_scratch_buffer_is_reused_across_events() {
+        // rt-2's own frames never touch the buffer: their fields borrow from the argument.
         let mut d = EventDecoder::new();
         let arg = encode_json_string(SEED_JSON);
-        d.decode_argument(&arg).unwrap();
+        let e = d.decode_argument(&arg).unwrap();
+        let name = e.conversation.as_ref().unwrap().name.as_deref().unwrap();
+        assert!(arg.as_bytes().as_ptr_range().contains(&name.as_ptr()));
+        assert_eq!(d.capacity(), 0);
+        // An argument that escapes its non-ASCII at the outer level takes the reference path,
+        // through the buffer, which then keeps its size.
+        let escaped = arg.replace("ả", "\\u1ea3");
+        let e = d.decode_argument(&escaped).unwrap().into_owned();
+        assert_eq!(e, decode_event_json(SEED_JSON).unwrap());
         let capacity = d.capacity();
         assert!(capacity >= SEED_JSON.len() - 20);
         for _ in 0..10 {
-            d.decode_argument(&arg).unwrap();
+            d.decode_argument(&escaped).unwrap();
         }
         assert_eq!(d.capacity(), capacity);
     }

@@ -139,7 +139,7 @@ pub(crate) fn unescape_json_string<'o>(
 
 /// True for the bytes that end a run of plain string content: the closing quote, a backslash
 /// and the control characters RFC 8259 forbids unescaped.
-fn is_special(b: u8) -> bool {
+pub(crate) fn is_special(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
@@ -148,7 +148,7 @@ fn is_special(b: u8) -> bool {
 /// `(x - 0x01..01) & !x & 0x80..80` flags zero bytes; a borrow can also flag a byte *above* a
 /// true hit, never below one, so the lowest flagged byte (little-endian: the first in memory) is
 /// always exact. The same holds for "less than 0x20" with `0x20..20`.
-fn special_bytes(word: u64) -> u64 {
+pub(crate) fn special_bytes(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;

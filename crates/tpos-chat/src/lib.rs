@@ -46,6 +46,7 @@
 //! - `kinds.rs`: [`ChannelType`] and [`MessageType`], with where their names come from.
 //! - `claims.rs`: JWT claims and HS256.
 //! - `live_video.rs`: the live-video endpoint.
+//! - `escaped.rs`: the fast path, reading the inner document straight from the escaped text.
 //! - `json_string.rs`: unescaping the outer JSON string into the scratch buffer.
 //! - `borrowed.rs`: serde glue so optional text fields borrow too.
 //! - `error.rs`: [`Error`].
@@ -53,6 +54,7 @@
 mod borrowed;
 mod claims;
 mod error;
+mod escaped;
 mod event;
 #[doc(hidden)]
 pub mod fuzzing;
