@@ -155,3 +155,88 @@ fn the_session_has_several_conversations_on_both_channels() {
     assert!(facebook.len() >= 5, "{facebook:?}");
     assert!(zalo.len() >= 3, "{zalo:?}");
 }
+
+/// The frames of the session that the browser samples show, with the token frame redacted.
+fn expected_sample_frames(count: usize) -> Vec<(Direction, String)> {
+    rt2_corpus::session_frames(rt2_corpus::DEFAULT_SEED)
+        .into_iter()
+        .take(count)
+        .map(|f| (f.from, f.data))
+        .collect()
+}
+
+fn frames_of(records: &[Record]) -> Vec<(Direction, String)> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Frame(f) => Some((f.from, f.data.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_chrome_har_imports_with_its_frames_and_the_live_video_request() {
+    use sio_capture::import::{ImportOptions, InputKind, import_capture};
+    let bytes = std::fs::read(captures_dir().join(rt2_corpus::CHROME_HAR)).unwrap();
+    let imported = import_capture(&bytes, &ImportOptions::default()).unwrap();
+    assert_eq!(imported.summary.kind, InputKind::Har);
+    let frames = frames_of(&imported.records);
+    let expected = expected_sample_frames(frames.len());
+    assert!(frames.len() >= 8, "{}", frames.len());
+    assert_eq!(frames.last().unwrap().1, "3");
+    for (i, (got, want)) in frames.iter().zip(&expected).enumerate() {
+        assert_eq!(got.0, want.0, "frame {i}");
+        if i == 1 {
+            // The importer redacted the JWT Chrome left in the sent frame.
+            assert!(want.1.contains("eyJ"));
+            assert!(
+                got.1
+                    .starts_with(r#"40/chatomni,{"token":"[jwt TenantId=tomato.tpos.vn "#)
+            );
+        } else {
+            assert_eq!(got.1, want.1, "frame {i}");
+        }
+    }
+    let http: Vec<_> = imported
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Http(h) => Some(h),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(http.len(), 1);
+    assert!(
+        http[0]
+            .url
+            .contains("/api/facebook-graph/livevideo?pageid=")
+    );
+    let page = decode_live_video_page(&http[0].body).unwrap();
+    assert_eq!(page.data.len(), rt2_corpus::LIVE_VIDEO_LIMIT as usize);
+}
+
+#[test]
+fn the_devtools_copy_imports_with_directions_and_frames() {
+    use sio_capture::import::{ImportOptions, InputKind, import_capture};
+    let bytes = std::fs::read(captures_dir().join(rt2_corpus::DEVTOOLS_TEXT)).unwrap();
+    let imported = import_capture(&bytes, &ImportOptions::default()).unwrap();
+    assert_eq!(imported.summary.kind, InputKind::DevtoolsText);
+    let frames = frames_of(&imported.records);
+    let text = String::from_utf8(bytes).unwrap();
+    assert_eq!(frames.len(), text.lines().count());
+    assert_eq!(
+        frames[0],
+        (Direction::Server, rt2_corpus::OPEN_FRAME.to_owned())
+    );
+    assert_eq!(frames[1].0, Direction::Client);
+    assert!(
+        !frames[1].1.contains("eyJ"),
+        "the token is redacted on import"
+    );
+    assert_eq!(
+        frames[3].1,
+        rt2_corpus::on_events_frame(rt2_corpus::SEED_EVENT_JSON)
+    );
+    assert_eq!(frames.last().unwrap(), &(Direction::Client, "3".to_owned()));
+}
