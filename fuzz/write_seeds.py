@@ -85,6 +85,11 @@ SOCKET_PACKETS = [
     "0/admin", "0/admin?token=1", '2["x"', "5", "5-[]", "51[]", "2/" + "a" * 300 + ",[\"x\"]",
     "29007199254740992[]", '2{"a":1}', "9", "",
 ]
+JSON_EDGES = [
+    ' [1, 2] ', '{"a":1,"a":2}', '"\\ud83d\\ude00"', '"\\ud800"', '"\\udc00x"', "-0", "0.0e+00", "1E400",
+    "01", "1.", ".5", "-", '"\\x"', '"\t"', "[1,]", '{"a" 1}', "tru", "nul", "[" * 130 + "]" * 130,
+    '"\u2028"', "\ufeff1", "1 2", "",
+]
 POLLING_V4 = [
     "4hello\x1e4\u20ac\x1ebAQIDBA==",
     "2\x1e3\x1e6",
@@ -159,6 +164,14 @@ def main():
     binary = capture_binary_frames()[:12]
     for b in binary + [b"", b"\x04", b"\x04\x01\x02\x03", b"\x01\x02", bytes(range(256))]:
         w.put("decode_binary_frame", b)
+
+    for p in SOCKET_PACKETS + [f[1:] for f in sample if f.startswith("4")]:
+        body = p.lstrip("0123456789-")
+        if body.startswith("/"):
+            body = body.split(",", 1)[-1]
+        w.put("raw_json_new", body.lstrip("0123456789"))
+    for j in JSON_EDGES:
+        w.put("raw_json_new", j)
 
     for p in POLLING_V4:
         w.put("decode_polling_payload", p)

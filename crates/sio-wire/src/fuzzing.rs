@@ -9,8 +9,10 @@
 //!   encoding is canonical, to the same bytes);
 //! - the lazy JSON accessors agree with each other on every sub-value.
 //!
-//! The structure-aware round trip ([`roundtrip_socket_packet`]) builds packets from an
-//! [`arbitrary`](https://docs.rs/arbitrary) input type and needs the `arbitrary` feature.
+//! Two bodies need the `fuzzing` feature: the structure-aware round trip
+//! (`roundtrip_socket_packet`), which builds packets from an
+//! [`arbitrary`](https://docs.rs/arbitrary) input type, and `raw_json_new`, which checks the
+//! JSON scanner against serde_json.
 //!
 //! Not part of the public API: bodies may change with the codec.
 
@@ -482,12 +484,119 @@ fn as_binary(arg: Arg<'_>) -> &[u8] {
     }
 }
 
-#[cfg(feature = "arbitrary")]
+#[cfg(feature = "fuzzing")]
+pub use reference::raw_json_new;
+#[cfg(feature = "fuzzing")]
 pub use structured::{
     JsonInput, NamespaceInput, PacketInput, PacketKindInput, roundtrip_socket_packet,
 };
 
-#[cfg(feature = "arbitrary")]
+#[cfg(feature = "fuzzing")]
+mod reference {
+    //! The JSON validator and accessors against serde_json, the reference parser.
+
+    use serde_json::{Map, Value};
+
+    use crate::RawJson;
+    use crate::json::JsonKind;
+
+    /// Nesting at which the two parsers' depth limits (both 128, counted differently) may
+    /// disagree; deeper inputs are only checked for panics.
+    const DEPTH_MARGIN: usize = 120;
+
+    /// Drives [`RawJson::new`], the validating JSON scanner, against serde_json.
+    ///
+    /// Invariants: what serde_json accepts, [`RawJson::new`] accepts; what `RawJson::new`
+    /// accepts, serde_json accepts too, unless it escapes a lone UTF-16 surrogate or has a
+    /// number beyond `f64` (valid JSON grammar that serde_json refuses); error offsets are within the
+    /// input; and the value rebuilt through the lazy accessors (elements, members, decoded
+    /// strings, the last of duplicate keys) equals serde_json's.
+    pub fn raw_json_new(data: &[u8]) {
+        let Ok(text) = std::str::from_utf8(data) else {
+            return;
+        };
+        let ours = RawJson::new(text);
+        if let Err(e) = &ours {
+            super::assert_offset(e.offset, text.len());
+        }
+        if max_depth(text) >= DEPTH_MARGIN {
+            return;
+        }
+        let theirs = serde_json::from_str::<Value>(text);
+        match (&ours, &theirs) {
+            (Ok(raw), Ok(value)) => {
+                let rebuilt = rebuild(*raw);
+                assert_eq!(rebuilt.as_ref(), Some(value), "{text:?}");
+            }
+            (Err(e), Ok(_)) => panic!("refused JSON serde_json accepts: {e:?} in {text:?}"),
+            // JSON's grammar has no range for numbers (`1E400` is JavaScript's Infinity), nor
+            // a rule against lone surrogates; serde_json refuses both.
+            (Ok(_), Err(e)) => assert!(
+                has_surrogate_escape(text) || e.to_string().starts_with("number out of range"),
+                "accepted JSON serde_json refuses ({e}): {text:?}"
+            ),
+            (Err(_), Err(_)) => {}
+        }
+    }
+
+    /// The value as serde_json would build it, read only through [`RawJson`]'s accessors.
+    /// `None` when a string holds a lone surrogate (decoded to U+FFFD, where serde_json
+    /// refuses).
+    fn rebuild(raw: RawJson<'_>) -> Option<Value> {
+        Some(match raw.kind() {
+            JsonKind::Null => Value::Null,
+            JsonKind::Bool => Value::Bool(raw.as_bool()?),
+            JsonKind::Number => serde_json::from_str(raw.trimmed()).ok()?,
+            JsonKind::String => Value::String(raw.as_json_str()?.into_owned()),
+            JsonKind::Array => Value::Array(raw.elements().map(rebuild).collect::<Option<_>>()?),
+            JsonKind::Object => {
+                let mut map = Map::new();
+                for (key, value) in raw.members() {
+                    map.insert(key.as_json_str()?.into_owned(), rebuild(value)?);
+                }
+                Value::Object(map)
+            }
+        })
+    }
+
+    /// Deepest bracket nesting, outside strings.
+    fn max_depth(text: &str) -> usize {
+        let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+        for b in text.bytes() {
+            if in_string {
+                match (escaped, b) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        deepest
+    }
+
+    /// Whether the text has a `\uD800`-`\uDFFF` escape (paired or not).
+    fn has_surrogate_escape(text: &str) -> bool {
+        text.as_bytes().windows(4).any(|w| {
+            w[0] == b'\\'
+                && w[1] == b'u'
+                && matches!(w[2], b'd' | b'D')
+                && matches!(w[3], b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
+        })
+    }
+}
+
+#[cfg(feature = "fuzzing")]
 mod structured {
     //! The structure-aware round trip: packets built from an `arbitrary` input type.
 

@@ -83,3 +83,8 @@ fn roundtrip_socket_packet_seeds() {
         sio_wire::fuzzing::roundtrip_socket_packet,
     );
 }
+
+#[test]
+fn raw_json_new_seeds() {
+    replay("raw_json_new", sio_wire::fuzzing::raw_json_new);
+}
