@@ -289,9 +289,57 @@ pub(crate) struct ServeArgs {
     )]
     pub(crate) ca_out: PathBuf,
 
-    /// Serve the admin HTTP API on this port (loopback only).
-    #[arg(long, value_name = "PORT")]
-    pub(crate) admin_port: Option<u16>,
+    /// Who may use the admin HTTP API under /__admin/ (inject events, list sessions, faults).
+    #[arg(long, value_enum, default_value_t = AdminArg::Loopback)]
+    pub(crate) admin: AdminArg,
+
+    /// Faults to inject into every session.
+    #[command(flatten)]
+    pub(crate) faults: FaultArgs,
+}
+
+/// Who may use the admin API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AdminArg {
+    /// Clients on a loopback address only.
+    Loopback,
+    /// Anyone who can reach the port (only inside a private network).
+    Anyone,
+    /// Nobody: /__admin/ answers 404.
+    Off,
+}
+
+/// Faults for every session of `serve` (the admin API can change them at run time).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Faults")]
+pub(crate) struct FaultArgs {
+    /// Deliver every frame this many milliseconds late.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub(crate) latency_ms: u64,
+
+    /// Cut the TCP connection after sending this many events.
+    #[arg(long, value_name = "N")]
+    pub(crate) drop_after: Option<u64>,
+
+    /// Go silent (send and process nothing, pings included) after this many events.
+    #[arg(long, value_name = "N")]
+    pub(crate) stop_answering_after: Option<u64>,
+
+    /// Never send Engine.IO pings.
+    #[arg(long)]
+    pub(crate) stop_pinging: bool,
+
+    /// Send one malformed frame after this many events (0: right after the connect).
+    #[arg(long, value_name = "N")]
+    pub(crate) malformed_after: Option<u64>,
+
+    /// Refuse every /chatomni connect with this CONNECT_ERROR message.
+    #[arg(long, value_name = "MESSAGE")]
+    pub(crate) reject_auth: Option<String>,
+
+    /// Close sessions cleanly (DISCONNECT, close) after this many events.
+    #[arg(long, value_name = "N")]
+    pub(crate) close_after: Option<u64>,
 }
 
 /// `check` flags.

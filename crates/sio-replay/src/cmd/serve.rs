@@ -7,14 +7,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use rt2_mock::{AuthMode, Capture, MockConfig, Pace, ReplayMode};
+use rt2_mock::{AdminAccess, AuthMode, Capture, FaultPlan, MockConfig, Pace, ReplayMode};
 use serde_json::json;
 use tpos_chat::{Claims, TEST_SECRET, sign_hs256};
 
 use super::Context;
 use super::runtime::{runtime, shutdown_signal};
 use crate::Outcome;
-use crate::cli::{AuthArg, ReplayModeArg, ServeArgs};
+use crate::cli::{AdminArg, AuthArg, FaultArgs, ReplayModeArg, ServeArgs};
 use crate::print::{Palette, Report, Role, write_json_value};
 
 /// The bundled capture, compiled in so that `serve` works from any directory.
@@ -59,6 +59,12 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     let token = mint_token(&room, &secret)?;
 
     let mut config = MockConfig::default();
+    config.faults = fault_plan(&args.faults);
+    config.admin = match args.admin {
+        AdminArg::Loopback => AdminAccess::LoopbackOnly,
+        AdminArg::Anyone => AdminAccess::Anyone,
+        AdminArg::Off => AdminAccess::Disabled,
+    };
     config.auth = match args.auth {
         AuthArg::Any => AuthMode::Any,
         AuthArg::Claims => AuthMode::Claims,
@@ -113,6 +119,20 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
         .context("serving the mock")
     })?;
     Ok(Outcome::Success)
+}
+
+/// The fault flags as the mock's plan.
+fn fault_plan(args: &FaultArgs) -> FaultPlan {
+    FaultPlan {
+        latency_ms: args.latency_ms,
+        drop_after_events: args.drop_after,
+        stop_answering_after_events: args.stop_answering_after,
+        stop_pinging: args.stop_pinging,
+        malformed_after_events: args.malformed_after,
+        reject_auth: args.reject_auth.clone(),
+        close_after_events: args.close_after,
+        ..FaultPlan::default()
+    }
 }
 
 /// `--speed` as a replay pace: 0 as fast as the client reads, 1 original, else scaled.

@@ -726,3 +726,64 @@ fn check_mismatch_output_reads_well() {
         .replace(&dir.path().display().to_string(), "[TMP]");
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn record_reconnects_after_the_mock_drops_it_and_marks_the_gap() {
+    let (_server, banner) = serve(&["--speed", "0", "--drop-after", "5"]);
+    let url = banner["url"].as_str().expect("url").to_owned();
+    let token = banner["token"].as_str().expect("token");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("gaps.jsonl");
+    let assert = sio_replay()
+        .args([
+            "record",
+            &url,
+            "--room",
+            "tomato.tpos.vn",
+            "--events",
+            "12",
+            "--format",
+            "json",
+            "-o",
+        ])
+        .arg(&out)
+        .env("SIO_TOKEN", token)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("summary");
+    assert_eq!(summary["events"], 12);
+    // Five events per connection: dropped twice, the third connection reaches twelve.
+    assert_eq!(summary["connections"], 3, "{summary}");
+    assert_eq!(summary["gaps"], 2, "{summary}");
+    let records = lines(&out);
+    let gaps: Vec<&serde_json::Value> = records.iter().filter(|r| r["type"] == "gap").collect();
+    assert_eq!(gaps.len(), 2);
+    assert_eq!(
+        (gaps[0]["conn"].as_u64(), gaps[1]["conn"].as_u64()),
+        (Some(1), Some(2))
+    );
+    let last_conn = records
+        .iter()
+        .filter(|r| r["type"] == "frame")
+        .filter_map(|r| r["conn"].as_u64())
+        .max();
+    assert_eq!(last_conn, Some(3));
+}
+
+#[test]
+fn serve_reject_auth_fault_refuses_every_client_with_its_message() {
+    let (_server, banner) = serve(&["--reject-auth", "tenant suspended"]);
+    let url = banner["url"].as_str().expect("url");
+    let token = banner["token"].as_str().expect("token");
+    let dir = tempfile::tempdir().expect("tempdir");
+    sio_replay()
+        .args(["record", url, "--room", "tomato.tpos.vn", "-o"])
+        .arg(dir.path().join("r.jsonl"))
+        .env("SIO_TOKEN", token)
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("tenant suspended"));
+}
