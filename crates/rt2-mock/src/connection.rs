@@ -297,11 +297,12 @@ impl SessionTask {
             };
             let replay_deadline = self.replay_deadline();
             let unpaced_ready = !self.frozen
-                && self
-                    .replay
-                    .as_ref()
-                    .is_some_and(|r| r.cursor.is_unpaced() && !r.cursor.is_finished())
-                && self.pending.has_room_for(0);
+                && self.replay.as_ref().is_some_and(|r| {
+                    r.cursor.is_unpaced()
+                        && r.cursor
+                            .peek()
+                            .is_some_and(|next| self.pending.has_room_for(next.data.len()))
+                });
             let overflow_deadline = self.pending.overflow_deadline();
             let progress = self.ws.as_ref().map(|link| link.progress.clone());
             let waiting_for_window =
@@ -311,6 +312,7 @@ impl SessionTask {
                 biased;
                 _ = shutdown.recv(), if !shutting_down => {
                     shutting_down = true;
+                    self.stop_replay();
                     self.close_reason = Some("server shutting down".to_owned());
                     self.session.close(std_now());
                 }
@@ -799,13 +801,34 @@ impl SessionTask {
         };
         let mut due_events = Vec::new();
         if replay.cursor.is_unpaced() {
-            let room = self.pending.len();
-            let capacity = self.state.config.queue.max_frames.saturating_sub(room);
-            for _ in 0..capacity.min(UNPACED_BATCH) {
-                match replay.cursor.pop_due(Duration::MAX) {
-                    Some(due) => due_events.push(due),
-                    None => break,
+            // Take only what fits, so that an unpaced replay waits for the client instead of
+            // tripping the slow-client policy.
+            let mut room_frames = self
+                .state
+                .config
+                .queue
+                .max_frames
+                .saturating_sub(self.pending.len());
+            let mut room_bytes = self
+                .state
+                .config
+                .queue
+                .max_bytes
+                .saturating_sub(self.pending.bytes());
+            while due_events.len() < UNPACED_BATCH {
+                let Some(next) = replay.cursor.peek() else {
+                    break;
+                };
+                let len = next.data.len();
+                if room_frames == 0 || len > room_bytes {
+                    break;
                 }
+                let Some(due) = replay.cursor.pop_due(Duration::MAX) else {
+                    break;
+                };
+                room_frames -= 1;
+                room_bytes -= len;
+                due_events.push(due);
             }
         } else {
             let elapsed = replay.started.elapsed();
@@ -951,12 +974,21 @@ impl SessionTask {
             Err(SessionError::NotConnected(_)) => {
                 // The client has not joined (or has left) the namespace: nothing to send.
             }
+            Err(SessionError::Closed) => self.stop_replay(),
             Err(err) => tracing::debug!(sid = %self.sid, "event not sent: {err}"),
         }
     }
 
     // ------------------------------------------------------------------------------------
     // Ending.
+
+    /// No more events for this session: the replay, the live room and the queue are dropped
+    /// (a closing session has no use for them, and an unpaced replay would spin through them).
+    fn stop_replay(&mut self) {
+        self.replay = None;
+        self.room_events = None;
+        while self.pending.pop().is_some() {}
+    }
 
     /// Closes cleanly: DISCONNECT for each joined namespace, then Engine.IO close, then (on
     /// WebSocket) a close frame carrying `reason`.
@@ -971,6 +1003,7 @@ impl SessionTask {
         }
         self.close_reason = Some(reason);
         self.frozen = false;
+        self.stop_replay();
         self.session.close(std_now());
     }
 

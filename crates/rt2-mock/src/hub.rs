@@ -1,7 +1,7 @@
 //! The table of live sessions, what the admin API shows about each, and the server's counters.
 //!
 //! The hub only routes: each session's state lives in its own task
-//! ([`connection`](crate::connection)), which the hub reaches through a bounded command
+//! (`connection.rs`), which the hub reaches through a bounded command
 //! channel. The admin-visible [`SessionReport`] is kept beside the handle, behind a mutex the
 //! session task updates as things happen.
 

@@ -1,5 +1,66 @@
 //! rt2-mock: a mock of TPOS's rt-2 Socket.IO server that replays captures to real clients, and
 //! the client side used by `sio-replay record` and `load`.
+//!
+//! The mock stands in for `wss://rt-2.tpos.app` so that a browser client on the real
+//! `socket.io-client`, or a CI job, runs with no network: it speaks Engine.IO v4 (WebSocket,
+//! long-polling and the upgrade between them) and Socket.IO v5, checks the `/chatomni` token,
+//! replays a capture's events on their original timeline (or faster, or as fast as the client
+//! reads), serves the live-video REST endpoint from the capture, and misbehaves on request. It is
+//! the only crate of the workspace with sockets and a clock; the protocol itself is
+//! `sio-session`'s sans-IO state machine, which the transports here only feed and drain. It
+//! trades throughput for observability: every session's traffic and violations are kept (bounded)
+//! for the admin API.
+//!
+//! # Overview
+//!
+//! - [`serve`] / [`serve_with`] run the server on a listener the caller bound (see [`bind`]);
+//!   [`RunningMock`] runs it on a background task for tests. [`ctrl_c_or_sigterm`] is the usual
+//!   shutdown trigger. An [`Acceptor`] between TCP and HTTP is where TLS plugs in.
+//! - [`MockConfig`]: session settings (`pingInterval`, `pingTimeout`, `maxPayload`, ...), the
+//!   [`AuthMode`], the [`Capture`] and [`ReplaySettings`], the [`FaultPlan`], the per-client
+//!   [`QueueLimits`] and [`SlowClientPolicy`], connection limits, [`AdminAccess`], [`CorsPolicy`].
+//! - [`replay`]: the pure timeline ([`replay::ReplayCursor`]) and timestamp shifting.
+//! - [`http::admin`]: the admin API under `/__admin/` (documented with examples in
+//!   `docs/admin-api.md`); [`http::live_video`]: `GET /api/facebook-graph/livevideo`.
+//! - [`scenario`]: rules that script the server's answers (issue 7); [`client`]: the recorder
+//!   and the load generator.
+//!
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut config = rt2_mock::MockConfig::default();
+//! config.replay.pace = rt2_mock::Pace::Scaled(10.0);
+//! let mock = rt2_mock::RunningMock::start("127.0.0.1:0".parse()?, config).await?;
+//!
+//! // An Engine.IO long-polling handshake, by hand.
+//! let mut tcp = tokio::net::TcpStream::connect(mock.addr()).await?;
+//! tcp.write_all(b"GET /socket.io/?EIO=4&transport=polling&room=tomato.tpos.vn HTTP/1.1\r\nhost: mock\r\nconnection: close\r\n\r\n").await?;
+//! let mut answer = String::new();
+//! tcp.read_to_string(&mut answer).await?;
+//! assert!(answer.starts_with("HTTP/1.1 200 OK"));
+//! assert!(answer.contains(r#"0{"sid":""#));
+//! assert!(answer.contains(r#""upgrades":["websocket"],"pingInterval":25000,"pingTimeout":60000"#));
+//!
+//! mock.shutdown().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Layout
+//!
+//! - `server.rs`: accept loop, connection limit, handshake timeout, graceful shutdown.
+//! - `http/routes.rs`: routing and CORS; `http/admin.rs`, `http/live_video.rs`.
+//! - `transport/websocket.rs`, `transport/polling.rs`: the thin transport layers.
+//! - `connection.rs`: one task per session, driving `sio_session::ServerSession`: auth, replay,
+//!   send queue, faults.
+//! - `hub.rs`: the session table, session reports and counters.
+//! - `replay/`: capture loading, timeline, live rooms, timestamp shifting.
+//! - `auth.rs`, `fault.rs`, `queue.rs`, `config.rs`, `error.rs`, `shutdown.rs`.
 
 pub mod auth;
 pub mod client;

@@ -170,6 +170,14 @@ impl ReplayCursor {
         Some(self.scale(self.pass_origin() + event.offset))
     }
 
+    /// The next event, due or not; `None` when the cursor is finished.
+    pub fn peek(&self) -> Option<&ReplayEvent> {
+        if self.is_finished() {
+            return None;
+        }
+        self.timeline.events().get(self.index)
+    }
+
     /// Takes the next event if it is due at `elapsed`, moving to the next pass after the last
     /// event when repeating.
     pub fn pop_due(&mut self, elapsed: Duration) -> Option<DueEvent> {
@@ -275,7 +283,9 @@ mod tests {
             settings(Pace::AsFastAsClientReads, false),
         );
         assert!(cursor.is_unpaced());
+        assert_eq!(cursor.peek().map(|e| e.offset), Some(ms(0)));
         assert_eq!(drain(&mut cursor, Duration::ZERO).len(), 3);
+        assert!(cursor.peek().is_none());
     }
 
     #[test]
