@@ -298,3 +298,28 @@ async fn close_with_a_reason_is_a_server_disconnect() {
     );
     mock.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_node_reference_server_replays_the_same_events_as_the_mock() {
+    let capture = repo_root().join("captures/rt2-chatomni.jsonl");
+    let server = NodeServer::start(json!({"capture": capture, "speed": "max"})).await;
+    let client = NodeClient::start_at(
+        &server.url,
+        json!({"token": token(ROOM, "k"), "transports": ["websocket"], "events": 20}),
+    );
+    let (records, status) = client.finish().await;
+    assert!(status.success(), "{records:#?}");
+    let events = of_type(&records, "event");
+    let expected = captured_payloads(20);
+    assert_eq!(events.len(), 20);
+    for (event, expected) in events.iter().zip(&expected) {
+        assert_eq!(&event["payload"], expected);
+    }
+    let refused = NodeClient::start_at(&server.url, json!({"room": ROOM}));
+    let (records, _) = refused.finish().await;
+    assert_eq!(
+        of_type(&records, "connect_error")[0]["message"],
+        "Authentication error: no token in the connect payload",
+        "the same refusal text as the mock's"
+    );
+}

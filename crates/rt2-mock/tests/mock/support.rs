@@ -190,8 +190,13 @@ pub(crate) struct NodeClient {
 
 impl NodeClient {
     /// Starts the client with these options (see `interop/client.mjs`); `url` is filled in.
-    pub(crate) fn start(mock: &RunningMock, mut options: serde_json::Value) -> Self {
-        options["url"] = mock.url().into();
+    pub(crate) fn start(mock: &RunningMock, options: serde_json::Value) -> Self {
+        Self::start_at(&mock.url(), options)
+    }
+
+    /// Starts the client against any server URL.
+    pub(crate) fn start_at(url: &str, mut options: serde_json::Value) -> Self {
+        options["url"] = url.into();
         options
             .as_object_mut()
             .unwrap()
@@ -254,4 +259,37 @@ pub(crate) fn of_type<'a>(
         .iter()
         .filter(|record| record["type"] == kind)
         .collect()
+}
+
+/// A running `interop/rt2-server.mjs` (Node socket.io v4 acting as rt-2); killed when dropped.
+pub(crate) struct NodeServer {
+    _child: Child,
+    /// Where it listens.
+    pub(crate) url: String,
+}
+
+impl NodeServer {
+    pub(crate) async fn start(options: serde_json::Value) -> Self {
+        let mut child = Command::new("node")
+            .arg("rt2-server.mjs")
+            .arg(options.to_string())
+            .current_dir(interop_dir())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node runs");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let line = tokio::time::timeout(WAIT, BufReader::new(stdout).lines().next_line())
+            .await
+            .expect("the server started in time")
+            .expect("read stdout")
+            .expect("a listening line");
+        let listening: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let port = listening["listening"].as_u64().expect("a port");
+        Self {
+            _child: child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
 }
