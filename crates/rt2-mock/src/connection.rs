@@ -28,6 +28,7 @@ use crate::fault::FaultPlan;
 use crate::hub::{SessionCommand, SessionHandle, SessionReport};
 use crate::queue::{PushOutcome, SendQueue};
 use crate::replay::{CursorSettings, ReplayCursor, shift_timestamps};
+use crate::scenario::{ConnectDecision, ScenarioAction, ScenarioSchedule};
 use crate::server::{ServerState, TaskToken};
 use crate::shutdown::ShutdownSignal;
 
@@ -230,6 +231,11 @@ pub(crate) fn open_session(
         drop_on_next_poll: None,
         aborted: false,
         replay_namespace: state.config.namespace.as_str().into(),
+        scenario: state
+            .config
+            .scenario
+            .clone()
+            .map(|scenario| ScenarioSchedule::new(scenario, state.timeline.clone())),
         _token: state.tracker.token(),
     };
     tokio::spawn(task.run(state.shutdown.clone()));
@@ -263,6 +269,8 @@ struct SessionTask {
     /// The session was cut; the task ends.
     aborted: bool,
     replay_namespace: Arc<str>,
+    /// The scenario's delayed actions and timers for this session, when the run has rules.
+    scenario: Option<ScenarioSchedule>,
     _token: TaskToken,
 }
 
@@ -296,6 +304,14 @@ impl SessionTask {
                 self.session.poll_timeout().map(Instant::from_std)
             };
             let replay_deadline = self.replay_deadline();
+            let scenario_deadline = if self.frozen {
+                None
+            } else {
+                self.scenario
+                    .as_ref()
+                    .and_then(ScenarioSchedule::poll_timeout)
+                    .map(Instant::from_std)
+            };
             let unpaced_ready = !self.frozen
                 && self.replay.as_ref().is_some_and(|r| {
                     r.cursor.is_unpaced()
@@ -329,6 +345,8 @@ impl SessionTask {
                     self.take_due_replay();
                 }
                 _ = std::future::ready(()), if unpaced_ready => self.take_due_replay(),
+                // The due actions run in `pump` at the top of the loop.
+                _ = sleep_until_opt(scenario_deadline), if scenario_deadline.is_some() => {}
                 received = recv_room(&mut self.room_events), if self.room_events.is_some() && !self.frozen => {
                     self.on_room_event(received);
                 }
@@ -359,6 +377,9 @@ impl SessionTask {
             while let Some(transmit) = self.session.poll_transmit() {
                 moved = true;
                 self.on_transmit(transmit, false);
+            }
+            if self.run_scenario() {
+                moved = true;
             }
             if self.flush_pending() {
                 moved = true;
@@ -554,11 +575,17 @@ impl SessionTask {
             ServerEvent::ConnectRequest { namespace, auth } => self.on_connect(namespace, auth),
             ServerEvent::Event(event) => {
                 self.report(|r| r.push_received(at, "event", &event.namespace, &event.data));
+                if let Some(scenario) = self.scenario.as_mut() {
+                    scenario.event(std_now(), &event);
+                }
             }
             ServerEvent::Ack(ack) => {
                 self.report(|r| r.push_received(at, "ack", &ack.namespace, &ack.data));
             }
             ServerEvent::Disconnect { namespace } => {
+                if let Some(scenario) = self.scenario.as_mut() {
+                    scenario.left(&namespace);
+                }
                 if *namespace == *self.replay_namespace {
                     self.replay = None;
                     self.room_events = None;
@@ -574,6 +601,9 @@ impl SessionTask {
                     Message::Binary(bytes) => format!("<{} binary bytes>", bytes.len()),
                 };
                 self.report(|r| r.push_received(at, "message", "", &text));
+                if let Some(scenario) = self.scenario.as_mut() {
+                    scenario.message(std_now(), &message);
+                }
             }
             ServerEvent::Upgraded => self.report(|r| r.transport = "websocket"),
             ServerEvent::Violation(violation) => {
@@ -617,14 +647,34 @@ impl SessionTask {
         };
         self.report(|r| r.push_received(at, "connect", &namespace, &shown));
 
+        let decision = match self.scenario.as_mut() {
+            Some(scenario) => scenario.connect(&namespace, auth.as_deref()),
+            None => ConnectDecision::Default,
+        };
+        let replay = match &decision {
+            ConnectDecision::Refuse(message) => {
+                let _ = self.session.refuse_connect(&namespace, message);
+                self.scenario_left(&namespace);
+                return;
+            }
+            ConnectDecision::Accept { replay } => *replay,
+            ConnectDecision::Default => None,
+        };
         if namespace != *self.replay_namespace {
             // socket.io's main namespace always exists; any other is refused as socket.io
-            // refuses a namespace nobody registered.
-            if namespace == "/" {
-                let _ = self.session.accept_connect(&namespace, &new_sid());
+            // refuses a namespace nobody registered, unless a scenario rule accepts it.
+            let accepted = namespace == "/" || decision != ConnectDecision::Default;
+            if accepted && self.session.accept_connect(&namespace, &new_sid()).is_ok() {
                 self.report(|r| r.namespaces.push(namespace.clone()));
+                self.scenario_joined(&namespace);
+                if replay == Some(true) {
+                    // The capture's events go to the namespace that asked for them.
+                    self.replay_namespace = namespace.as_str().into();
+                    self.start_replay();
+                }
             } else {
                 let _ = self.session.refuse_connect(&namespace, "Invalid namespace");
+                self.scenario_left(&namespace);
             }
             return;
         }
@@ -635,6 +685,7 @@ impl SessionTask {
                 .auth_refused
                 .fetch_add(1, Ordering::Relaxed);
             let _ = self.session.refuse_connect(&namespace, &message);
+            self.scenario_left(&namespace);
             return;
         }
         let room = self.handle.room.clone();
@@ -655,7 +706,10 @@ impl SessionTask {
                     r.namespaces.push(namespace.clone());
                 });
                 if self.session.accept_connect(&namespace, &new_sid()).is_ok() {
-                    self.start_replay();
+                    self.scenario_joined(&namespace);
+                    if replay != Some(false) {
+                        self.start_replay();
+                    }
                     self.apply_faults_at_or_below(self.events_sent);
                 }
             }
@@ -671,7 +725,77 @@ impl SessionTask {
                 let _ = self
                     .session
                     .refuse_connect(&namespace, &refusal.to_string());
+                self.scenario_left(&namespace);
             }
+        }
+    }
+
+    fn scenario_joined(&mut self, namespace: &str) {
+        if let Some(scenario) = self.scenario.as_mut() {
+            scenario.joined(std_now(), namespace);
+        }
+    }
+
+    fn scenario_left(&mut self, namespace: &str) {
+        if let Some(scenario) = self.scenario.as_mut() {
+            scenario.left(namespace);
+        }
+    }
+
+    /// Carries out the scenario actions that are due; true when any ran.
+    fn run_scenario(&mut self) -> bool {
+        let mut ran = false;
+        while !self.frozen && !self.session.is_closed() {
+            let Some(action) = self
+                .scenario
+                .as_mut()
+                .and_then(|scenario| scenario.poll_action(std_now()))
+            else {
+                break;
+            };
+            ran = true;
+            self.apply_scenario_action(action);
+        }
+        ran
+    }
+
+    fn apply_scenario_action(&mut self, action: ScenarioAction) {
+        let done = match action {
+            ScenarioAction::Emit {
+                namespace,
+                data,
+                attachments,
+            } => {
+                self.deliver_with(&namespace, &data, &attachments);
+                Ok(())
+            }
+            ScenarioAction::Ack {
+                namespace,
+                ack_id,
+                data,
+                attachments,
+            } => self.session.ack(&namespace, ack_id, &data, &attachments),
+            ScenarioAction::Disconnect { namespace } => {
+                let done = self.session.disconnect(&namespace);
+                if done.is_ok() {
+                    self.scenario_left(&namespace);
+                    if *namespace == *self.replay_namespace {
+                        self.replay = None;
+                        self.room_events = None;
+                    }
+                    self.report(|r| r.namespaces.retain(|n| *n != namespace));
+                }
+                done
+            }
+            ScenarioAction::Fault(change) => {
+                let plan = change.applied_to(&self.faults);
+                self.set_faults(plan);
+                Ok(())
+            }
+            ScenarioAction::Send(message) => self.session.send_message(message),
+        };
+        if let Err(err) = done {
+            tracing::debug!(sid = %self.sid, "scenario action not done: {err}");
         }
     }
 
@@ -946,6 +1070,11 @@ impl SessionTask {
     /// Emits one event into the session and writes it out, then applies the faults whose
     /// threshold it reaches.
     fn deliver(&mut self, namespace: &str, data: &str) {
+        self.deliver_with(namespace, data, &[]);
+    }
+
+    /// [`deliver`](Self::deliver) with binary attachments (a BINARY_EVENT).
+    fn deliver_with(&mut self, namespace: &str, data: &str, attachments: &[Vec<u8>]) {
         let websocket = self.session.transport() == TransportKind::WebSocket;
         if websocket {
             // Frames queued before the event are control frames; drain them first so that
@@ -955,7 +1084,7 @@ impl SessionTask {
                 self.on_transmit(transmit, false);
             }
         }
-        match self.session.emit(namespace, data, &[]) {
+        match self.session.emit(namespace, data, attachments) {
             Ok(()) => {
                 self.events_sent += 1;
                 self.state

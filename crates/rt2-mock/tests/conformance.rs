@@ -60,11 +60,12 @@ impl Mock {
 
     /// One HTTP/1.1 request on a fresh connection: status and body.
     async fn http(&self, method: &str, query: &str, body: &[u8]) -> (u16, String) {
-        let stream = TcpStream::connect(self.running.addr()).await.expect("connect");
-        let (mut sender, connection) =
-            hyper::client::conn::http1::handshake(TokioIo::new(stream))
-                .await
-                .expect("HTTP handshake");
+        let stream = TcpStream::connect(self.running.addr())
+            .await
+            .expect("connect");
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .expect("HTTP handshake");
         tokio::spawn(connection);
         let request = http::Request::builder()
             .method(method)
@@ -137,7 +138,10 @@ impl Mock {
         send(&mut socket, "40").await;
         let connect = next_text(&mut socket).await.expect("CONNECT answer");
         assert!(connect.starts_with("40{\"sid\":"), "{connect}");
-        assert_eq!(next_text(&mut socket).await.as_deref(), Some(r#"42["auth",{}]"#));
+        assert_eq!(
+            next_text(&mut socket).await.as_deref(),
+            Some(r#"42["auth",{}]"#)
+        );
         socket
     }
 }
@@ -211,7 +215,12 @@ async fn polling_handshake_opens_a_session_with_the_scenario_settings() {
     let (status, body) = mock.get("EIO=4&transport=polling").await;
     assert_eq!(status, 200);
     let open = open_packet(&body);
-    let keys: Vec<&str> = open.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = open
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(keys.len(), 5, "{open}");
     assert!(open["sid"].is_string());
     assert_eq!(open["upgrades"], serde_json::json!(["websocket"]));
@@ -237,11 +246,22 @@ async fn a_bad_eio_is_refused_on_both_transports() {
     let mock = engineio().await;
     let version = r#"{"code":5,"message":"Unsupported protocol version"}"#;
     assert_eq!(mock.get("transport=polling").await, (400, version.into()));
-    assert_eq!(mock.get("EIO=abc&transport=polling").await, (400, version.into()));
-    assert_eq!(mock.get("EIO=3&transport=polling").await, (400, version.into()));
-    assert_eq!(mock.try_websocket("transport=websocket").await.err(), Some(400));
     assert_eq!(
-        mock.try_websocket("EIO=abc&transport=websocket").await.err(),
+        mock.get("EIO=abc&transport=polling").await,
+        (400, version.into())
+    );
+    assert_eq!(
+        mock.get("EIO=3&transport=polling").await,
+        (400, version.into())
+    );
+    assert_eq!(
+        mock.try_websocket("transport=websocket").await.err(),
+        Some(400)
+    );
+    assert_eq!(
+        mock.try_websocket("EIO=abc&transport=websocket")
+            .await
+            .err(),
         Some(400)
     );
 }
@@ -253,7 +273,10 @@ async fn a_bad_transport_is_refused_on_both_transports() {
     assert_eq!(mock.get("EIO=4").await, (400, unknown.into()));
     assert_eq!(mock.get("EIO=4&transport=abc").await, (400, unknown.into()));
     assert_eq!(mock.try_websocket("EIO=4").await.err(), Some(400));
-    assert_eq!(mock.try_websocket("EIO=4&transport=abc").await.err(), Some(400));
+    assert_eq!(
+        mock.try_websocket("EIO=4&transport=abc").await.err(),
+        Some(400)
+    );
 }
 
 #[tokio::test]
@@ -364,7 +387,11 @@ async fn websocket_heartbeat_pings_and_accepts_pongs() {
     for _ in 0..3 {
         let started = Instant::now();
         assert_eq!(next_text(&mut socket).await.as_deref(), Some("2"));
-        assert!(started.elapsed() < PING_INTERVAL * 3, "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < PING_INTERVAL * 3,
+            "{:?}",
+            started.elapsed()
+        );
         send(&mut socket, "3").await;
     }
 }
@@ -389,7 +416,11 @@ async fn a_polling_close_packet_ends_the_session() {
         tokio::time::sleep(Duration::from_millis(20)).await;
         mock.post(&query, b"1").await
     });
-    assert_eq!(poll, (200, "6".into()), "the waiting poll is ended with a noop");
+    assert_eq!(
+        poll,
+        (200, "6".into()),
+        "the waiting poll is ended with a noop"
+    );
     assert_eq!(post.0, 200);
     assert_eq!(mock.get(&query).await.0, 400);
 }
@@ -431,7 +462,10 @@ async fn polling_upgrades_to_websocket_with_probe_and_noop() {
     assert_eq!(mock.get(&query).await, (200, "6".into()));
     send(&mut socket, "5").await;
     send(&mut socket, "4hello").await;
-    assert_eq!(next_non_ping(&mut socket).await, Some(Message::text("4hello")));
+    assert_eq!(
+        next_non_ping(&mut socket).await,
+        Some(Message::text("4hello"))
+    );
 }
 
 #[tokio::test]
@@ -441,7 +475,10 @@ async fn http_requests_reusing_the_sid_after_upgrade_are_refused() {
     let query = format!("EIO=4&transport=polling&sid={sid}");
     assert_eq!(mock.get(&query).await.0, 400);
     send(&mut socket, "4hello").await;
-    assert_eq!(next_non_ping(&mut socket).await, Some(Message::text("4hello")));
+    assert_eq!(
+        next_non_ping(&mut socket).await,
+        Some(Message::text("4hello"))
+    );
 }
 
 #[tokio::test]
@@ -456,7 +493,10 @@ async fn a_second_websocket_for_an_upgraded_sid_is_refused() {
         Ok(mut second) => closed(&mut second).await,
     }
     send(&mut socket, "4hello").await;
-    assert_eq!(next_non_ping(&mut socket).await, Some(Message::text("4hello")));
+    assert_eq!(
+        next_non_ping(&mut socket).await,
+        Some(Message::text("4hello"))
+    );
 }
 
 // ------------------------------------------------------------------------------------------
@@ -467,7 +507,11 @@ async fn connect_to_the_main_and_custom_namespaces_emits_auth_in_its_own_frame()
     let mock = socketio().await;
     for (connect, prefix, auth) in [
         ("40", "40", r#"42["auth",{}]"#),
-        (r#"40{"token":"123"}"#, "40", r#"42["auth",{"token":"123"}]"#),
+        (
+            r#"40{"token":"123"}"#,
+            "40",
+            r#"42["auth",{"token":"123"}]"#,
+        ),
         ("40/custom,", "40/custom,", r#"42/custom,["auth",{}]"#),
         (
             r#"40/custom,{"token":"abc"}"#,
@@ -478,9 +522,12 @@ async fn connect_to_the_main_and_custom_namespaces_emits_auth_in_its_own_frame()
         let mut socket = mock.ws_session().await;
         send(&mut socket, connect).await;
         let answer = next_text(&mut socket).await.unwrap();
-        let handshake: serde_json::Value =
-            serde_json::from_str(answer.strip_prefix(prefix).unwrap_or_else(|| panic!("{answer}")))
-                .unwrap();
+        let handshake: serde_json::Value = serde_json::from_str(
+            answer
+                .strip_prefix(prefix)
+                .unwrap_or_else(|| panic!("{answer}")),
+        )
+        .unwrap();
         assert!(handshake["sid"].is_string(), "{answer}");
         assert_eq!(handshake.as_object().unwrap().len(), 1, "{answer}");
         assert_eq!(next_text(&mut socket).await.as_deref(), Some(auth));
@@ -537,7 +584,10 @@ async fn connect_then_disconnect_a_custom_namespace_keeps_the_main_one() {
     assert_eq!(next_text(&mut socket).await.as_deref(), Some("2"));
     send(&mut socket, "40/custom").await;
     let answer = next_non_ping(&mut socket).await.unwrap();
-    assert!(answer.to_text().unwrap().starts_with("40/custom,"), "{answer}");
+    assert!(
+        answer.to_text().unwrap().starts_with("40/custom,"),
+        "{answer}"
+    );
     assert_eq!(
         next_non_ping(&mut socket).await,
         Some(Message::text(r#"42/custom,["auth",{}]"#))
@@ -597,7 +647,11 @@ async fn a_binary_event_is_answered_with_its_attachments() {
 async fn an_event_with_an_ack_is_acked_with_its_arguments() {
     let mock = socketio().await;
     let mut socket = mock.socketio_session().await;
-    send(&mut socket, r#"42456["message-with-ack",1,"2",{"3":[false]}]"#).await;
+    send(
+        &mut socket,
+        r#"42456["message-with-ack",1,"2",{"3":[false]}]"#,
+    )
+    .await;
     assert_eq!(
         next_non_ping(&mut socket).await,
         Some(Message::text(r#"43456[1,"2",{"3":[false]}]"#))
@@ -634,7 +688,11 @@ async fn a_binary_event_with_an_ack_gets_a_binary_ack() {
 #[tokio::test]
 async fn invalid_socketio_packets_close_the_connection() {
     let mock = socketio().await;
-    for packet in ["4abc", "42{}", r#"42abc["message-with-ack",1,"2",{"3":[false]}]"#] {
+    for packet in [
+        "4abc",
+        "42{}",
+        r#"42abc["message-with-ack",1,"2",{"3":[false]}]"#,
+    ] {
         let mut socket = mock.socketio_session().await;
         send(&mut socket, packet).await;
         closed(&mut socket).await;
@@ -647,15 +705,23 @@ async fn socketio_over_polling_carries_several_and_binary_packets_per_payload() 
     let sid = mock.polling_session().await;
     let query = format!("EIO=4&transport=polling&sid={sid}");
     assert_eq!(mock.post(&query, b"40").await, (200, "ok".into()));
-    let (status, body) = mock.get(&query).await;
-    assert_eq!(status, 200);
-    assert!(body.starts_with("40{\"sid\":"), "{body}");
-    // The auth event follows a few milliseconds after the CONNECT answer.
-    let (status, body) = mock.get(&query).await;
-    assert_eq!((status, body.as_str()), (200, r#"42["auth",{}]"#));
+    // The CONNECT answer, then (a few milliseconds later, so in the same poll or the next)
+    // the auth event.
+    let mut records: Vec<String> = Vec::new();
+    while records.len() < 2 {
+        let (status, body) = mock.get(&query).await;
+        assert_eq!(status, 200, "{body}");
+        records.extend(body.split('\x1e').map(str::to_owned));
+    }
+    assert!(records[0].starts_with("40{\"sid\":"), "{records:?}");
+    assert_eq!(records[1..], [r#"42["auth",{}]"#]);
     // One payload: a plain event, then a binary event and its attachment as a `b` record.
-    let payload = "42[\"message\",1]\x1e451-[\"message\",{\"_placeholder\":true,\"num\":0}]\x1ebAQID";
-    assert_eq!(mock.post(&query, payload.as_bytes()).await, (200, "ok".into()));
+    let payload =
+        "42[\"message\",1]\x1e451-[\"message\",{\"_placeholder\":true,\"num\":0}]\x1ebAQID";
+    assert_eq!(
+        mock.post(&query, payload.as_bytes()).await,
+        (200, "ok".into())
+    );
     let (status, body) = mock.get(&query).await;
     assert_eq!(status, 200);
     assert_eq!(
