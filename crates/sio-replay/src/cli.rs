@@ -506,6 +506,21 @@ pub(crate) struct LoadArgs {
     /// report memory per connection.
     #[arg(long, value_name = "PID")]
     pub(crate) server_pid: Option<u32>,
+
+    /// Also emit this event with an ack from every client during the window and report the
+    /// round trips (the server must ack it, e.g. `serve --scenario socketio-protocol` acks
+    /// `message-with-ack` on `/`).
+    #[arg(long, value_name = "EVENT")]
+    pub(crate) ack_event: Option<String>,
+
+    /// With --ack-event: emits per second per client.
+    #[arg(
+        long,
+        value_name = "PER_SECOND",
+        default_value_t = 10.0,
+        requires = "ack_event"
+    )]
+    pub(crate) ack_rate: f64,
 }
 
 /// `completions` flags.

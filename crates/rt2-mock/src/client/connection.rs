@@ -27,6 +27,8 @@ pub(crate) enum Happening {
     Connected,
     /// The server emitted an event in the namespace.
     Event(IncomingEvent),
+    /// The server acknowledged the client's event with this ack id.
+    Ack(u64),
     /// The server refused the namespace CONNECT: its message.
     Refused(String),
     /// The connection is over, for this reason.
@@ -125,6 +127,18 @@ impl Connection {
             .map_err(|err| ClientError::Protocol(err.to_string()))
     }
 
+    /// Emits `data` (a JSON array: the event name and its arguments) in `namespace`, asking
+    /// for an acknowledgement; returns the ack id that [`Happening::Ack`] will carry.
+    pub(crate) fn emit_with_ack(
+        &mut self,
+        namespace: &str,
+        data: &str,
+    ) -> Result<u64, ClientError> {
+        self.session
+            .emit_with_ack(namespace, data, &[])
+            .map_err(|err| ClientError::Protocol(err.to_string()))
+    }
+
     /// Closes the WebSocket politely (best effort: the peer may be gone already).
     pub(crate) async fn close(&mut self) {
         let _ = self.socket.close(None).await;
@@ -190,6 +204,7 @@ impl Connection {
                     self.queue.push_back(Happening::Refused(message));
                 }
                 ClientEvent::Event(event) => self.queue.push_back(Happening::Event(event)),
+                ClientEvent::Ack(ack) => self.queue.push_back(Happening::Ack(ack.ack_id)),
                 ClientEvent::Disconnect { namespace } => {
                     self.end(format!("the server disconnected namespace {namespace}"));
                 }

@@ -11,6 +11,10 @@
 //!   occurrence), how much later each client got it than the first one did. With a server that
 //!   broadcasts one timeline to a room (the mock's live mode) this is the fan-out latency; with
 //!   per-connection replay the clients' timelines start apart and the figure mostly shows that.
+//! - **Acknowledgement round trip** (optional, with an [`AckProbe`]): each client emits an
+//!   event asking for an ack at a fixed rate during the window and times the answer. This is
+//!   request latency at a fixed rate, against any server that acks the event (the mock's
+//!   `socketio-protocol` scenario acks `message-with-ack`).
 //! - **Server memory** (optional, Linux): the resident set of a server process given by pid,
 //!   read from `/proc` before the clients connect and once they all have.
 //!
@@ -51,6 +55,28 @@ pub struct LoadConfig {
     pub concurrency: u32,
     /// A server process whose resident memory to sample (Linux `/proc`).
     pub server_pid: Option<u32>,
+    /// Events to emit with an ack during the window, to measure round trips.
+    pub ack_probe: Option<AckProbe>,
+}
+
+/// Emit `event` with an ack from every client, `rate` times a second, during the window.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AckProbe {
+    /// The event name; the one argument is a sequence number.
+    pub event: String,
+    /// Emits per second per client.
+    pub rate: f64,
+}
+
+impl AckProbe {
+    /// `event` at `rate` emits per second per client.
+    pub fn new(event: impl Into<String>, rate: f64) -> Self {
+        AckProbe {
+            event: event.into(),
+            rate,
+        }
+    }
 }
 
 impl LoadConfig {
@@ -63,6 +89,7 @@ impl LoadConfig {
             connect_timeout: Duration::from_secs(10),
             concurrency: 64,
             server_pid: None,
+            ack_probe: None,
         }
     }
 }
@@ -146,6 +173,12 @@ pub struct LoadReport {
     pub events_per_sec: f64,
     /// How much later than the first client each client received the same event.
     pub delivery_skew: Percentiles,
+    /// Events emitted with an ack during the window (with an [`AckProbe`]).
+    pub acks_sent: u64,
+    /// Acks received for them.
+    pub acks_received: u64,
+    /// Round trips of the acked emits.
+    pub ack_round_trip: Percentiles,
     /// The server's resident memory before the clients connected, in KiB.
     pub server_rss_before_kib: Option<u64>,
     /// The server's resident memory once every client had connected, in KiB.
@@ -167,6 +200,9 @@ impl LoadReport {
 struct ClientOutcome {
     connect: Result<Duration, String>,
     dropped: bool,
+    acks_sent: u64,
+    /// Round trips of this client's acked emits, in microseconds.
+    round_trips: Histogram<u64>,
     /// (payload hash, occurrence of that payload on this client, arrival).
     arrivals: Vec<(u64, u32, Instant)>,
 }
@@ -195,6 +231,17 @@ pub async fn load(
             message: "must be at least 1".to_owned(),
         });
     }
+    if let Some(probe) = &config.ack_probe {
+        if !(probe.rate.is_finite() && probe.rate > 0.0) {
+            return Err(ClientError::Config {
+                option: "ack_rate",
+                message: format!(
+                    "{} is not a positive number of emits per second",
+                    probe.rate
+                ),
+            });
+        }
+    }
     let url = Arc::new(config.endpoint.websocket_url()?);
     let tls = config.endpoint.tls_config()?;
     let rss_before = config.server_pid.and_then(resident_kib);
@@ -215,6 +262,7 @@ pub async fn load(
         let (namespace, token) = (namespace.clone(), token.clone());
         let (mut stop, connected_tx) = (stop_rx.clone(), connected_tx.clone());
         let timeout = config.connect_timeout;
+        let probe = config.ack_probe.clone();
         tasks.push(tokio::spawn(async move {
             let begin = Instant::now();
             let connecting = async {
@@ -244,6 +292,8 @@ pub async fn load(
                     return ClientOutcome {
                         connect: Err(reason),
                         dropped: false,
+                        acks_sent: 0,
+                        round_trips: new_histogram(),
                         arrivals: Vec::new(),
                     };
                 }
@@ -251,11 +301,34 @@ pub async fn load(
             let mut arrivals = Vec::new();
             let mut seen: HashMap<u64, u32> = HashMap::new();
             let mut dropped = false;
+            let mut acks_sent = 0u64;
+            let mut round_trips = new_histogram();
+            let mut pending: HashMap<u64, Instant> = HashMap::new();
+            // A probe-less client never ticks: the interval is created but its branch is off.
+            let period = probe.as_ref().map_or(Duration::from_secs(3600), |p| {
+                Duration::from_secs_f64(1.0 / p.rate.max(0.001))
+            });
+            let mut emits = tokio::time::interval(period);
+            emits.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
                     biased;
                     _ = stop.wait_for(|stop| *stop) => break,
+                    _ = emits.tick(), if probe.is_some() => {
+                        if let (Some(probe), true) = (&probe, shared.measuring.load(Ordering::Relaxed)) {
+                            let data = serde_json::json!([probe.event, acks_sent]).to_string();
+                            if let Ok(id) = connection.emit_with_ack(&namespace, &data) {
+                                pending.insert(id, Instant::now());
+                                acks_sent += 1;
+                            }
+                        }
+                    }
                     happening = connection.next() => match happening {
+                        Happening::Ack(id) => {
+                            if let Some(sent) = pending.remove(&id) {
+                                let _ = round_trips.record(micros(sent.elapsed()));
+                            }
+                        }
                         Happening::Event(event) if shared.measuring.load(Ordering::Relaxed) => {
                             let now = Instant::now();
                             shared.events.fetch_add(1, Ordering::Relaxed);
@@ -280,6 +353,8 @@ pub async fn load(
             ClientOutcome {
                 connect: Ok(connect_time),
                 dropped,
+                acks_sent,
+                round_trips,
                 arrivals,
             }
         }));
@@ -332,6 +407,7 @@ pub async fn load(
     let mut first_error = None;
     let (mut connected, mut failed, mut dropped) = (0, 0, 0);
     let mut all_arrivals = Vec::new();
+    let (mut acks_sent, mut round_trips) = (0, new_histogram());
     for task in tasks {
         let Ok(outcome) = task.await else {
             failed += 1;
@@ -348,6 +424,9 @@ pub async fn load(
             }
         }
         dropped += u32::from(outcome.dropped);
+        acks_sent += outcome.acks_sent;
+        // Same bounds on both sides, so adding cannot fail.
+        let _ = round_trips.add(&outcome.round_trips);
         all_arrivals.push(outcome.arrivals);
     }
     let events = shared.events.load(Ordering::Relaxed);
@@ -363,6 +442,9 @@ pub async fn load(
         events,
         events_per_sec: events as f64 / measured.as_secs_f64().max(1e-9),
         delivery_skew: delivery_skew(&all_arrivals),
+        acks_sent,
+        acks_received: round_trips.len(),
+        ack_round_trip: Percentiles::from_micros(&round_trips),
         server_rss_before_kib: rss_before,
         server_rss_connected_kib: rss_connected,
         interrupted,
@@ -450,7 +532,19 @@ mod tests {
                             .send(Message::text(format!(r#"42/chatomni,["on-events","{n}"]"#)))
                             .await;
                     }
-                    while let Some(Ok(_)) = ws.next().await {}
+                    // Acknowledge every event that asks for it: `42/chatomni,<id>[...]`.
+                    while let Some(Ok(message)) = ws.next().await {
+                        let Message::Text(text) = message else {
+                            continue;
+                        };
+                        if let Some(rest) = text.as_str().strip_prefix("42/chatomni,") {
+                            let id: String =
+                                rest.chars().take_while(char::is_ascii_digit).collect();
+                            if !id.is_empty() {
+                                let _ = ws.send(Message::text(format!("43/chatomni,{id}[]"))).await;
+                            }
+                        }
+                    }
                 });
             }
         });
@@ -477,6 +571,35 @@ mod tests {
         assert_eq!(report.delivery_skew.count, 200);
         assert!(report.server_rss_before_kib.is_some_and(|kib| kib > 0));
         assert!(calls > 0);
+    }
+
+    #[tokio::test]
+    async fn the_ack_probe_times_round_trips_at_its_rate() {
+        let url = server(0).await;
+        let mut config = LoadConfig::new(Endpoint::new(url), 3);
+        config.duration = Duration::from_millis(500);
+        config.ack_probe = Some(AckProbe::new("ping-me", 40.0));
+        let report = load(config, std::future::pending(), |_| {})
+            .await
+            .expect("runs");
+        // 3 clients x 40/s x 0.5 s = 60 emits, give or take the first tick and the edges.
+        assert!((45..=75).contains(&report.acks_sent), "{report:?}");
+        assert!(report.acks_received + 3 >= report.acks_sent, "{report:?}");
+        assert_eq!(report.ack_round_trip.count, report.acks_received);
+        assert!(
+            report.ack_round_trip.p50_ms > 0.0 && report.ack_round_trip.p99_ms < 1000.0,
+            "{report:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_bad_ack_rate_is_a_configuration_error() {
+        let mut config = LoadConfig::new(Endpoint::new("ws://127.0.0.1:9"), 1);
+        config.ack_probe = Some(AckProbe::new("x", 0.0));
+        let err = load(config, std::future::pending(), |_| {})
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("ack_rate"), "{err}");
     }
 
     #[tokio::test]

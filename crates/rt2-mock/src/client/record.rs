@@ -337,6 +337,7 @@ impl<W: Write> Recorder<'_, W> {
                 Happening::Sent(message) => {
                     self.write_message(conn, Direction::Client, &message)?
                 }
+                Happening::Ack(_) => {}
                 Happening::Connected => {
                     for frame in &self.config.send_after_connect {
                         connection.send_raw(frame)?;

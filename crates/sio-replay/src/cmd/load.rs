@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use anyhow::Context as _;
 use rt2_mock::client::Endpoint;
-use rt2_mock::client::load::{LoadConfig, LoadReport, Percentiles, load};
+use rt2_mock::client::load::{AckProbe, LoadConfig, LoadReport, Percentiles, load};
 use serde_json::json;
 
 use super::Context;
@@ -26,6 +26,10 @@ pub(crate) fn run(args: LoadArgs, ctx: &mut Context) -> anyhow::Result<Outcome> 
     config.connect_timeout = args.connect_timeout;
     config.concurrency = args.concurrency;
     config.server_pid = args.server_pid;
+    config.ack_probe = args
+        .ack_event
+        .as_ref()
+        .map(|event| AckProbe::new(event.clone(), args.ack_rate));
 
     let bar = ctx.progress.bar(u64::from(args.clients), "clients");
     let report = runtime()?
@@ -131,6 +135,9 @@ impl Report for LoadSummary {
                 "events_per_sec": r.events_per_sec,
                 "connect_ms": percentiles_json(&r.connect),
                 "delivery_skew_ms": percentiles_json(&r.delivery_skew),
+                "acks_sent": r.acks_sent,
+                "acks_received": r.acks_received,
+                "ack_round_trip_ms": percentiles_json(&r.ack_round_trip),
                 "server_rss_before_kib": r.server_rss_before_kib,
                 "server_rss_connected_kib": r.server_rss_connected_kib,
                 "server_rss_per_client_bytes": r.server_rss_per_client_bytes(),

@@ -454,23 +454,7 @@ fn load_reports_every_client_connected_and_events_received() {
 
 #[test]
 fn record_from_a_real_node_socket_io_server() {
-    let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../interop/node_modules");
-    assert!(
-        interop.join("socket.io").is_dir(),
-        "run scripts/install-node-deps.sh first (needs node and npm)"
-    );
-    let script = crate::fixture("node-rt2.js");
-    let mut node = spawn(
-        Path::new("node"),
-        &[script.to_str().expect("UTF-8 path")],
-        &[
-            ("NODE_PATH", interop.to_str().expect("UTF-8 path")),
-            ("EVENTS", "7"),
-        ],
-    );
-    let mut port = String::new();
-    node.stdout.read_line(&mut port).expect("port line");
-    let url = format!("ws://127.0.0.1:{}", port.trim());
+    let (_node, url) = node_server("7");
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("node.jsonl");
     let assert = sio_replay()
@@ -786,4 +770,58 @@ fn serve_reject_auth_fault_refuses_every_client_with_its_message() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("tenant suspended"));
+}
+
+/// The Node stand-in for rt-2 (see `fixtures/node-rt2.js`), emitting `events` events per
+/// client; returns the process and its `ws://` URL.
+fn node_server(events: &str) -> (Running, String) {
+    let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../interop/node_modules");
+    assert!(
+        interop.join("socket.io").is_dir(),
+        "run scripts/install-node-deps.sh first (needs node and npm)"
+    );
+    let script = crate::fixture("node-rt2.js");
+    let mut node = spawn(
+        Path::new("node"),
+        &[script.to_str().expect("UTF-8 path")],
+        &[
+            ("NODE_PATH", interop.to_str().expect("UTF-8 path")),
+            ("EVENTS", events),
+        ],
+    );
+    let mut port = String::new();
+    node.stdout.read_line(&mut port).expect("port line");
+    (node, format!("ws://127.0.0.1:{}", port.trim()))
+}
+
+#[test]
+fn load_measures_ack_round_trips_against_a_node_socket_io_server() {
+    let (_node, url) = node_server("0");
+    let assert = sio_replay()
+        .args(["load", &url, "--clients", "4", "--duration", "1s"])
+        .args([
+            "--ack-event",
+            "message-with-ack",
+            "--ack-rate",
+            "20",
+            "--format",
+            "json",
+        ])
+        .env("SIO_TOKEN", "synthetic-token")
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success();
+    let report: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("one JSON report");
+    assert_eq!(report["connected"], 4, "{report}");
+    let sent = report["acks_sent"].as_u64().expect("acks_sent");
+    let received = report["acks_received"].as_u64().expect("acks_received");
+    assert!(sent >= 40, "4 clients x 20/s x 1 s: {report}");
+    assert!(received + 4 >= sent, "nearly every emit acked: {report}");
+    assert!(
+        report["ack_round_trip_ms"]["p99"]
+            .as_f64()
+            .is_some_and(|ms| ms > 0.0),
+        "{report}"
+    );
 }
