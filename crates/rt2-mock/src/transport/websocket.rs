@@ -217,6 +217,125 @@ fn truncate_reason(mut reason: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::time::Instant;
+
+    /// A server-side WebSocket task over an in-memory pipe, and the client end.
+    async fn pipe() -> (
+        WebSocketStream<tokio::io::DuplexStream>,
+        WsLink,
+        mpsc::Receiver<SessionInput>,
+        tokio::task::JoinHandle<()>,
+    ) {
+        let (server_io, client_io) = tokio::io::duplex(64 * 1024);
+        let server = WebSocketStream::from_raw_socket(server_io, Role::Server, None).await;
+        let client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
+        let (link, frames) = WsLink::new();
+        let (inputs, session) = mpsc::channel(8);
+        let task = tokio::spawn(run_websocket(server, link.clone(), frames, inputs));
+        (client, link, session, task)
+    }
+
+    fn out(frame: WsFrame, is_event: bool) -> WsOut {
+        WsOut {
+            frame,
+            queued_at: Instant::now(),
+            is_event,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn latency_holds_each_frame_back_and_the_window_counts_written_events() {
+        let (mut client, link, _session, _task) = pipe().await;
+        link.progress.latency_ms.store(300, Ordering::Relaxed);
+        link.progress.in_flight.store(2, Ordering::Relaxed);
+        let start = Instant::now();
+        link.frames
+            .send(out(WsFrame::Text("42[\"a\"]".into()), true))
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        link.frames
+            .send(out(WsFrame::Text("42[\"b\"]".into()), true))
+            .unwrap();
+        let first = client.next().await.unwrap().unwrap();
+        assert_eq!(first, Message::text("42[\"a\"]"));
+        assert_eq!(start.elapsed(), Duration::from_millis(300));
+        let second = client.next().await.unwrap().unwrap();
+        assert_eq!(second, Message::text("42[\"b\"]"));
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_millis(400),
+            "latency, not a slower pace"
+        );
+        assert_eq!(link.progress.in_flight.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn frames_from_the_client_reach_the_session_tagged_with_the_link() {
+        let (mut client, link, mut session, _task) = pipe().await;
+        client.send(Message::text("3")).await.unwrap();
+        client.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
+        match session.recv().await.unwrap() {
+            SessionInput::WsText { link: id, text } => {
+                assert_eq!(id, link.id);
+                assert_eq!(text, "3");
+            }
+            other => panic!("expected text, got {other:?}"),
+        }
+        assert!(matches!(
+            session.recv().await.unwrap(),
+            SessionInput::WsBinary { data, .. } if data.as_ref() == [1, 2, 3]
+        ));
+        drop(client);
+        assert!(
+            matches!(session.recv().await.unwrap(), SessionInput::WsClosed { link: id } if id == link.id)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn close_sends_the_code_and_reason() {
+        let (mut client, link, _session, task) = pipe().await;
+        link.frames
+            .send(out(
+                WsFrame::Close {
+                    code: 4000,
+                    reason: "maintenance".into(),
+                },
+                false,
+            ))
+            .unwrap();
+        let Some(Ok(Message::Close(Some(frame)))) = client.next().await else {
+            panic!("expected a close frame");
+        };
+        assert_eq!(u16::from(frame.code), 4000);
+        assert_eq!(frame.reason.as_str(), "maintenance");
+        drop(client);
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn abort_cuts_the_connection_without_a_close_frame() {
+        let (mut client, link, _session, task) = pipe().await;
+        link.frames
+            .send(out(WsFrame::Text("42[\"last\"]".into()), true))
+            .unwrap();
+        link.frames.send(out(WsFrame::Abort, false)).unwrap();
+        assert_eq!(
+            client.next().await.unwrap().unwrap(),
+            Message::text("42[\"last\"]")
+        );
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .unwrap()
+            .unwrap();
+        match client.next().await {
+            Some(Ok(Message::Close(_))) => panic!("an abort sends no close frame"),
+            Some(Ok(other)) => panic!("unexpected {other:?}"),
+            Some(Err(_)) | None => {}
+        }
+    }
 
     #[test]
     fn upgrade_detection_reads_comma_separated_tokens() {
