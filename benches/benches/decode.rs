@@ -19,7 +19,8 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use sio_benches::{Corpus, FrameKind};
 use sio_wire::engine::{EnginePacket, Payload, decode_text_frame};
-use sio_wire::socket::{SocketPacketType, decode_socket_packet};
+use sio_wire::socket::SocketPacketType;
+use sio_wire::{Frame, FrameHeader, decode_message, decode_message_header};
 use socketioxide_core::Value as SioxValue;
 use socketioxide_core::packet::PacketData;
 use socketioxide_core::parser::{Parse, ParseConfig, ParseError, ParserState};
@@ -29,21 +30,32 @@ use socketioxide_parser_common::CommonParser;
 /// optimiser cannot skip the work, or the reason it failed.
 type Outcome = Result<usize, String>;
 
-/// sio-wire, validated: Engine.IO type, Socket.IO header (type, attachments, namespace, ack
-/// id), the whole JSON payload validated (RFC 8259, depth-limited) and the event name read,
-/// all borrowed from the frame.
+/// sio-wire, header only (`decode_message_header`): Engine.IO type, Socket.IO header (type,
+/// attachments, namespace, ack id), the payload left as an unvalidated borrowed `&str`: the
+/// same work as socketioxide's lazy decode.
+fn sio_wire_header(frame: &str) -> Outcome {
+    Ok(
+        match decode_message_header(frame).map_err(|e| e.to_string())? {
+            FrameHeader::Socket(header) => {
+                header.namespace.len() + header.data.len() + header.ack_id.unwrap_or(0) as usize
+            }
+            FrameHeader::Engine(other) => other.packet_type().as_number() as usize,
+        },
+    )
+}
+
+/// sio-wire, validated (`decode_message`, then `event_name`): Engine.IO type, Socket.IO
+/// header, the whole JSON payload validated (RFC 8259, depth-limited, payload shape checked
+/// per type) and the event name read, all borrowed from the frame.
 fn sio_wire_validated(frame: &str) -> Outcome {
-    match decode_text_frame(frame).map_err(|e| e.to_string())? {
-        EnginePacket::Message(Payload::Text(text)) => {
-            let packet = decode_socket_packet(text).map_err(|e| e.to_string())?;
-            Ok(match packet.kind {
-                SocketPacketType::Event | SocketPacketType::BinaryEvent => {
-                    packet.event_name().map_err(|e| e.to_string())?.len()
-                }
-                _ => packet.namespace.len() + packet.ack_id.unwrap_or(0) as usize,
-            })
-        }
-        other => Ok(other.packet_type().as_number() as usize),
+    match decode_message(frame).map_err(|e| e.to_string())? {
+        Frame::Socket(packet) => Ok(match packet.kind {
+            SocketPacketType::Event | SocketPacketType::BinaryEvent => {
+                packet.event_name().map_err(|e| e.to_string())?.len()
+            }
+            _ => packet.namespace.len() + packet.ack_id.unwrap_or(0) as usize,
+        }),
+        Frame::Engine(other) => Ok(other.packet_type().as_number() as usize),
     }
 }
 
@@ -226,6 +238,9 @@ fn bench_mix_group(group: &mut BenchmarkGroup<'_, WallTime>, inputs: &Inputs) {
     let config = ParseConfig::default();
     let text = &inputs.text;
     let siox = &inputs.siox;
+    group.bench_function("sio-wire/header-only", |b| {
+        b.iter(|| sum_over(text, |f| sio_wire_header(f)))
+    });
     group.bench_function("sio-wire/validated", |b| {
         b.iter(|| sum_over(text, |f| sio_wire_validated(f)))
     });
@@ -253,7 +268,10 @@ fn decode_rt2_mix(c: &mut Criterion) {
     let corpus = Corpus::rt2_mix();
     let inputs = Inputs::new(&corpus);
     let config = ParseConfig::default();
-    check_all("sio-wire", &inputs.text, |f| sio_wire_validated(f));
+    check_all("sio-wire/header-only", &inputs.text, |f| sio_wire_header(f));
+    check_all("sio-wire/validated", &inputs.text, |f| {
+        sio_wire_validated(f)
+    });
     check_all("socketioxide/lazy", &inputs.siox, |f| siox_lazy(f, &config));
     check_all("socketioxide/validated", &inputs.siox, |f| {
         siox_validated(f, &config)
@@ -286,6 +304,9 @@ fn decode_per_kind(c: &mut Criterion) {
         let inputs = Inputs::new(&corpus);
         let mut group = c.benchmark_group(format!("decode_socket_packet/{}", kind.name()));
         group.throughput(Throughput::Elements(corpus.len() as u64));
+        group.bench_function("sio-wire/header-only", |b| {
+            b.iter(|| sum_over(&inputs.text, |f| sio_wire_header(f)))
+        });
         group.bench_function("sio-wire/validated", |b| {
             b.iter(|| sum_over(&inputs.text, |f| sio_wire_validated(f)))
         });
