@@ -167,6 +167,11 @@ async fn engine(
                     );
                     Ok(answer)
                 }
+                Ok(Err(RequestError::BadRequest)) => {
+                    // Already upgraded or upgrading: accepted, then closed, as engine.io does.
+                    websocket::spawn_closed_websocket(state, request);
+                    Ok(answer)
+                }
                 Ok(Err(err)) => Ok(refusal(err)),
                 Err(_) => Ok(refusal(RequestError::UnknownSid)),
             }

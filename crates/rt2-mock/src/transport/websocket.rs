@@ -107,6 +107,23 @@ pub(crate) fn spawn_websocket(
     });
 }
 
+/// Completes the WebSocket handshake of a request the session refused, then closes the socket
+/// at once. engine.io does this for a second WebSocket on a session that is already upgraded
+/// or upgrading, and socket.io-protocol's test suite waits for that close (an HTTP 400 there
+/// is an uncaught error in its client).
+pub(crate) fn spawn_closed_websocket(state: &ServerState, request: Request<Incoming>) {
+    let token = state.tracker.token();
+    tokio::spawn(async move {
+        let _token = token;
+        let Ok(upgraded) = hyper::upgrade::on(request).await else {
+            return;
+        };
+        let mut socket =
+            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), socket.close(None)).await;
+    });
+}
+
 /// Reads and writes one WebSocket until either side ends it.
 pub(crate) async fn run_websocket<S>(
     socket: WebSocketStream<S>,
