@@ -74,6 +74,8 @@ pub mod queue;
 pub mod replay;
 pub mod scenario;
 mod server;
+#[cfg(test)]
+mod session_tests;
 mod shutdown;
 mod transport;
 

@@ -73,6 +73,38 @@ pub(crate) struct ServerState {
     pub(crate) tracker: TaskTracker,
 }
 
+impl ServerState {
+    /// The shared state for `config` (validated by the caller), with the trigger that starts
+    /// the shutdown and the receiver that sees `None` once every tracked task has ended.
+    pub(crate) fn new(config: MockConfig) -> (Arc<Self>, ShutdownTrigger, mpsc::Receiver<()>) {
+        let (timeline, live_videos) = match &config.capture {
+            Some(capture) => {
+                let timeline = capture.timeline(&config.namespace);
+                let live_videos = LiveVideoCatalog::from_capture(capture);
+                if live_videos.skipped() > 0 {
+                    tracing::warn!(
+                        skipped = live_videos.skipped(),
+                        "some captured live-video responses could not be decoded and are not served"
+                    );
+                }
+                (timeline, live_videos)
+            }
+            None => (ReplayTimeline::default(), LiveVideoCatalog::default()),
+        };
+        let (trigger, signal) = shutdown_channel();
+        let (tracker, all_done) = TaskTracker::new();
+        let state = Arc::new(ServerState {
+            hub: Hub::new(config.faults.clone()),
+            timeline,
+            live_videos,
+            shutdown: signal,
+            tracker,
+            config,
+        });
+        (state, trigger, all_done)
+    }
+}
+
 /// Counts running tasks so that shutdown can wait for them (mini-redis's `shutdown_complete`
 /// channel: every task holds a sender, and the receiver sees `None` when all are gone).
 #[derive(Debug, Clone)]
@@ -137,36 +169,13 @@ pub async fn serve_with<A: Acceptor>(
 ) -> Result<(), MockError> {
     config.validate()?;
     let local = listener.local_addr().map_err(MockError::Listener)?;
-    let (timeline, live_videos) = match &config.capture {
-        Some(capture) => {
-            let timeline = capture.timeline(&config.namespace);
-            let live_videos = LiveVideoCatalog::from_capture(capture);
-            if live_videos.skipped() > 0 {
-                tracing::warn!(
-                    skipped = live_videos.skipped(),
-                    "some captured live-video responses could not be decoded and are not served"
-                );
-            }
-            (timeline, live_videos)
-        }
-        None => (ReplayTimeline::default(), LiveVideoCatalog::default()),
-    };
+    let (state, trigger, mut all_done) = ServerState::new(config);
     tracing::info!(
         %local,
-        events = timeline.len(),
-        live_videos = live_videos.len(),
+        events = state.timeline.len(),
+        live_videos = state.live_videos.len(),
         "mock rt-2 listening"
     );
-    let (trigger, signal) = shutdown_channel();
-    let (tracker, mut all_done) = TaskTracker::new();
-    let state = Arc::new(ServerState {
-        hub: Hub::new(config.faults.clone()),
-        timeline,
-        live_videos,
-        shutdown: signal,
-        tracker,
-        config,
-    });
     let acceptor = Arc::new(acceptor);
     let permits = Arc::new(Semaphore::new(state.config.max_connections));
 
