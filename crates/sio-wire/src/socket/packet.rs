@@ -530,6 +530,30 @@ pub fn decode_socket_header_with<'a>(
     decode_header(text, limits)
 }
 
+/// Event names the reference implementation keeps for itself: socket.io-parser (4.x) refuses
+/// an EVENT whose name is one of these, and a socket.io server closes the connection.
+///
+/// The decoders here accept them (a capture may hold them, and what to do is the session's
+/// call); [`is_reserved_event`] lets a server role refuse them as Node does.
+pub const RESERVED_EVENTS: [&str; 6] = [
+    "connect",
+    "connect_error",
+    "disconnect",
+    "disconnecting",
+    "newListener",
+    "removeListener",
+];
+
+/// `true` when `name` is one of [`RESERVED_EVENTS`].
+///
+/// ```
+/// assert!(sio_wire::socket::is_reserved_event("disconnect"));
+/// assert!(!sio_wire::socket::is_reserved_event("on-events"));
+/// ```
+pub fn is_reserved_event(name: &str) -> bool {
+    RESERVED_EVENTS.contains(&name)
+}
+
 /// The payload shapes socket.io-parser (v4.x, `isPayloadValid`) accepts for each type.
 fn payload_shape_ok(kind: SocketPacketType, data: Option<RawJson<'_>>) -> bool {
     let shape = data.map(|d| d.kind());
