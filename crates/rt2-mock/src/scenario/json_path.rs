@@ -18,7 +18,8 @@ pub enum PathStep {
     Key(String),
 }
 
-/// A parsed path such as `$[0].user.id`; see the [module docs](self).
+/// A parsed path such as `$[0].user.id`: `$` (the event's arguments), then `[N]`, `.key`
+/// and `["key"]` steps. No filters or wildcards: a rule matches one value at one place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonPath {
     text: String,

@@ -23,7 +23,8 @@ struct ArmedTimer {
     fired: u64,
 }
 
-/// The scenario state of one session; see the [module docs](self).
+/// The scenario state of one session: actions waiting for their time, the timers of the
+/// namespaces the client joined, and the auth it joined them with. Time is a parameter.
 #[derive(Debug, Clone)]
 pub struct ScenarioSchedule {
     scenario: Arc<Scenario>,
@@ -160,17 +161,23 @@ impl ScenarioSchedule {
             fired.push((timer.index, timer.namespace.clone(), timer.next));
             timer.fired += 1;
             // A session that was busy for several periods gets one firing, not a burst.
-            let mut next = timer.next + rule.every();
-            if next <= now {
-                next = now + rule.every();
+            let next = timer
+                .next
+                .checked_add(rule.every())
+                .filter(|next| *next > now)
+                .or_else(|| now.checked_add(rule.every()));
+            match next {
+                Some(next) => timer.next = next,
+                // A period beyond the clock's range never comes round again.
+                None => timer.fired = u64::MAX,
             }
-            timer.next = next;
         }
         let scenario = self.scenario.clone();
         self.timers.retain(|t| {
-            scenario.timers[t.index]
-                .count
-                .is_none_or(|count| t.fired < count)
+            t.fired != u64::MAX
+                && scenario.timers[t.index]
+                    .count
+                    .is_none_or(|count| t.fired < count)
         });
         for (index, namespace, at) in fired {
             let auth = self.auths.get(&namespace).cloned().flatten();
@@ -278,6 +285,23 @@ mod tests {
         assert!(s.poll_timeout().is_some());
         s.left("/chatomni");
         assert_eq!(s.poll_timeout(), None);
+    }
+
+    #[test]
+    fn a_period_beyond_the_clock_fires_once_without_panicking() {
+        let mut s = schedule(&format!(
+            "[[timer]]\nevery_ms = {}\nfirst_ms = 0\nnamespace = \"/\"\nemit = [{{ event = \"once\" }}]\n",
+            u64::MAX
+        ));
+        let t0 = Instant::now();
+        s.joined(t0, "/");
+        assert_eq!(data(s.poll_action(t0)), r#"["once"]"#);
+        assert_eq!(s.poll_action(t0), None);
+        // Either the clock can hold the next firing (far away) or the timer is dropped.
+        assert!(
+            s.poll_timeout()
+                .is_none_or(|next| next > t0 + Duration::from_secs(3600 * 24 * 365))
+        );
     }
 
     #[test]
