@@ -87,7 +87,7 @@
 //!
 //! | What | v4 / v5 (current) | v3 / v4 (socket.io 1.x, 2.x) | Decode with |
 //! |------|-------------------|------------------------------|-------------|
-//! | Polling payload | records separated by `\x1e`, binary as `b<base64>` | `<length>:<packet>`, length in UTF-16 units, binary as `<length>:b4<base64>`; or bytes (XHR2) | [`engine::decode_polling_payload_v3`], [`engine::decode_polling_payload_v3_binary`] |
+//! | Polling payload | records separated by `\x1e`, binary as `b<base64>` | `<length>:<packet>`, length in UTF-16 units, binary as `<length>:b4<base64>`; or bytes (XHR2) | [`engine::decode_polling_payload_v3`], [`engine::decode_polling_payload_v3_binary`] (and [`engine::encode_polling_payload_v3`]) |
 //! | Binary WebSocket frame | the bytes as they are | a type byte `0x04`, then the bytes | [`engine::decode_binary_frame_v3`] |
 //! | Handshake | has `maxPayload` | no `maxPayload` (hence `Option`) | [`engine::decode_text_frame`] |
 //! | Heartbeat | the server pings, the client pongs | the client pings, the server pongs | (same packets) |

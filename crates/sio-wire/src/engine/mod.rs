@@ -23,5 +23,5 @@ pub use payload::{
 };
 pub use payload_v3::{
     PollingPayloadV3, PollingPayloadV3Binary, decode_polling_payload_v3,
-    decode_polling_payload_v3_binary, decode_polling_payload_v3_with,
+    decode_polling_payload_v3_binary, decode_polling_payload_v3_with, encode_polling_payload_v3,
 };

@@ -161,6 +161,51 @@ impl<'a> Iterator for PollingPayloadV3<'a> {
 
 impl std::iter::FusedIterator for PollingPayloadV3<'_> {}
 
+/// Appends a v3 text polling payload holding `packets` to `out`: each record is its length in
+/// UTF-16 units, `:`, and the packet; a binary message becomes `b4` + base64 (the length
+/// counting the `b`), as Engine.IO v3 sends it to a client without binary support.
+///
+/// ```
+/// use sio_wire::engine::{encode_polling_payload_v3, EnginePacket};
+/// let mut out = String::new();
+/// encode_polling_payload_v3([EnginePacket::text("€"), EnginePacket::binary(&[1, 2, 3, 4])], &mut out)?;
+/// assert_eq!(out, "2:4€10:b4AQIDBA==");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// None for text and binary packets today; the `Result` matches
+/// [`encode_polling_payload`](crate::engine::encode_polling_payload).
+pub fn encode_polling_payload_v3<'p, I>(packets: I, out: &mut String) -> Result<(), EngineError>
+where
+    I: IntoIterator,
+    I::Item: Into<PollingPacket<'p>>,
+{
+    use base64::Engine as _;
+    use std::fmt::Write as _;
+    let mut record = String::new();
+    for packet in packets {
+        record.clear();
+        match packet.into() {
+            PollingPacket::Base64(data) => {
+                record.push_str("b4");
+                record.push_str(data.as_str());
+            }
+            PollingPacket::Packet(EnginePacket::Message(Payload::Binary(bytes))) => {
+                record.push_str("b4");
+                base64::engine::general_purpose::STANDARD.encode_string(bytes, &mut record);
+            }
+            PollingPacket::Packet(packet) => {
+                crate::engine::packet::encode_text_frame(&packet, &mut record)?;
+            }
+        }
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{}:", record.encode_utf16().count());
+        out.push_str(&record);
+    }
+    Ok(())
+}
+
 /// An iterator over the packets of a v3 binary (XHR2) polling payload; see
 /// [`decode_polling_payload_v3_binary`].
 ///

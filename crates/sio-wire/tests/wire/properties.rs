@@ -220,6 +220,34 @@ proptest! {
     }
 
     #[test]
+    fn v3_payloads_join_and_split(items in prop::collection::vec(arb_engine_packet(), 0..8)) {
+        let packets: Vec<EnginePacket<'_>> = items
+            .iter()
+            .map(|(tag, text, bytes)| engine_packet(*tag, text, bytes))
+            .collect();
+        let mut payload = String::new();
+        sio_wire::engine::encode_polling_payload_v3(packets.iter(), &mut payload).unwrap();
+        let decoded: Vec<PollingPacket<'_>> = decode_polling_payload_v3(&payload)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        prop_assert_eq!(decoded.len(), packets.len());
+        for (got, want) in decoded.iter().zip(&packets) {
+            match (got, want) {
+                (PollingPacket::Base64(data), EnginePacket::Message(sio_wire::Payload::Binary(bytes))) => {
+                    let mut out = Vec::new();
+                    data.decode_into(&mut out).unwrap();
+                    prop_assert_eq!(&out[..], *bytes);
+                }
+                (PollingPacket::Packet(got), want) => prop_assert_eq!(got, want),
+                (got, want) => prop_assert!(false, "{:?} != {:?}", got, want),
+            }
+        }
+        let mut again = String::new();
+        sio_wire::engine::encode_polling_payload_v3(decoded.iter(), &mut again).unwrap();
+        prop_assert_eq!(again, payload);
+    }
+
+    #[test]
     fn v3_payloads_split_by_utf16_length(messages in prop::collection::vec(any::<String>(), 0..6)) {
         let mut payload = String::new();
         for m in &messages {
