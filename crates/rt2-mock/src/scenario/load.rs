@@ -303,6 +303,22 @@ mod tests {
     }
 
     #[test]
+    fn every_truncation_of_a_bundled_scenario_loads_or_fails_with_a_place() {
+        for (_, text) in BUNDLED {
+            for end in (0..=text.len()).filter(|&end| text.is_char_boundary(end)) {
+                match Scenario::from_toml(&text[..end], "cut.toml") {
+                    Ok(_) => {}
+                    Err(ScenarioError::Invalid { line, column, .. }) => {
+                        assert!(line >= 1 && column >= 1);
+                        assert!(line <= text[..end].lines().count().max(1) + 1, "{line}");
+                    }
+                    Err(other) => panic!("{other}"),
+                }
+            }
+        }
+    }
+
+    #[test]
     fn every_bundled_scenario_loads() {
         for (name, _) in BUNDLED {
             let scenario = Scenario::bundled(name).unwrap();
