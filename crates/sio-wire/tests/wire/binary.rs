@@ -204,3 +204,17 @@ fn sample_session_binary_ack() {
         [Arg::Binary(&[1, 2, 3, 4])]
     );
 }
+
+/// A header may claim any number of attachments under permissive limits; the reassembler
+/// reserves for a handful and grows only with data actually received.
+#[test]
+fn huge_attachment_claims_do_not_allocate_up_front() {
+    let limits = Limits::permissive();
+    let header =
+        sio_wire::socket::decode_socket_packet_with(r#"54000000000-["a"]"#, &limits).unwrap();
+    assert_eq!(header.attachments, 4_000_000_000);
+    let mut r = BinaryReassembler::new(limits);
+    assert_eq!(r.push_packet(&header).unwrap(), Status::Partial);
+    assert_eq!(r.push_attachment(&[1]).unwrap(), Status::Partial);
+    assert_eq!(r.progress(), Some((1, 4_000_000_000)));
+}
