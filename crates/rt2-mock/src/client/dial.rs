@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use super::ClientError;
@@ -170,19 +171,33 @@ pub(crate) fn tls_config(ca: Option<&Path>) -> Result<Arc<rustls::ClientConfig>,
     Ok(Arc::new(config))
 }
 
+/// The size of each client's WebSocket read buffer. tungstenite allocates it up front
+/// (128 KiB by default), which made a thousand load-test clients cost 128 MB before any frame
+/// arrived; rt-2's frames are a few KiB, and a larger message still arrives whole, over
+/// several reads.
+pub(crate) const READ_BUFFER_BYTES: usize = 16 * 1024;
+
+fn websocket_config() -> WebSocketConfig {
+    WebSocketConfig::default().read_buffer_size(READ_BUFFER_BYTES)
+}
+
 /// Opens the WebSocket to `url` (already an Engine.IO URL), trusting `tls` for `wss://`.
 pub(crate) async fn connect_websocket(
     url: &str,
     tls: &Arc<rustls::ClientConfig>,
 ) -> Result<Socket, ClientError> {
     let connector = Connector::Rustls(Arc::clone(tls));
-    let (socket, _response) =
-        tokio_tungstenite::connect_async_tls_with_config(url, None, true, Some(connector))
-            .await
-            .map_err(|source| ClientError::Connect {
-                url: url.to_owned(),
-                reason: source.to_string(),
-            })?;
+    let (socket, _response) = tokio_tungstenite::connect_async_tls_with_config(
+        url,
+        Some(websocket_config()),
+        true,
+        Some(connector),
+    )
+    .await
+    .map_err(|source| ClientError::Connect {
+        url: url.to_owned(),
+        reason: source.to_string(),
+    })?;
     Ok(socket)
 }
 

@@ -1,7 +1,37 @@
-//! Client side: the recorder ([`record`]) and the load generator ([`load`]).
+//! Client side: the recorder ([`record`]), scripted sessions ([`session`], what
+//! `sio-replay check` runs) and the load generator ([`load`]).
 //!
-//! Both dial an [`Endpoint`] (a `ws://`/`wss://` or `http(s)://` URL, a room, a namespace, a
-//! token and optional extra CA certificates) over tokio-tungstenite with rustls.
+//! All three dial an [`Endpoint`] (a `ws://`/`wss://` or `http(s)://` URL, a room, a namespace,
+//! a token and optional extra CA certificates) over tokio-tungstenite with rustls, and speak
+//! through `sio-session`'s client machine: the handshake, the namespace CONNECT with
+//! `{"token": ...}`, pongs and heartbeat deadlines are its rules, not this module's. What this
+//! module adds is I/O and policy: writing frames to a capture as they arrive, reconnecting
+//! with backoff, stopping on limits or a signal, timing connects, events and acks.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use rt2_mock::client::{Endpoint, Token};
+//! use rt2_mock::client::record::{RecordConfig, record};
+//!
+//! # async fn run() -> Result<(), rt2_mock::client::ClientError> {
+//! let mut endpoint = Endpoint::new("wss://rt-2.tpos.app");
+//! endpoint.room = Some("tomato.tpos.vn".to_owned());
+//! endpoint.token = std::env::var("SIO_TOKEN").ok().map(Token::new);
+//! let mut config = RecordConfig::new(endpoint, "session.jsonl");
+//! config.max_events = Some(100);
+//! config.max_duration = Some(Duration::from_secs(600));
+//! let summary = record(config, rt2_mock::ctrl_c_or_sigterm(), |_| {}).await?;
+//! println!("{} frames, {} events", summary.stats.frames, summary.stats.events);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Layout
+//!
+//! - `dial.rs`: [`Endpoint`], [`Token`], the Engine.IO URL and the TLS roots.
+//! - `connection.rs`: one WebSocket driven by the session machine, as a stream of happenings.
+//! - `record.rs`, `session.rs`, `load.rs`: the three uses; `http_get.rs`: `--http-get`.
+//! - `error.rs`: [`ClientError`].
 
 mod connection;
 mod dial;

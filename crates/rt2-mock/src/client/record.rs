@@ -37,7 +37,8 @@ pub struct RecordConfig {
     pub max_duration: Option<Duration>,
     /// HTTP GET exchanges to record once the first connection is up (e.g. live-video REST).
     pub http_get: Vec<String>,
-    /// Consecutive failed reconnects allowed before giving up (0: never reconnect).
+    /// Consecutive failed reconnects allowed before giving up. 0 never reconnects: a lost
+    /// connection ends the recording ([`StopReason::ConnectionLost`]), not as an error.
     pub max_reconnects: u32,
     /// The first reconnect delay; it doubles after each failure up to `max_backoff`.
     pub initial_backoff: Duration,
@@ -99,6 +100,9 @@ pub enum StopReason {
     Duration,
     /// The caller's shutdown future completed (e.g. Ctrl-C).
     Shutdown,
+    /// The connection was lost and `max_reconnects` is 0, so the recording ends there (with
+    /// a gap record saying why).
+    ConnectionLost,
 }
 
 /// The result of a recording.
@@ -284,6 +288,9 @@ impl<W: Write> Recorder<'_, W> {
                     "WebSocket handshake timed out".to_owned()
                 }
             };
+            if self.config.max_reconnects == 0 && self.stats.connections > 0 {
+                return Ok(StopReason::ConnectionLost);
+            }
             failures += 1;
             if failures > self.config.max_reconnects {
                 return Err(ClientError::GaveUp {
@@ -632,6 +639,31 @@ mod tests {
             records[gap + 1..]
                 .iter()
                 .all(|r| matches!(r, Record::Frame(f) if f.conn == 2))
+        );
+    }
+
+    #[tokio::test]
+    async fn without_reconnects_a_drop_ends_the_recording_cleanly() {
+        let (url, _server) = scripted_server(2, 1).await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("c.jsonl");
+        let mut cfg = config(&url, &out);
+        cfg.max_reconnects = 0;
+        let summary = record(cfg, std::future::pending(), |_| {})
+            .await
+            .expect("records");
+        assert_eq!(summary.stopped_by, StopReason::ConnectionLost);
+        assert_eq!(
+            (
+                summary.stats.connections,
+                summary.stats.gaps,
+                summary.stats.events
+            ),
+            (1, 1, 2)
+        );
+        assert!(
+            matches!(read(&out).last(), Some(Record::Gap(_))),
+            "the gap says why it ended"
         );
     }
 

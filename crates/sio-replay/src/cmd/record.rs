@@ -62,6 +62,7 @@ fn stop_reason(reason: StopReason) -> &'static str {
         StopReason::Events => "events",
         StopReason::Duration => "duration",
         StopReason::Shutdown => "signal",
+        StopReason::ConnectionLost => "connection-lost",
         _ => "other",
     }
 }
