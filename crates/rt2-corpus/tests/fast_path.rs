@@ -1,5 +1,5 @@
 //! A differential test of tpos-chat's two decoding paths on realistic inputs and on mutants of
-//! them: whenever `EventDecoder::decode_argument` accepts an argument, unescaping it with
+//! them: whenever `EventDecoder::decode_argument` (or `decode_args`) accepts an argument, unescaping it with
 //! serde_json and decoding the inner document must accept it too and give the same event; when
 //! serde_json accepts both levels, the decoder must not refuse.
 
@@ -15,6 +15,15 @@ fn reference(literal: &str) -> Option<OnEvent<'static>> {
         return None;
     }
     let inner: String = serde_json::from_str(literal).ok()?;
+    decode_event_json(&inner).ok().map(OnEvent::into_owned)
+}
+
+/// What serde_json alone makes of an argument array.
+fn reference_args(args: &str) -> Option<OnEvent<'static>> {
+    let (name, inner): (String, String) = serde_json::from_str(args).ok()?;
+    if name != "on-events" {
+        return None;
+    }
     decode_event_json(&inner).ok().map(OnEvent::into_owned)
 }
 
@@ -69,6 +78,11 @@ fn both_paths_agree_on_frames_and_their_mutants() {
         inputs.extend((0..30).map(|_| mutate(&mut rng, &original)));
         for input in inputs {
             let expected = reference(&input);
+            let args = format!("[\"on-events\",{input}]");
+            let via_args = decoder.decode_args(&args).ok().map(OnEvent::into_owned);
+            if via_args.is_some() {
+                assert_eq!(via_args, reference_args(&args), "{args}");
+            }
             match decoder.decode_argument(&input) {
                 Ok(event) => {
                     accepted += 1;

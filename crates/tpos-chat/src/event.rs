@@ -403,6 +403,19 @@ pub fn encode_json_string(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_default()
 }
 
+/// The second element of `["on-events", <literal>]` when the array has exactly that plain
+/// shape (JSON whitespace allowed between tokens); `None` for anything else.
+fn split_on_events_args(args: &str) -> Option<&str> {
+    const WS: [char; 4] = [' ', '\t', '\n', '\r'];
+    let rest = args.trim_matches(WS).strip_prefix('[')?.strip_suffix(']')?;
+    let rest = rest.trim_start_matches(WS).strip_prefix("\"on-events\"")?;
+    let literal = rest
+        .trim_start_matches(WS)
+        .strip_prefix(',')?
+        .trim_matches(WS);
+    literal.starts_with('"').then_some(literal)
+}
+
 /// Decodes `on-events` payloads, reusing one scratch buffer for every event.
 ///
 /// The returned [`OnEvent`] borrows from the argument and from the decoder, so it must be
@@ -470,6 +483,15 @@ impl EventDecoder {
     /// `on-events` array with a string second element, and anything
     /// [`EventDecoder::decode_argument`] reports.
     pub fn decode_args<'a>(&'a mut self, args: &'a str) -> Result<OnEvent<'a>, Error> {
+        // Fast path: rt-2 writes the array as `["on-events","..."]`, so split it by hand and
+        // read the argument in its escaped form; anything else goes through serde_json.
+        if let Some(literal) = split_on_events_args(args) {
+            if let Some(event) = decode_escaped::<OnEvent<'a>>(literal) {
+                if event.check().is_ok() {
+                    return Ok(event);
+                }
+            }
+        }
         let (name, payload): (Cow<'_, str>, &serde_json::value::RawValue) =
             serde_json::from_str(args).map_err(|e| Error::Json {
                 document: "event arguments",
@@ -802,5 +824,21 @@ mod tests {
             d.decode_args("[\"on-events\""),
             Err(Error::Json { .. })
         ));
+        // Whitespace, an escaped event name and a third argument all take the serde_json path.
+        let spaced = format!(" [ \"on-events\" ,\n{} ] ", encode_json_string(SEED_JSON));
+        assert_eq!(
+            d.decode_args(&spaced).unwrap().into_owned(),
+            decode(SEED_JSON).unwrap()
+        );
+        let escaped_name = format!("[\"on-\\u0065vents\",{}]", encode_json_string(SEED_JSON));
+        assert_eq!(
+            d.decode_args(&escaped_name).unwrap().into_owned(),
+            decode(SEED_JSON).unwrap()
+        );
+        let three = format!("[\"on-events\",{},1]", encode_json_string(SEED_JSON));
+        assert!(matches!(d.decode_args(&three), Err(Error::Json { .. })));
+        assert_eq!(split_on_events_args("[\"on-events\",\"x\"]"), Some("\"x\""));
+        assert_eq!(split_on_events_args("[\"on-events\",1]"), None);
+        assert_eq!(split_on_events_args("[\"other\",\"x\"]"), None);
     }
 }
