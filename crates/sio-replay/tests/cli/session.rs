@@ -825,3 +825,41 @@ fn load_measures_ack_round_trips_against_a_node_socket_io_server() {
         "{report}"
     );
 }
+
+#[test]
+fn check_against_a_live_server_is_stable_across_runs() {
+    let (_node, url) = node_server("3");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let golden = dir.path().join("live.snap");
+    let run = |extra: &[&str]| {
+        sio_replay()
+            .args([
+                "check",
+                "--url",
+                &url,
+                "--room",
+                "tomato.tpos.vn",
+                "--events",
+                "3",
+                "--golden",
+            ])
+            .arg(&golden)
+            .args(extra)
+            .env("SIO_TOKEN", "synthetic-token")
+            .timeout(Duration::from_secs(30))
+            .assert()
+    };
+    run(&["--accept"]).success();
+    let text = std::fs::read_to_string(&golden).expect("golden");
+    assert_eq!(
+        text.matches("\"on-events\"").count(),
+        3 * 2,
+        "name and argument: {text}"
+    );
+    assert!(
+        text.contains("\"sid\": \"[sid-1]\""),
+        "Node's random sids are normalised: {text}"
+    );
+    // A second session with new sids gives the same transcript.
+    run(&[]).success();
+}
