@@ -151,6 +151,15 @@ mod tests {
     }
 
     #[test]
+    fn decode_frame_finds_exactly_the_events() {
+        let mut decoder = EventDecoder::new();
+        for f in session_frames(crate::DEFAULT_SEED) {
+            let event = decoder.decode_frame(&f.data).unwrap();
+            assert_eq!(event.is_some(), f.data.starts_with("42/"), "{}", f.data);
+        }
+    }
+
+    #[test]
     fn every_event_decodes_and_frames_stay_in_the_bench_size_range() {
         let mut decoder = EventDecoder::new();
         for f in session_frames(5)

@@ -60,6 +60,9 @@ pub enum Error {
     /// The HS256 signature does not match the token's header and claims.
     #[error("token signature does not match")]
     BadSignature,
+    /// A WebSocket text frame is not a valid Engine.IO / Socket.IO packet.
+    #[error("cannot decode the frame: {0}")]
+    Wire(#[from] sio_wire::WireError),
     /// A live-video query string parameter is missing or unreadable.
     #[error("live-video query parameter {param}: {reason}")]
     Query {

@@ -15,6 +15,8 @@
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
+use sio_wire::socket::SocketPacketType;
+use sio_wire::{Frame, decode_message};
 
 use crate::borrowed::{option_cow, own, own_opt};
 use crate::error::json_error;
@@ -509,6 +511,45 @@ impl EventDecoder {
         self.decode_argument(payload.get())
     }
 
+    /// Decodes a whole WebSocket text frame as rt-2 sends it,
+    /// `42/chatomni,["on-events","<JSON text>"]`, with sio-wire, then its argument.
+    ///
+    /// Returns `Ok(None)` for every valid frame that is not an `on-events` event: pings,
+    /// pongs, the handshake, namespace connects, acks, other events, binary events. The
+    /// namespace is not checked.
+    ///
+    /// ```
+    /// let mut decoder = tpos_chat::EventDecoder::new();
+    /// let frame = r#"42/chatomni,["on-events","{\"EventName\":\"chatomni.on-update\"}"]"#;
+    /// let event = decoder.decode_frame(frame)?.expect("an on-events frame");
+    /// assert_eq!(event.event_name(), Some("chatomni.on-update"));
+    /// assert!(decoder.decode_frame("2")?.is_none());
+    /// # Ok::<(), tpos_chat::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Wire`] (with the frame's byte offset) for a malformed frame, and for an
+    /// `on-events` frame anything [`EventDecoder::decode_argument`] reports (offsets there
+    /// count from the start of the argument).
+    pub fn decode_frame<'a>(&'a mut self, frame: &'a str) -> Result<Option<OnEvent<'a>>, Error> {
+        let Frame::Socket(packet) = decode_message(frame)? else {
+            return Ok(None);
+        };
+        if packet.kind != SocketPacketType::Event
+            || packet.event_name().ok().as_deref() != Some(ON_EVENTS)
+        {
+            return Ok(None);
+        }
+        let Some(argument) = packet.args().next() else {
+            return Err(Error::Argument {
+                offset: 0,
+                reason: "the on-events event has no argument",
+            });
+        };
+        self.decode_argument(argument.as_str()).map(Some)
+    }
+
     /// The scratch buffer's capacity in bytes (for checking reuse).
     pub fn capacity(&self) -> usize {
         self.scratch.capacity()
@@ -809,6 +850,37 @@ mod tests {
         // Serialization keeps rt-2's field names and the seed's order.
         assert!(e.to_json().starts_with(
             r#"{"Conversation":{"Id":"689763acb11cca3c0b168e77","ChannelType":4,"ChannelId":"1479019015501919","UserId":"3430680146979574","Name":"Thảo Tây","UpdatedTime":"2026-01-07T13:30:51.329Z"},"Message":{"Id":"695e60057b7c8059540ed555","Message":"Nu","MessageType":12,"Data":{"message":"Nu","created_time":"2026-01-07T20:30:45+07:00","from":{"id":"3430680146979574","name":"Thảo Tây"}},"EventName":"chatomni.on-message"}}"#
+        ));
+    }
+
+    #[test]
+    fn decode_frame_reads_on_events_frames_and_skips_the_rest() {
+        let mut d = EventDecoder::new();
+        let frame = format!(
+            "42/chatomni,[\"on-events\",{}]",
+            encode_json_string(SEED_JSON)
+        );
+        let e = d.decode_frame(&frame).unwrap().unwrap().into_owned();
+        assert_eq!(e, decode(SEED_JSON).unwrap());
+        for other in [
+            "2",
+            "3",
+            r#"0{"sid":"4RK_z0D5LofuOO3tR9vW","upgrades":[],"pingInterval":25000,"pingTimeout":60000,"maxPayload":1000000}"#,
+            r#"40/chatomni,{"sid":"SSUs7rUdms63DeB9R9vX"}"#,
+            r#"42/chatomni,["other","x"]"#,
+            r#"43/chatomni,5[{"Success":true}]"#,
+            r#"451-/chatomni,["on-events",{"_placeholder":true,"num":0}]"#,
+        ] {
+            assert_eq!(d.decode_frame(other), Ok(None), "{other}");
+        }
+        assert!(matches!(d.decode_frame("9"), Err(Error::Wire(_))));
+        assert!(matches!(
+            d.decode_frame(r#"42/chatomni,["on-events",{}]"#),
+            Err(Error::Argument { .. })
+        ));
+        assert!(matches!(
+            d.decode_frame(r#"42/chatomni,["on-events"]"#),
+            Err(Error::Argument { .. })
         ));
     }
 

@@ -9,8 +9,9 @@
 //!
 //! # Overview
 //!
-//! - [`EventDecoder`] turns an `on-events` argument into an [`OnEvent`] ([`Conversation`],
-//!   [`Message`], [`MessageData`], [`Sender`], [`ChannelType`], [`MessageType`]).
+//! - [`EventDecoder`] turns an `on-events` frame ([`EventDecoder::decode_frame`], through
+//!   sio-wire), argument array or argument into an [`OnEvent`] ([`Conversation`], [`Message`],
+//!   [`MessageData`], [`Sender`], [`ChannelType`], [`MessageType`]).
 //! - [`Jwt`], [`Claims`], [`sign_hs256`] and [`verify_hs256`] read, sign and check tokens;
 //!   [`TEST_SECRET`] is the synthetic secret every test token is signed with.
 //! - [`LiveVideoQuery`], [`LiveVideoPage`], [`LiveVideo`] and [`Paging`] model the live-video
