@@ -317,9 +317,12 @@ pub async fn load(
                     _ = emits.tick(), if probe.is_some() => {
                         if let (Some(probe), true) = (&probe, shared.measuring.load(Ordering::Relaxed)) {
                             let data = serde_json::json!([probe.event, acks_sent]).to_string();
-                            if let Ok(id) = connection.emit_with_ack(&namespace, &data) {
-                                pending.insert(id, Instant::now());
-                                acks_sent += 1;
+                            match connection.emit_with_ack(&namespace, &data) {
+                                Ok(id) => {
+                                    pending.insert(id, Instant::now());
+                                    acks_sent += 1;
+                                }
+                                Err(err) => tracing::debug!(%err, "cannot emit the ack probe"),
                             }
                         }
                     }

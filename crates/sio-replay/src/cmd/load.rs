@@ -98,6 +98,15 @@ impl Report for LoadSummary {
             "  delivery skew: {}",
             percentiles_line(&r.delivery_skew)
         )?;
+        if r.acks_sent > 0 {
+            writeln!(
+                out,
+                "  ack round trip: {} ({} of {} acked)",
+                percentiles_line(&r.ack_round_trip),
+                r.acks_received,
+                r.acks_sent
+            )?;
+        }
         if r.dropped > 0 {
             writeln!(
                 out,

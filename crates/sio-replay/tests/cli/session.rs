@@ -863,3 +863,35 @@ fn check_against_a_live_server_is_stable_across_runs() {
     // A second session with new sids gives the same transcript.
     run(&[]).success();
 }
+
+#[test]
+fn load_human_report_shows_ack_round_trips_against_the_mock_scenario() {
+    let (_server, banner) = serve(&["--scenario", "socketio-protocol", "--auth", "any"]);
+    let url = banner["url"].as_str().expect("url");
+    let assert = sio_replay()
+        .args([
+            "load",
+            url,
+            "--namespace",
+            "/",
+            "--clients",
+            "2",
+            "--duration",
+            "500ms",
+        ])
+        .args([
+            "--ack-event",
+            "message-with-ack",
+            "--ack-rate",
+            "20",
+            "--format",
+            "human",
+        ])
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(text.starts_with("load 2 of 2 clients connected"), "{text}");
+    assert!(text.contains("  ack round trip: p50 "), "{text}");
+    assert!(text.contains(" acked)"), "{text}");
+}
