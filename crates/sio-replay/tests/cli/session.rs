@@ -21,8 +21,10 @@ struct Running {
 
 impl Running {
     fn interrupt(&mut self) {
+        // The process may have exited already; `kill` then has nothing useful to say.
         let _ = Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
+            .stderr(Stdio::null())
             .status();
     }
 
