@@ -15,8 +15,16 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
-/// Prefixes of this project's rows: the reference each ratio divides by.
+/// Prefixes of this project's rows.
 const OURS: [&str; 3] = ["sio-wire", "tpos-chat", "sio-capture"];
+
+/// The row each ratio divides by, in order of preference: the validated decode where a group
+/// has one, else this project's first row.
+const REFERENCES: [&str; 3] = [
+    "sio-wire/validated",
+    "sio-capture/import_capture",
+    "tpos-chat/typed-borrowed",
+];
 
 #[derive(Debug, Default, Clone)]
 struct Row {
@@ -114,9 +122,13 @@ fn fmt_opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
 }
 
 fn print_table(group: &str, rows: &BTreeMap<String, Row>) {
-    let reference = rows
+    let reference = REFERENCES
         .iter()
-        .find(|(id, _)| OURS.iter().any(|p| id.starts_with(p)))
+        .find_map(|r| rows.get_key_value(*r))
+        .or_else(|| {
+            rows.iter()
+                .find(|(id, _)| OURS.iter().any(|p| id.starts_with(p)))
+        })
         .map(|(id, row)| (id.as_str(), row.clone()));
     println!("#### `{group}`\n");
     match &reference {
