@@ -21,7 +21,7 @@ use crate::print::{Palette, Report, Role, write_json_value};
 const BUNDLED_CAPTURE: &str = include_str!("../../../../captures/rt2-chatomni.jsonl");
 
 /// Its name in messages.
-const BUNDLED_NAME: &str = "captures/rt2-chatomni.jsonl (bundled)";
+const BUNDLED_NAME: &str = "the bundled captures/rt2-chatomni.jsonl";
 
 /// The tenant used when neither `--room` nor the capture names one.
 const DEFAULT_ROOM: &str = "tomato.tpos.vn";

@@ -897,3 +897,39 @@ fn load_human_report_shows_ack_round_trips_against_the_mock_scenario() {
     assert!(text.contains("  ack round trip: p50 "), "{text}");
     assert!(text.contains(" acked)"), "{text}");
 }
+
+#[test]
+fn serve_banner_reads_well() {
+    let mut server = spawn(
+        &assert_cmd::cargo::cargo_bin("sio-replay"),
+        &["serve", "--port", "0", "--format", "human"],
+        &[],
+    );
+    let mut banner = String::new();
+    while !banner.contains("stop with Ctrl-C") {
+        let mut line = String::new();
+        if server.stdout.read_line(&mut line).expect("banner line") == 0 {
+            break;
+        }
+        banner.push_str(&line);
+    }
+    // The port and the token's times change from run to run.
+    let port = banner
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .expect("a port in the banner")
+        .to_owned();
+    let banner: String = banner
+        .replace(&format!(":{port}"), ":[PORT]")
+        .lines()
+        .map(|line| match line.strip_prefix("  token:     ") {
+            Some(token) => {
+                assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+                "  token:     [JWT]\n".to_owned()
+            }
+            None => format!("{line}\n"),
+        })
+        .collect();
+    insta::assert_snapshot!(banner);
+}
