@@ -1,9 +1,10 @@
 //! Typed `on-events` decoding, from the raw frame to the event, both JSON levels: the frame's
 //! argument array, then the JSON document inside its string argument.
 //!
-//! - `tpos-chat/typed-borrowed`: sio-wire decodes the frame (header, outer JSON validated,
-//!   event name), `tpos_chat::EventDecoder::decode_argument` unescapes the string argument
-//!   into its one reused scratch buffer and reads the typed, borrowed `OnEvent` from it.
+//! - `tpos-chat/typed-borrowed`: `tpos_chat::EventDecoder::decode_frame`: sio-wire decodes
+//!   the frame (header, outer JSON validated, event name), then the string argument is read
+//!   into the typed, borrowed `OnEvent` (in its escaped form, borrowing from the frame, with
+//!   one reused scratch buffer as the fallback).
 //! - `serde_json/Value`: both levels into `serde_json::Value` trees (the outer array, then the
 //!   inner document parsed from the unescaped string), with the header skipped by hand.
 //! - `socketioxide/Value`: socketioxide's decode, `read_event`, the argument as a `String`
@@ -17,30 +18,21 @@ use std::hint::black_box;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
 use sio_benches::{Corpus, FrameKind};
-use sio_wire::engine::{EnginePacket, Payload, decode_text_frame};
-use sio_wire::socket::decode_socket_packet;
 use socketioxide_core::parser::{Parse, ParseConfig, ParserState};
 use socketioxide_parser_common::CommonParser;
 use tpos_chat::{EventDecoder, ON_EVENTS};
 
 type Outcome = Result<usize, String>;
 
+/// `EventDecoder::decode_frame`: sio-wire's `decode_message` (header, outer JSON validated),
+/// the event name checked, then the string argument read into the typed, borrowed `OnEvent`.
 /// What the result depends on: the length of the message text and the channel type, read
 /// from the decoded event, so no decoder can skip the fields.
 fn typed_borrowed(frame: &str, decoder: &mut EventDecoder) -> Outcome {
-    let EnginePacket::Message(Payload::Text(text)) =
-        decode_text_frame(frame).map_err(|e| e.to_string())?
-    else {
-        return Err("not a message".into());
-    };
-    let packet = decode_socket_packet(text).map_err(|e| e.to_string())?;
-    if packet.event_name().map_err(|e| e.to_string())? != ON_EVENTS {
-        return Err("not on-events".into());
-    }
-    let argument = packet.args().next().ok_or("no argument")?;
     let event = decoder
-        .decode_argument(argument.as_str())
-        .map_err(|e| e.to_string())?;
+        .decode_frame(frame)
+        .map_err(|e| e.to_string())?
+        .ok_or("not an on-events frame")?;
     let text = event
         .message
         .as_ref()
