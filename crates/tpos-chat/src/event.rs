@@ -1,10 +1,13 @@
 //! The `on-events` payload: Conversation, Message and EventName.
 //!
 //! rt-2 emits `42/chatomni,["on-events","<JSON text>"]`: the event's one argument is a JSON
-//! string whose content is another JSON document. [`EventDecoder`] undoes the outer string into
-//! a scratch buffer it keeps between calls, then reads the inner document into structs whose
-//! text fields borrow from that buffer. A field allocates only when its inner JSON text has an
-//! escape of its own (a `\n` in a message, say).
+//! string whose content is another JSON document. [`EventDecoder`] reads the inner document
+//! in its escaped form, straight from the frame, into structs whose text fields borrow from the
+//! frame (the fast path in `escaped.rs`). When that path gives up (an outer escape rt-2 never
+//! writes, or any error) it undoes the outer string into a scratch buffer it keeps between
+//! calls and reads the inner document from there with serde_json, which also produces the
+//! error messages. Either way a field allocates only when its inner JSON text has an escape of
+//! its own (a `\n` in a message, say).
 //!
 //! Unknown fields are skipped, so rt-2 may add fields without breaking anything. Required fields
 //! are few: `Conversation.Id`, `Conversation.ChannelType`, `Conversation.ChannelId`,
