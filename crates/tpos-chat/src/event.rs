@@ -498,12 +498,12 @@ impl EventDecoder {
             }
         }
         let (name, payload): (Cow<'_, str>, &serde_json::value::RawValue) =
-            serde_json::from_str(args).map_err(|e| Error::Json {
-                document: "event arguments",
-                path: ".".to_owned(),
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string(),
+            serde_json::from_str(args).map_err(|first| {
+                json_error::<(Cow<'_, str>, &serde_json::value::RawValue)>(
+                    "event arguments",
+                    args,
+                    first,
+                )
             })?;
         if name != ON_EVENTS {
             return Err(Error::Argument {
@@ -912,6 +912,10 @@ mod tests {
         );
         let three = format!("[\"on-events\",{},1]", encode_json_string(SEED_JSON));
         assert!(matches!(d.decode_args(&three), Err(Error::Json { .. })));
+        assert_eq!(
+            d.decode_args("[\"on-events\"").unwrap_err().to_string(),
+            "invalid event arguments JSON (line 1, column 12): EOF while parsing a list"
+        );
         assert_eq!(split_on_events_args("[\"on-events\",\"x\"]"), Some("\"x\""));
         assert_eq!(split_on_events_args("[\"on-events\",1]"), None);
         assert_eq!(split_on_events_args("[\"other\",\"x\"]"), None);
