@@ -424,7 +424,7 @@ impl SessionTask {
                 SessionInput::Command(SessionCommand::Disconnect(reason)) => {
                     self.close_with_reason(reason)
                 }
-                SessionInput::Command(SessionCommand::SetFaults(plan)) => self.set_faults(plan),
+                SessionInput::Command(SessionCommand::SetFaults(plan)) => self.set_faults(*plan),
                 SessionInput::WsClosed { link } => self.on_ws_closed(link),
                 SessionInput::PollGet { .. }
                 | SessionInput::PostBody { .. }
@@ -507,7 +507,7 @@ impl SessionTask {
                 let _ = self.session.send_raw_text(&frame);
             }
             SessionCommand::Disconnect(reason) => self.close_with_reason(reason),
-            SessionCommand::SetFaults(plan) => self.set_faults(plan),
+            SessionCommand::SetFaults(plan) => self.set_faults(*plan),
         }
     }
 

@@ -183,8 +183,9 @@ pub(crate) enum SessionCommand {
     SendRaw(String),
     /// Close the session cleanly with this reason.
     Disconnect(String),
-    /// Replace the session's faults.
-    SetFaults(FaultPlan),
+    /// Replace the session's faults (boxed: the plan is large, and every session's input
+    /// channel allocates slots the size of its largest message).
+    SetFaults(Box<FaultPlan>),
 }
 
 /// How the hub reaches one session.

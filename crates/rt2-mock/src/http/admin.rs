@@ -227,7 +227,10 @@ async fn dispatch(
                 Ok(plan) => plan,
                 Err(message) => return bad_request(&message),
             };
-            let delivered = send(&[handle], || SessionCommand::SetFaults(plan.clone())).await;
+            let delivered = send(&[handle], || {
+                SessionCommand::SetFaults(Box::new(plan.clone()))
+            })
+            .await;
             response::json(StatusCode::OK, &Delivered { delivered })
         }
         (&Method::GET, ["faults"]) => response::json(StatusCode::OK, &hub.run_faults()),

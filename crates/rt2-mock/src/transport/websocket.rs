@@ -85,7 +85,10 @@ pub(crate) fn spawn_websocket(
     // Frames a little above maxPayload still reach the session, which reports the violation;
     // the socket library refuses anything far beyond, so memory stays bounded.
     let limit = max.saturating_mul(2).saturating_add(1024);
+    // rt-2's frames are a few KiB; a 4 KiB read buffer (instead of tungstenite's 128 KiB)
+    // keeps an idle connection small, and larger frames still read in several passes.
     let config = WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
         .max_message_size(Some(limit))
         .max_frame_size(Some(limit));
     let token = state.tracker.token();
