@@ -486,3 +486,86 @@ fn chat_first_event() -> String {
     let timeline = chat_capture().timeline("/chatomni");
     format!("42/chatomni,{}", timeline.events()[0].data)
 }
+
+#[tokio::test]
+async fn stop_answering_keeps_the_socket_open_but_silent_until_cleared() {
+    let mut config = MockConfig::default();
+    config.session.ping_interval = Duration::from_millis(100);
+    config.session.ping_timeout = Duration::from_millis(5000);
+    let mock = start(config).await;
+    let (mut socket, sid, _) = raw_session(&mock, r#"{"token":"x"}"#).await;
+    assert_eq!(
+        next_text(&mut socket).await.as_deref(),
+        Some("2"),
+        "pings flow"
+    );
+    send_text(&mut socket, "3").await;
+    admin_json(
+        &mock,
+        "PUT",
+        &format!("/__admin/sessions/{sid}/faults"),
+        r#"{"stop_answering_after_events":0}"#,
+    )
+    .await;
+    admin_json(
+        &mock,
+        "POST",
+        &format!("/__admin/sessions/{sid}/emit"),
+        r#"{"data":"[\"ignored\"]"}"#,
+    )
+    .await;
+    send_text(&mut socket, r#"42/chatomni,["hello"]"#).await;
+    // Several ping intervals pass in silence; the connection stays open.
+    let silent = tokio::time::timeout(Duration::from_millis(600), next_text(&mut socket)).await;
+    assert!(
+        silent.is_err(),
+        "nothing is sent while the server stops answering: {silent:?}"
+    );
+    let report = admin_json(&mock, "GET", &format!("/__admin/sessions/{sid}"), "").await;
+    assert_eq!(report["closed"], serde_json::Value::Null);
+    assert_eq!(report["events_sent"], 0);
+    // Clearing the fault lets the session go on.
+    admin_json(
+        &mock,
+        "PUT",
+        &format!("/__admin/sessions/{sid}/faults"),
+        "{}",
+    )
+    .await;
+    assert_eq!(next_text(&mut socket).await.as_deref(), Some("2"));
+    mock.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn latency_delays_what_the_client_receives() {
+    let mut config = MockConfig::default();
+    config.faults.latency_ms = 300;
+    let mock = start(config).await;
+    let started = std::time::Instant::now();
+    let (mut socket, sid, reply) = raw_session(&mock, r#"{"token":"x"}"#).await;
+    assert!(reply.starts_with("40/chatomni,"), "{reply}");
+    // The open packet and the CONNECT reply each came at least 300 ms after their cause.
+    assert!(
+        started.elapsed() >= Duration::from_millis(600),
+        "{:?}",
+        started.elapsed()
+    );
+    let sent = std::time::Instant::now();
+    admin_json(
+        &mock,
+        "POST",
+        &format!("/__admin/sessions/{sid}/emit"),
+        r#"{"event":"on-events","args":["{}"]}"#,
+    )
+    .await;
+    assert_eq!(
+        next_text(&mut socket).await.as_deref(),
+        Some(r#"42/chatomni,["on-events","{}"]"#)
+    );
+    assert!(
+        sent.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        sent.elapsed()
+    );
+    mock.shutdown().await.unwrap();
+}
