@@ -1,0 +1,105 @@
+// Turns the JSON reports of benches/load/run.sh into markdown tables.
+//
+// Usage: node table.cjs OUT_DIR "1 10 100 1000" IDLE_CLIENTS
+//
+// For each run OUT_DIR holds NAME-N.json (the `sio-replay load` report), NAME-N.start (when the
+// load generator started, Unix seconds), NAME-N.cpu (the server's CPU clock ticks sampled ten
+// times a second) and NAME-N.time (the load generator's user and system CPU seconds).
+"use strict";
+
+const fs = require("node:fs");
+const path = require("node:path");
+
+const [dir, clientList, idleClients] = process.argv.slice(2);
+const clients = clientList.trim().split(/\s+/);
+// Linux's USER_HZ; /proc/PID/stat counts in these.
+const TICKS_PER_SECOND = 100;
+
+function read(name) {
+  const file = path.join(dir, name);
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
+}
+
+/** The run's report, plus the server's CPU seconds inside the measuring window. */
+function run(name, n) {
+  const json = read(`${name}-${n}.json`);
+  if (!json) return null;
+  const report = JSON.parse(json);
+  const start = Number(read(`${name}-${n}.start`));
+  const samples = (read(`${name}-${n}.cpu`) || "")
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => line.split(" ").map(Number));
+  const from = start + report.ramp_up_s;
+  const to = from + report.measured_s;
+  // The last sample at or before each edge of the window, and the first after the end.
+  const before = samples.filter(([t]) => t <= from).pop();
+  const after = samples.find(([t]) => t >= to) || samples[samples.length - 1];
+  if (before && after && after[0] > before[0]) {
+    const cpu = (after[1] - before[1]) / TICKS_PER_SECOND;
+    report.server_cpu_share = cpu / (after[0] - before[0]);
+  }
+  const time = read(`${name}-${n}.time`);
+  if (time) {
+    const [user, system] = time.trim().split(/\s+/).map(Number);
+    const wall = report.ramp_up_s + report.measured_s;
+    report.load_cpu_share = (user + system) / Math.max(wall, 1e-9);
+  }
+  return report;
+}
+
+const fmt = (x, digits = 0) =>
+  x === undefined || x === null || Number.isNaN(x) ? "–" : x.toLocaleString("en-US", {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+const pct = (x) => (x === undefined ? "–" : `${Math.round(x * 100)} %`);
+const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : "–");
+const conn = (r) => (r.connected === r.clients ? "" : ` (${r.connected}/${r.clients} connected)`);
+
+const lines = [];
+lines.push("### Max speed: events/s delivered (per-connection replay, looping, as fast as clients read)");
+lines.push("");
+lines.push("| Clients | mock events/s | Node events/s | mock / Node | mock server CPU | Node server CPU | load generator CPU (mock / Node) |");
+lines.push("|---:|---:|---:|---:|---:|---:|---:|");
+for (const n of clients) {
+  const m = run("mock-max", n);
+  const s = run("node-max", n);
+  if (!m || !s) continue;
+  lines.push(
+    `| ${n} | ${fmt(m.events_per_sec)}${conn(m)} | ${fmt(s.events_per_sec)}${conn(s)} | ` +
+      `${ratio(m.events_per_sec, s.events_per_sec)} | ${pct(m.server_cpu_share)} | ` +
+      `${pct(s.server_cpu_share)} | ${pct(m.load_cpu_share)} / ${pct(s.load_cpu_share)} |`,
+  );
+}
+lines.push("");
+lines.push("### Fixed rate: latency (live mode, one room timeline broadcast to every client, plus acked probes)");
+lines.push("");
+lines.push("| Clients | events/s delivered (mock / Node) | ack round trip p50 / p99, mock | ack round trip p50 / p99, Node | fan-out skew p50 / p99, mock | fan-out skew p50 / p99, Node |");
+lines.push("|---:|---:|---:|---:|---:|---:|");
+for (const n of clients) {
+  const m = run("mock-rate", n);
+  const s = run("node-rate", n);
+  if (!m || !s) continue;
+  const pp = (p) => (p.count ? `${fmt(p.p50, 2)} / ${fmt(p.p99, 2)} ms` : "–");
+  lines.push(
+    `| ${n} | ${fmt(m.events_per_sec)}${conn(m)} / ${fmt(s.events_per_sec)}${conn(s)} | ` +
+      `${pp(m.ack_round_trip_ms)} | ${pp(s.ack_round_trip_ms)} | ` +
+      `${pp(m.delivery_skew_ms)} | ${pp(s.delivery_skew_ms)} |`,
+  );
+}
+lines.push("");
+lines.push(`### Memory: server RSS per idle connection (${idleClients} clients joined to /chatomni, no events)`);
+lines.push("");
+lines.push("| Server | RSS before | RSS with the clients | per connection |");
+lines.push("|---|---:|---:|---:|");
+for (const [label, name] of [["mock", "mock-idle"], ["Node socket.io", "node-idle"]]) {
+  const r = run(name, idleClients);
+  if (!r) continue;
+  lines.push(
+    `| ${label}${conn(r)} | ${fmt(r.server_rss_before_kib)} KiB | ${fmt(r.server_rss_connected_kib)} KiB | ` +
+      `${fmt(r.server_rss_per_client_bytes / 1024, 1)} KiB |`,
+  );
+}
+process.stdout.write(`${lines.join("\n")}\n`);
