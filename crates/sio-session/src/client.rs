@@ -1,6 +1,6 @@
 //! The client role over WebSocket: what the recorder and the load generator speak.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use sio_wire::engine::{EnginePacket, Payload, decode_text_frame_with};
@@ -9,7 +9,9 @@ use sio_wire::socket::SocketPacketType;
 use crate::config::{ClientConfig, Layer};
 use crate::error::SessionError;
 use crate::event::{ClientEvent, CloseReason, Message, OpenInfo, Violation, ViolationKind};
-use crate::socket::{Inbound, InboundPacket, encode_packet, quote_excerpt};
+use crate::socket::{
+    InboundPacket, NamespaceJoin, Outbound, SocketLayer, encode_packet, quote_excerpt,
+};
 use crate::transmit::{Frame, Transmit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +27,22 @@ enum NamespaceState {
     /// CONNECT sent, no answer yet.
     Connecting,
     Connected,
+}
+
+impl NamespaceJoin for NamespaceState {
+    fn is_connected(&self) -> bool {
+        *self == Self::Connected
+    }
+}
+
+impl Outbound for VecDeque<Transmit> {
+    fn push_text(&mut self, text: String) {
+        self.push_back(Transmit::Text(text));
+    }
+
+    fn push_binary(&mut self, bytes: Vec<u8>) {
+        self.push_back(Transmit::Binary(bytes));
+    }
 }
 
 /// A client-role Engine.IO v4 session over WebSocket, with the Socket.IO v5 connection on top
@@ -78,17 +96,14 @@ pub struct ClientSession {
     events: VecDeque<ClientEvent>,
     /// When the `open` packet (before it) or the next ping (after it) is overdue.
     deadline: Option<Instant>,
-    namespaces: BTreeMap<String, NamespaceState>,
-    awaited_acks: BTreeSet<(String, u64)>,
-    next_ack_id: u64,
-    inbound: Inbound,
+    socket: SocketLayer<NamespaceState>,
 }
 
 impl ClientSession {
     /// A session on a WebSocket that has just opened.
     pub fn new(now: Instant, config: ClientConfig) -> Self {
         let deadline = config.open_timeout.and_then(|t| now.checked_add(t));
-        let inbound = Inbound::new(config.limits);
+        let socket = SocketLayer::new(config.layer, config.limits);
         Self {
             config,
             state: State::AwaitingOpen,
@@ -97,10 +112,7 @@ impl ClientSession {
             close_now: false,
             events: VecDeque::new(),
             deadline,
-            namespaces: BTreeMap::new(),
-            awaited_acks: BTreeSet::new(),
-            next_ack_id: 0,
-            inbound,
+            socket,
         }
     }
 
@@ -116,7 +128,7 @@ impl ClientSession {
 
     /// `true` when the server has accepted the CONNECT to `namespace`.
     pub fn is_connected(&self, namespace: &str) -> bool {
-        self.namespaces.get(namespace) == Some(&NamespaceState::Connected)
+        self.socket.is_connected(namespace)
     }
 
     /// The next frame to write, or `None`.
@@ -263,18 +275,11 @@ impl ClientSession {
 
     fn handle_message(&mut self, payload: Payload<'_>) {
         if self.config.layer == Layer::EngineIo {
-            let message = match payload {
-                Payload::Text(text) => Message::Text(text.to_owned()),
-                Payload::Binary(bytes) => Message::Binary(bytes.to_vec()),
-            };
-            self.events.push_back(ClientEvent::Message(message));
+            self.events
+                .push_back(ClientEvent::Message(Message::from_payload(payload)));
             return;
         }
-        let result = match payload {
-            Payload::Text(text) => self.inbound.on_text(text),
-            Payload::Binary(bytes) => self.inbound.on_binary(bytes),
-        };
-        match result {
+        match self.socket.decode(payload) {
             Ok(Some(packet)) => self.handle_socket_packet(packet),
             Ok(None) => {}
             // socket.io-client's Manager closes the connection on a decoding error ("parse
@@ -290,16 +295,16 @@ impl ClientSession {
     /// A packet for a namespace the client is not in is ignored (socket.io-client has no
     /// socket to give it to), but reported.
     fn handle_socket_packet(&mut self, packet: InboundPacket) {
-        let state = self.namespaces.get(packet.namespace()).copied();
+        let state = self.socket.namespace(packet.namespace()).copied();
         match (packet, state) {
             (InboundPacket::Connect { namespace, data }, Some(NamespaceState::Connecting)) => {
-                self.namespaces
-                    .insert(namespace.clone(), NamespaceState::Connected);
+                self.socket
+                    .set_namespace(namespace.clone(), NamespaceState::Connected);
                 self.events
                     .push_back(ClientEvent::Connected { namespace, data });
             }
             (InboundPacket::ConnectError { namespace, data }, Some(NamespaceState::Connecting)) => {
-                self.namespaces.remove(&namespace);
+                self.socket.remove_namespace(&namespace);
                 self.events
                     .push_back(ClientEvent::ConnectError { namespace, data });
             }
@@ -307,11 +312,7 @@ impl ClientSession {
                 self.events.push_back(ClientEvent::Event(event));
             }
             (InboundPacket::Ack { ack, has_id }, Some(NamespaceState::Connected)) => {
-                if has_id
-                    && self
-                        .awaited_acks
-                        .remove(&(ack.namespace.clone(), ack.ack_id))
-                {
+                if self.socket.settle_ack(&ack, has_id) {
                     self.events.push_back(ClientEvent::Ack(ack));
                 } else {
                     self.violation(
@@ -321,8 +322,7 @@ impl ClientSession {
                 }
             }
             (InboundPacket::Disconnect { namespace }, Some(NamespaceState::Connected)) => {
-                self.namespaces.remove(&namespace);
-                self.awaited_acks.retain(|(nsp, _)| nsp != &namespace);
+                self.socket.leave(&namespace);
                 self.events.push_back(ClientEvent::Disconnect { namespace });
             }
             (packet, state) => self.violation(
@@ -354,8 +354,9 @@ impl ClientSession {
     /// [`SessionError::InvalidPayload`] when `auth` is not a JSON object,
     /// [`SessionError::EngineIoLayer`], [`SessionError::Closed`].
     pub fn connect(&mut self, namespace: &str, auth: Option<&str>) -> Result<(), SessionError> {
-        self.ensure_socket_io()?;
-        if self.namespaces.contains_key(namespace) {
+        self.ensure_open()?;
+        self.socket.ensure_socket_io()?;
+        if self.socket.namespace(namespace).is_some() {
             return Err(SessionError::AlreadyConnected(namespace.to_owned()));
         }
         let text = encode_packet(
@@ -367,8 +368,8 @@ impl ClientSession {
             "auth",
         )?;
         self.outbox.push_back(Transmit::Text(text));
-        self.namespaces
-            .insert(namespace.to_owned(), NamespaceState::Connecting);
+        self.socket
+            .set_namespace(namespace.to_owned(), NamespaceState::Connecting);
         Ok(())
     }
 
@@ -386,14 +387,9 @@ impl ClientSession {
         data: &str,
         attachments: &[Vec<u8>],
     ) -> Result<(), SessionError> {
-        self.ensure_connected(namespace)?;
-        self.queue(
-            SocketPacketType::Event,
-            namespace,
-            Some(data),
-            None,
-            attachments,
-        )
+        self.ensure_open()?;
+        self.socket
+            .emit(&mut self.outbox, namespace, data, attachments)
     }
 
     /// Like [`emit`](Self::emit), asking the server for an acknowledgement; returns the ack
@@ -408,18 +404,9 @@ impl ClientSession {
         data: &str,
         attachments: &[Vec<u8>],
     ) -> Result<u64, SessionError> {
-        self.ensure_connected(namespace)?;
-        let id = self.next_ack_id;
-        self.queue(
-            SocketPacketType::Event,
-            namespace,
-            Some(data),
-            Some(id),
-            attachments,
-        )?;
-        self.next_ack_id += 1;
-        self.awaited_acks.insert((namespace.to_owned(), id));
-        Ok(id)
+        self.ensure_open()?;
+        self.socket
+            .emit_with_ack(&mut self.outbox, namespace, data, attachments)
     }
 
     /// Answers a server event that carried `ack_id`; `data` is a JSON array.
@@ -434,14 +421,9 @@ impl ClientSession {
         data: &str,
         attachments: &[Vec<u8>],
     ) -> Result<(), SessionError> {
-        self.ensure_connected(namespace)?;
-        self.queue(
-            SocketPacketType::Ack,
-            namespace,
-            Some(data),
-            Some(ack_id),
-            attachments,
-        )
+        self.ensure_open()?;
+        self.socket
+            .ack(&mut self.outbox, namespace, ack_id, data, attachments)
     }
 
     /// Leaves `namespace` (DISCONNECT). The WebSocket stays open.
@@ -451,10 +433,8 @@ impl ClientSession {
     /// [`SessionError::NotConnected`], [`SessionError::EngineIoLayer`],
     /// [`SessionError::Closed`].
     pub fn disconnect(&mut self, namespace: &str) -> Result<(), SessionError> {
-        self.ensure_connected(namespace)?;
-        self.namespaces.remove(namespace);
-        self.awaited_acks.retain(|(nsp, _)| nsp != namespace);
-        self.queue(SocketPacketType::Disconnect, namespace, None, None, &[])
+        self.ensure_open()?;
+        self.socket.disconnect(&mut self.outbox, namespace)
     }
 
     /// Sends a plain Engine.IO message (`4` + text, or binary), whatever the layer.
@@ -464,10 +444,7 @@ impl ClientSession {
     /// [`SessionError::Closed`].
     pub fn send_message(&mut self, message: Message) -> Result<(), SessionError> {
         self.ensure_open()?;
-        self.outbox.push_back(match message {
-            Message::Text(text) => Transmit::Text(format!("4{text}")),
-            Message::Binary(bytes) => Transmit::Binary(bytes),
-        });
+        self.outbox.push_message(message);
         Ok(())
     }
 
@@ -479,7 +456,7 @@ impl ClientSession {
     /// [`SessionError::Closed`].
     pub fn send_raw_text(&mut self, frame: &str) -> Result<(), SessionError> {
         self.ensure_open()?;
-        self.outbox.push_back(Transmit::Text(frame.to_owned()));
+        self.outbox.push_text(frame.to_owned());
         Ok(())
     }
 
@@ -487,15 +464,7 @@ impl ClientSession {
     /// socket.io-client's `disconnect()` does over WebSocket). Reported as
     /// [`CloseReason::Requested`].
     pub fn close(&mut self) {
-        if self.state == State::Closed {
-            return;
-        }
-        if self.state == State::AwaitingOpen {
-            self.close_now = true;
-        } else {
-            self.outbox.push_back(Transmit::CloseWebSocket);
-        }
-        self.finish(CloseReason::Requested);
+        self.terminate(CloseReason::Requested);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -509,45 +478,14 @@ impl ClientSession {
         }
     }
 
-    fn ensure_socket_io(&self) -> Result<(), SessionError> {
-        self.ensure_open()?;
-        if self.config.layer == Layer::EngineIo {
-            Err(SessionError::EngineIoLayer)
-        } else {
-            Ok(())
-        }
-    }
-
-    fn ensure_connected(&self, namespace: &str) -> Result<(), SessionError> {
-        self.ensure_socket_io()?;
-        if self.is_connected(namespace) {
-            Ok(())
-        } else {
-            Err(SessionError::NotConnected(namespace.to_owned()))
-        }
-    }
-
-    fn queue(
-        &mut self,
-        kind: SocketPacketType,
-        namespace: &str,
-        data: Option<&str>,
-        ack_id: Option<u64>,
-        attachments: &[Vec<u8>],
-    ) -> Result<(), SessionError> {
-        let text = encode_packet(kind, namespace, data, ack_id, attachments, "data")?;
-        self.outbox.push_back(Transmit::Text(text));
-        self.outbox
-            .extend(attachments.iter().cloned().map(Transmit::Binary));
-        Ok(())
-    }
-
     fn violation(&mut self, kind: ViolationKind, detail: String) {
         self.events
             .push_back(ClientEvent::Violation(Violation { kind, detail }));
     }
 
-    /// Ends the session at once and closes the WebSocket.
+    /// Ends the session and closes the WebSocket after what is queued (callers that must
+    /// send nothing more clear the queue first). Before the `open` packet nothing has been
+    /// sent, so the WebSocket closes at once.
     fn terminate(&mut self, reason: CloseReason) {
         if self.state == State::Closed {
             return;

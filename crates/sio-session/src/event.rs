@@ -11,6 +11,16 @@ pub enum Message {
     Binary(Vec<u8>),
 }
 
+impl Message {
+    /// An Engine.IO message as received, owned.
+    pub(crate) fn from_payload(payload: sio_wire::engine::Payload<'_>) -> Self {
+        match payload {
+            sio_wire::engine::Payload::Text(text) => Self::Text(text.to_owned()),
+            sio_wire::engine::Payload::Binary(bytes) => Self::Binary(bytes.to_vec()),
+        }
+    }
+}
+
 /// A Socket.IO EVENT or BINARY_EVENT received from the peer, with its attachments put back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncomingEvent {

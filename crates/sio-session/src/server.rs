@@ -1,7 +1,7 @@
 //! The server role: one Engine.IO session (and the Socket.IO connection on top of it), as the
 //! mock serves it.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::Instant;
 
 use sio_wire::engine::{
@@ -15,7 +15,7 @@ use crate::config::{Layer, ServerConfig};
 use crate::error::SessionError;
 use crate::event::{CloseReason, Message, ServerEvent, Violation, ViolationKind};
 use crate::request::RequestError;
-use crate::socket::{Inbound, InboundPacket, encode_packet, quote_excerpt};
+use crate::socket::{InboundPacket, NamespaceJoin, Outbound, SocketLayer, quote_excerpt};
 use crate::transmit::{Frame, Transmit};
 
 /// One Engine.IO packet waiting for the main transport.
@@ -70,6 +70,16 @@ impl Outbox {
     }
 }
 
+impl Outbound for Outbox {
+    fn push_text(&mut self, text: String) {
+        self.push_back(Outgoing::Text(text));
+    }
+
+    fn push_binary(&mut self, bytes: Vec<u8>) {
+        self.push_back(Outgoing::Binary(bytes));
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Open,
@@ -99,6 +109,12 @@ enum NamespaceState {
     Pending,
     /// The application accepted the CONNECT with this Socket.IO session id.
     Connected { sid: String },
+}
+
+impl NamespaceJoin for NamespaceState {
+    fn is_connected(&self) -> bool {
+        matches!(self, Self::Connected { .. })
+    }
 }
 
 /// A server-role Engine.IO v4 session, with the Socket.IO v5 connection on top of it (unless
@@ -138,11 +154,7 @@ pub struct ServerSession {
     pinging: bool,
     /// When the client must have joined a namespace (cleared once one is accepted).
     connect_deadline: Option<Instant>,
-    namespaces: BTreeMap<String, NamespaceState>,
-    /// Ack ids of the session's own `emit_with_ack` calls not yet acknowledged.
-    awaited_acks: BTreeSet<(String, u64)>,
-    next_ack_id: u64,
-    inbound: Inbound,
+    socket: SocketLayer<NamespaceState>,
 }
 
 impl ServerSession {
@@ -180,7 +192,7 @@ impl ServerSession {
             Layer::SocketIo => config.connect_timeout.and_then(|t| now.checked_add(t)),
             Layer::EngineIo => None,
         };
-        let inbound = Inbound::new(config.limits);
+        let socket = SocketLayer::new(config.layer, config.limits);
         let mut outbox = Outbox::default();
         outbox.push_back(Outgoing::Text(open));
         Self {
@@ -198,10 +210,7 @@ impl ServerSession {
             pong_deadline: None,
             pinging: true,
             connect_deadline,
-            namespaces: BTreeMap::new(),
-            awaited_acks: BTreeSet::new(),
-            next_ack_id: 0,
-            inbound,
+            socket,
         }
     }
 
@@ -242,20 +251,17 @@ impl ServerSession {
     /// The namespaces the client has joined (accepted CONNECTs), with their Socket.IO session
     /// ids.
     pub fn connected_namespaces(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        self.namespaces
-            .iter()
+        self.socket
+            .namespaces()
             .filter_map(|(nsp, state)| match state {
-                NamespaceState::Connected { sid } => Some((nsp.as_str(), sid.as_str())),
+                NamespaceState::Connected { sid } => Some((nsp, sid.as_str())),
                 NamespaceState::Pending => None,
             })
     }
 
     /// `true` when the client has joined `namespace`.
     pub fn is_connected(&self, namespace: &str) -> bool {
-        matches!(
-            self.namespaces.get(namespace),
-            Some(NamespaceState::Connected { .. })
-        )
+        self.socket.is_connected(namespace)
     }
 
     // ----------------------------------------------------------------------------------------
@@ -438,21 +444,11 @@ impl ServerSession {
     /// [`RequestError::BadRequest`] after the upgrade to WebSocket (the session carries on) or
     /// for a duplicate poll (the session closes).
     pub fn handle_poll_request(&mut self, now: Instant) -> Result<(), RequestError> {
-        self.handle_timeout(now);
-        if self.state == State::Closed {
-            return Err(RequestError::UnknownSid);
-        }
-        if self.transport != TransportKind::Polling {
-            return Err(RequestError::BadRequest);
-        }
+        self.check_polling_request(now)?;
         if self.poll_pending {
-            self.violation(
+            self.fail(
                 ViolationKind::DuplicatePoll,
                 "a second long-polling GET arrived while one was pending".to_owned(),
-            );
-            self.terminate(
-                CloseReason::ProtocolViolation(ViolationKind::DuplicatePoll),
-                false,
             );
             return Err(RequestError::BadRequest);
         }
@@ -490,21 +486,11 @@ impl ServerSession {
     /// [`RequestError::UnknownSid`] once the session is closed, [`RequestError::BadRequest`]
     /// after the upgrade or for a second concurrent `POST` (the session then closes).
     pub fn begin_polling_post(&mut self, now: Instant) -> Result<(), RequestError> {
-        self.handle_timeout(now);
-        if self.state == State::Closed {
-            return Err(RequestError::UnknownSid);
-        }
-        if self.transport != TransportKind::Polling {
-            return Err(RequestError::BadRequest);
-        }
+        self.check_polling_request(now)?;
         if self.post_in_progress {
-            self.violation(
+            self.fail(
                 ViolationKind::UnexpectedPacket,
                 "a second long-polling POST arrived while one was in progress".to_owned(),
-            );
-            self.terminate(
-                CloseReason::ProtocolViolation(ViolationKind::UnexpectedPacket),
-                false,
             );
             return Err(RequestError::BadRequest);
         }
@@ -524,29 +510,19 @@ impl ServerSession {
     /// closes).
     pub fn handle_polling_post(&mut self, now: Instant, body: &[u8]) -> Result<(), RequestError> {
         self.post_in_progress = false;
-        self.handle_timeout(now);
-        if self.state == State::Closed {
-            return Err(RequestError::UnknownSid);
-        }
-        if self.transport != TransportKind::Polling {
-            return Err(RequestError::BadRequest);
-        }
+        self.check_polling_request(now)?;
         if self.state != State::Open {
             // Closing: the packets are ignored, as on a WebSocket.
             return Ok(());
         }
         if body.len() as u64 > self.config.max_payload {
-            self.violation(
+            self.fail(
                 ViolationKind::PayloadTooLarge,
                 format!(
                     "POST body of {} bytes exceeds maxPayload ({})",
                     body.len(),
                     self.config.max_payload
                 ),
-            );
-            self.terminate(
-                CloseReason::ProtocolViolation(ViolationKind::PayloadTooLarge),
-                false,
             );
             return Err(RequestError::PayloadTooLarge);
         }
@@ -660,16 +636,12 @@ impl ServerSession {
             Frame::Binary(bytes) => bytes.len(),
         };
         if len as u64 > self.config.max_payload {
-            self.violation(
+            self.fail(
                 ViolationKind::PayloadTooLarge,
                 format!(
                     "frame of {len} bytes exceeds maxPayload ({})",
                     self.config.max_payload
                 ),
-            );
-            self.terminate(
-                CloseReason::ProtocolViolation(ViolationKind::PayloadTooLarge),
-                false,
             );
             return;
         }
@@ -747,16 +719,12 @@ impl ServerSession {
                 }
             }
             EnginePacket::Ping(data) => {
-                self.violation(
+                self.fail(
                     ViolationKind::UnexpectedPacket,
                     format!(
                         "ping {:?} from the client (in Engine.IO v4 the server pings)",
                         data
                     ),
-                );
-                self.terminate(
-                    CloseReason::ProtocolViolation(ViolationKind::UnexpectedPacket),
-                    false,
                 );
             }
             EnginePacket::Close => self.terminate(CloseReason::PeerClose, true),
@@ -770,27 +738,18 @@ impl ServerSession {
     fn handle_message(&mut self, now: Instant, payload: Payload<'_>) {
         match self.config.layer {
             Layer::EngineIo => {
-                let message = match payload {
-                    Payload::Text(text) => Message::Text(text.to_owned()),
-                    Payload::Binary(bytes) => Message::Binary(bytes.to_vec()),
-                };
-                self.events.push_back(ServerEvent::Message(message));
+                self.events
+                    .push_back(ServerEvent::Message(Message::from_payload(payload)));
             }
-            Layer::SocketIo => {
-                let result = match payload {
-                    Payload::Text(text) => self.inbound.on_text(text),
-                    Payload::Binary(bytes) => self.inbound.on_binary(bytes),
-                };
-                match result {
-                    Ok(Some(packet)) => self.handle_socket_packet(now, packet),
-                    Ok(None) => {}
-                    Err(violation) => {
-                        let kind = violation.kind;
-                        self.events.push_back(ServerEvent::Violation(violation));
-                        self.begin_close(now, CloseReason::ProtocolViolation(kind));
-                    }
+            Layer::SocketIo => match self.socket.decode(payload) {
+                Ok(Some(packet)) => self.handle_socket_packet(now, packet),
+                Ok(None) => {}
+                Err(violation) => {
+                    let kind = violation.kind;
+                    self.events.push_back(ServerEvent::Violation(violation));
+                    self.begin_close(now, CloseReason::ProtocolViolation(kind));
                 }
-            }
+            },
         }
     }
 
@@ -800,7 +759,7 @@ impl ServerSession {
     /// any other packet for a namespace with a socket goes to it; anything else is an
     /// "invalid state" and closes the connection.
     fn handle_socket_packet(&mut self, now: Instant, packet: InboundPacket) {
-        let state = self.namespaces.get(packet.namespace());
+        let state = self.socket.namespace(packet.namespace());
         match (packet, state) {
             (
                 InboundPacket::Connect {
@@ -815,8 +774,8 @@ impl ServerSession {
                     .as_ref()
                     .is_none_or(|known| known.contains(&namespace));
                 if known {
-                    self.namespaces
-                        .insert(namespace.clone(), NamespaceState::Pending);
+                    self.socket
+                        .set_namespace(namespace.clone(), NamespaceState::Pending);
                     self.events
                         .push_back(ServerEvent::ConnectRequest { namespace, auth });
                 } else {
@@ -828,19 +787,14 @@ impl ServerSession {
                 }
             }
             (InboundPacket::Disconnect { namespace }, Some(NamespaceState::Connected { .. })) => {
-                self.namespaces.remove(&namespace);
-                self.awaited_acks.retain(|(nsp, _)| nsp != &namespace);
+                self.socket.leave(&namespace);
                 self.events.push_back(ServerEvent::Disconnect { namespace });
             }
             (InboundPacket::Event(event), Some(NamespaceState::Connected { .. })) => {
                 self.events.push_back(ServerEvent::Event(event));
             }
             (InboundPacket::Ack { ack, has_id }, Some(NamespaceState::Connected { .. })) => {
-                if has_id
-                    && self
-                        .awaited_acks
-                        .remove(&(ack.namespace.clone(), ack.ack_id))
-                {
+                if self.socket.settle_ack(&ack, has_id) {
                     self.events.push_back(ServerEvent::Ack(ack));
                 } else {
                     // socket.io ignores an ack it did not ask for.
@@ -893,7 +847,7 @@ impl ServerSession {
         socket_sid: &str,
     ) -> Result<(), SessionError> {
         self.ensure_open()?;
-        if self.namespaces.get(namespace) != Some(&NamespaceState::Pending) {
+        if self.socket.namespace(namespace) != Some(&NamespaceState::Pending) {
             return Err(SessionError::NoPendingConnect(namespace.to_owned()));
         }
         let mut data = String::from("{\"sid\":");
@@ -901,7 +855,7 @@ impl ServerSession {
         data.push('}');
         // Queue first: the namespace only counts as joined once its answer is on its way.
         self.queue_socket_packet(SocketPacketType::Connect, namespace, Some(&data), None, &[])?;
-        self.namespaces.insert(
+        self.socket.set_namespace(
             namespace.to_owned(),
             NamespaceState::Connected {
                 sid: socket_sid.to_owned(),
@@ -920,10 +874,10 @@ impl ServerSession {
     /// [`SessionError::Closed`] once the session is closing or closed.
     pub fn refuse_connect(&mut self, namespace: &str, message: &str) -> Result<(), SessionError> {
         self.ensure_open()?;
-        if self.namespaces.get(namespace) != Some(&NamespaceState::Pending) {
+        if self.socket.namespace(namespace) != Some(&NamespaceState::Pending) {
             return Err(SessionError::NoPendingConnect(namespace.to_owned()));
         }
-        self.namespaces.remove(namespace);
+        self.socket.remove_namespace(namespace);
         self.queue_connect_error(namespace, message);
         Ok(())
     }
@@ -938,7 +892,7 @@ impl ServerSession {
     /// `data` is not valid JSON.
     pub fn refuse_connect_with(&mut self, namespace: &str, data: &str) -> Result<(), SessionError> {
         self.ensure_open()?;
-        if self.namespaces.get(namespace) != Some(&NamespaceState::Pending) {
+        if self.socket.namespace(namespace) != Some(&NamespaceState::Pending) {
             return Err(SessionError::NoPendingConnect(namespace.to_owned()));
         }
         self.queue_socket_packet(
@@ -948,7 +902,7 @@ impl ServerSession {
             None,
             &[],
         )?;
-        self.namespaces.remove(namespace);
+        self.socket.remove_namespace(namespace);
         Ok(())
     }
 
@@ -981,14 +935,9 @@ impl ServerSession {
         data: &str,
         attachments: &[Vec<u8>],
     ) -> Result<(), SessionError> {
-        self.ensure_connected(namespace)?;
-        self.queue_socket_packet(
-            SocketPacketType::Event,
-            namespace,
-            Some(data),
-            None,
-            attachments,
-        )
+        self.ensure_open()?;
+        self.socket
+            .emit(&mut self.outbox, namespace, data, attachments)
     }
 
     /// Like [`emit`](Self::emit), asking the client for an acknowledgement; returns the ack
@@ -1003,18 +952,9 @@ impl ServerSession {
         data: &str,
         attachments: &[Vec<u8>],
     ) -> Result<u64, SessionError> {
-        self.ensure_connected(namespace)?;
-        let id = self.next_ack_id;
-        self.queue_socket_packet(
-            SocketPacketType::Event,
-            namespace,
-            Some(data),
-            Some(id),
-            attachments,
-        )?;
-        self.next_ack_id += 1;
-        self.awaited_acks.insert((namespace.to_owned(), id));
-        Ok(id)
+        self.ensure_open()?;
+        self.socket
+            .emit_with_ack(&mut self.outbox, namespace, data, attachments)
     }
 
     /// Answers the client's event that carried `ack_id` in `namespace`: `data` is the JSON
@@ -1034,14 +974,9 @@ impl ServerSession {
         data: &str,
         attachments: &[Vec<u8>],
     ) -> Result<(), SessionError> {
-        self.ensure_connected(namespace)?;
-        self.queue_socket_packet(
-            SocketPacketType::Ack,
-            namespace,
-            Some(data),
-            Some(ack_id),
-            attachments,
-        )
+        self.ensure_open()?;
+        self.socket
+            .ack(&mut self.outbox, namespace, ack_id, data, attachments)
     }
 
     /// Disconnects the client from `namespace` (DISCONNECT, `41/nsp,`). The Engine.IO
@@ -1052,10 +987,8 @@ impl ServerSession {
     /// [`SessionError::NotConnected`] when the client has not joined `namespace`,
     /// [`SessionError::Closed`] once the session is closing or closed.
     pub fn disconnect(&mut self, namespace: &str) -> Result<(), SessionError> {
-        self.ensure_connected(namespace)?;
-        self.namespaces.remove(namespace);
-        self.awaited_acks.retain(|(nsp, _)| nsp != namespace);
-        self.queue_socket_packet(SocketPacketType::Disconnect, namespace, None, None, &[])
+        self.ensure_open()?;
+        self.socket.disconnect(&mut self.outbox, namespace)
     }
 
     /// Sends a plain Engine.IO message (`4` + text, or a binary message), whatever the layer:
@@ -1066,10 +999,7 @@ impl ServerSession {
     /// [`SessionError::Closed`] once the session is closing or closed.
     pub fn send_message(&mut self, message: Message) -> Result<(), SessionError> {
         self.ensure_open()?;
-        self.outbox.push_back(match message {
-            Message::Text(text) => Outgoing::Text(format!("4{text}")),
-            Message::Binary(bytes) => Outgoing::Binary(bytes),
-        });
+        self.outbox.push_message(message);
         Ok(())
     }
 
@@ -1082,7 +1012,7 @@ impl ServerSession {
     /// [`SessionError::Closed`] once the session is closing or closed.
     pub fn send_raw_text(&mut self, frame: &str) -> Result<(), SessionError> {
         self.ensure_open()?;
-        self.outbox.push_back(Outgoing::Text(frame.to_owned()));
+        self.outbox.push_text(frame.to_owned());
         Ok(())
     }
 
@@ -1124,18 +1054,6 @@ impl ServerSession {
         }
     }
 
-    fn ensure_connected(&self, namespace: &str) -> Result<(), SessionError> {
-        self.ensure_open()?;
-        if self.config.layer == Layer::EngineIo {
-            return Err(SessionError::EngineIoLayer);
-        }
-        if self.is_connected(namespace) {
-            Ok(())
-        } else {
-            Err(SessionError::NotConnected(namespace.to_owned()))
-        }
-    }
-
     fn queue_socket_packet(
         &mut self,
         packet_type: SocketPacketType,
@@ -1144,12 +1062,14 @@ impl ServerSession {
         ack_id: Option<u64>,
         attachments: &[Vec<u8>],
     ) -> Result<(), SessionError> {
-        let text = encode_packet(packet_type, namespace, data, ack_id, attachments, "data")?;
-        self.outbox.push_back(Outgoing::Text(text));
-        for attachment in attachments {
-            self.outbox.push_back(Outgoing::Binary(attachment.clone()));
-        }
-        Ok(())
+        self.socket.queue(
+            &mut self.outbox,
+            packet_type,
+            namespace,
+            data,
+            ack_id,
+            attachments,
+        )
     }
 
     fn violation(&mut self, kind: ViolationKind, detail: String) {
@@ -1160,11 +1080,26 @@ impl ServerSession {
     /// An Engine.IO packet that does not decode: the reference server closes at once
     /// (`onClose("parse error")`).
     fn malformed(&mut self, detail: String) {
-        self.violation(ViolationKind::MalformedPacket, detail);
-        self.terminate(
-            CloseReason::ProtocolViolation(ViolationKind::MalformedPacket),
-            false,
-        );
+        self.fail(ViolationKind::MalformedPacket, detail);
+    }
+
+    /// Reports a violation that ends the session at once.
+    fn fail(&mut self, kind: ViolationKind, detail: String) {
+        self.violation(kind, detail);
+        self.terminate(CloseReason::ProtocolViolation(kind), false);
+    }
+
+    /// Runs the timers due at `now`, then refuses a long-polling request to a closed session
+    /// or one that has moved to WebSocket.
+    fn check_polling_request(&mut self, now: Instant) -> Result<(), RequestError> {
+        self.handle_timeout(now);
+        if self.state == State::Closed {
+            return Err(RequestError::UnknownSid);
+        }
+        if self.transport != TransportKind::Polling {
+            return Err(RequestError::BadRequest);
+        }
+        Ok(())
     }
 
     fn answer_pending_poll(&mut self, body: &str) {

@@ -1,6 +1,10 @@
 //! The Socket.IO layer shared by both roles: decoding incoming packets (with binary
-//! reassembly) into owned values, and encoding outgoing ones.
+//! reassembly) into owned values, encoding outgoing ones, and the per-connection bookkeeping
+//! (namespaces joined, acks awaited) that [`SocketLayer`] keeps for either session.
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use sio_wire::engine::Payload;
 use sio_wire::json::JsonKind;
 use sio_wire::socket::{
     BinaryReassembler, SocketPacket, SocketPacketType, decode_socket_packet_with,
@@ -8,8 +12,9 @@ use sio_wire::socket::{
 };
 use sio_wire::{Limits, RawJson, SocketError, SocketErrorKind, Status};
 
+use crate::config::Layer;
 use crate::error::SessionError;
-use crate::event::{IncomingAck, IncomingEvent, Violation, ViolationKind};
+use crate::event::{IncomingAck, IncomingEvent, Message, Violation, ViolationKind};
 
 /// Event names socket.io reserves for itself; an EVENT carrying one is invalid
 /// (socket.io-parser's `RESERVED_EVENTS`, checked in `isPayloadValid`).
@@ -205,6 +210,238 @@ fn to_inbound(packet: &SocketPacket<'_>, attachments: Vec<Vec<u8>>) -> InboundPa
             },
             has_id: packet.ack_id.is_some(),
         },
+    }
+}
+
+/// Where a session queues the Engine.IO messages it sends, in order: the client's transmit
+/// queue, or the server's outbox (which also counts the bytes held).
+pub(crate) trait Outbound {
+    /// A text Engine.IO packet, type digit included (`42["hey"]`).
+    fn push_text(&mut self, text: String);
+
+    /// A binary Engine.IO message.
+    fn push_binary(&mut self, bytes: Vec<u8>);
+
+    /// A plain Engine.IO message: `4` + text, or a binary message.
+    fn push_message(&mut self, message: Message) {
+        match message {
+            Message::Text(text) => self.push_text(format!("4{text}")),
+            Message::Binary(bytes) => self.push_binary(bytes),
+        }
+    }
+}
+
+/// What one role records about a namespace; each role has its own states (the client waits
+/// for the server's answer, the server for the application's), but both need to know
+/// whether packets may flow in it.
+pub(crate) trait NamespaceJoin {
+    /// `true` once the CONNECT is accepted.
+    fn is_connected(&self) -> bool;
+}
+
+/// The Socket.IO connection of one session, whichever its role: the namespaces (in the
+/// role's states `S`), the ack ids handed out and still awaited, and the decoder of incoming
+/// packets. The session owns one and lends it its outgoing queue to build packets into.
+#[derive(Debug)]
+pub(crate) struct SocketLayer<S> {
+    layer: Layer,
+    namespaces: BTreeMap<String, S>,
+    /// Ack ids of the session's own `emit_with_ack` calls not yet acknowledged.
+    awaited_acks: BTreeSet<(String, u64)>,
+    next_ack_id: u64,
+    inbound: Inbound,
+}
+
+impl<S: NamespaceJoin> SocketLayer<S> {
+    pub(crate) fn new(layer: Layer, limits: Limits) -> Self {
+        Self {
+            layer,
+            namespaces: BTreeMap::new(),
+            awaited_acks: BTreeSet::new(),
+            next_ack_id: 0,
+            inbound: Inbound::new(limits),
+        }
+    }
+
+    /// The state of `namespace`, `None` when the peer has not asked to join it.
+    pub(crate) fn namespace(&self, namespace: &str) -> Option<&S> {
+        self.namespaces.get(namespace)
+    }
+
+    /// Every namespace asked for, in name order, with its state.
+    pub(crate) fn namespaces(&self) -> impl Iterator<Item = (&str, &S)> + '_ {
+        self.namespaces
+            .iter()
+            .map(|(nsp, state)| (nsp.as_str(), state))
+    }
+
+    pub(crate) fn set_namespace(&mut self, namespace: String, state: S) {
+        self.namespaces.insert(namespace, state);
+    }
+
+    /// Forgets a namespace whose CONNECT was refused (no ack can be awaited in it).
+    pub(crate) fn remove_namespace(&mut self, namespace: &str) {
+        self.namespaces.remove(namespace);
+    }
+
+    /// Leaves a joined namespace: the acks awaited in it will never come.
+    pub(crate) fn leave(&mut self, namespace: &str) {
+        self.namespaces.remove(namespace);
+        self.awaited_acks.retain(|(nsp, _)| nsp != namespace);
+    }
+
+    pub(crate) fn is_connected(&self, namespace: &str) -> bool {
+        self.namespaces
+            .get(namespace)
+            .is_some_and(NamespaceJoin::is_connected)
+    }
+
+    /// `true` when `ack` answers one of the session's own `emit_with_ack` calls, which then
+    /// no longer awaits an answer.
+    pub(crate) fn settle_ack(&mut self, ack: &IncomingAck, has_id: bool) -> bool {
+        has_id
+            && self
+                .awaited_acks
+                .remove(&(ack.namespace.clone(), ack.ack_id))
+    }
+
+    /// Decodes one Engine.IO message as (part of) a Socket.IO packet: `Ok(None)` while a
+    /// binary packet awaits attachments.
+    pub(crate) fn decode(
+        &mut self,
+        payload: Payload<'_>,
+    ) -> Result<Option<InboundPacket>, Violation> {
+        match payload {
+            Payload::Text(text) => self.inbound.on_text(text),
+            Payload::Binary(bytes) => self.inbound.on_binary(bytes),
+        }
+    }
+
+    /// Refuses Socket.IO commands on a plain Engine.IO session.
+    pub(crate) fn ensure_socket_io(&self) -> Result<(), SessionError> {
+        if self.layer == Layer::EngineIo {
+            Err(SessionError::EngineIoLayer)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn ensure_connected(&self, namespace: &str) -> Result<(), SessionError> {
+        self.ensure_socket_io()?;
+        if self.is_connected(namespace) {
+            Ok(())
+        } else {
+            Err(SessionError::NotConnected(namespace.to_owned()))
+        }
+    }
+
+    /// Encodes a packet into `out`, its attachments right after it.
+    pub(crate) fn queue(
+        &self,
+        out: &mut impl Outbound,
+        kind: SocketPacketType,
+        namespace: &str,
+        data: Option<&str>,
+        ack_id: Option<u64>,
+        attachments: &[Vec<u8>],
+    ) -> Result<(), SessionError> {
+        let text = encode_packet(kind, namespace, data, ack_id, attachments, "data")?;
+        out.push_text(text);
+        for attachment in attachments {
+            out.push_binary(attachment.clone());
+        }
+        Ok(())
+    }
+
+    /// [`queue`](Self::queue) in a namespace the peer has joined.
+    fn queue_joined(
+        &self,
+        out: &mut impl Outbound,
+        kind: SocketPacketType,
+        namespace: &str,
+        data: Option<&str>,
+        ack_id: Option<u64>,
+        attachments: &[Vec<u8>],
+    ) -> Result<(), SessionError> {
+        self.ensure_connected(namespace)?;
+        self.queue(out, kind, namespace, data, ack_id, attachments)
+    }
+
+    /// EVENT (or BINARY_EVENT) in a joined namespace.
+    pub(crate) fn emit(
+        &self,
+        out: &mut impl Outbound,
+        namespace: &str,
+        data: &str,
+        attachments: &[Vec<u8>],
+    ) -> Result<(), SessionError> {
+        self.queue_joined(
+            out,
+            SocketPacketType::Event,
+            namespace,
+            Some(data),
+            None,
+            attachments,
+        )
+    }
+
+    /// EVENT with the next ack id, which is then awaited; returns the id.
+    pub(crate) fn emit_with_ack(
+        &mut self,
+        out: &mut impl Outbound,
+        namespace: &str,
+        data: &str,
+        attachments: &[Vec<u8>],
+    ) -> Result<u64, SessionError> {
+        let id = self.next_ack_id;
+        self.queue_joined(
+            out,
+            SocketPacketType::Event,
+            namespace,
+            Some(data),
+            Some(id),
+            attachments,
+        )?;
+        self.next_ack_id += 1;
+        self.awaited_acks.insert((namespace.to_owned(), id));
+        Ok(id)
+    }
+
+    /// ACK (or BINARY_ACK) answering the peer's event `ack_id`.
+    pub(crate) fn ack(
+        &self,
+        out: &mut impl Outbound,
+        namespace: &str,
+        ack_id: u64,
+        data: &str,
+        attachments: &[Vec<u8>],
+    ) -> Result<(), SessionError> {
+        self.queue_joined(
+            out,
+            SocketPacketType::Ack,
+            namespace,
+            Some(data),
+            Some(ack_id),
+            attachments,
+        )
+    }
+
+    /// DISCONNECT from a joined namespace, which is left at once.
+    pub(crate) fn disconnect(
+        &mut self,
+        out: &mut impl Outbound,
+        namespace: &str,
+    ) -> Result<(), SessionError> {
+        self.ensure_connected(namespace)?;
+        self.leave(namespace);
+        self.queue(
+            out,
+            SocketPacketType::Disconnect,
+            namespace,
+            None,
+            None,
+            &[],
+        )
     }
 }
 
