@@ -12,13 +12,26 @@
 #   ACK_RATE=1                fixed-rate runs: acked `latency-probe` emits per client per second
 #   IDLE_CLIENTS=1000         idle connections for the RSS row
 #   SERVER_CPU=0 LOAD_CPU=1   taskset CPUs: server and load generator on separate cores
-#   NICE=-10                  nice level of both (root only; 0 to leave priorities alone)
+#   NICE=-10                  nice level of both, and of their autogroup (root only; 0 to leave
+#                             priorities alone)
 #   OUT=target/bench-load     where the JSON of every run and table.md go
 #
 # Every server listens on 127.0.0.1 with a free port, every run is bounded by `timeout`, and
 # every server is stopped before the next starts. The token is synthetic (claims checked, not
 # the signature: `serve --auth claims`, and the same check in node-server.cjs).
 set -euo pipefail
+
+# With the kernel's autogroup scheduling (sched_autogroup_enabled), `nice` only ranks processes
+# inside one session's group, and other sessions (builds, fuzzers) share the cores group by
+# group. As root, the benchmark runs in its own session whose group gets the NICE level, so that
+# the servers and the load generator are not starved by neighbours.
+if [ "$(id -u)" = 0 ] && [ -z "${RUN_SH_SESSION:-}" ] && [ -w /proc/self/autogroup ] \
+  && command -v setsid >/dev/null; then
+  RUN_SH_SESSION=1 exec setsid -w "$0" "$@"
+fi
+if [ -n "${RUN_SH_SESSION:-}" ]; then
+  echo "${NICE:--10}" >/proc/self/autogroup 2>/dev/null || true
+fi
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
