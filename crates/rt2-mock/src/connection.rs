@@ -324,6 +324,15 @@ impl SessionTask {
             let waiting_for_window =
                 !self.pending.is_empty() && self.ws.as_ref().is_some_and(WsLink::window_full);
             let poll_open = self.poll.is_some();
+            let deadline = [
+                session_deadline,
+                replay_deadline,
+                scenario_deadline,
+                overflow_deadline,
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             tokio::select! {
                 biased;
                 _ = shutdown.recv(), if !shutting_down => {
@@ -338,15 +347,24 @@ impl SessionTask {
                     // only happens once it is removed.
                     None => break,
                 },
-                _ = sleep_until_opt(session_deadline), if session_deadline.is_some() => {
-                    self.session.handle_timeout(std_now());
-                }
-                _ = sleep_until_opt(replay_deadline), if replay_deadline.is_some() => {
-                    self.take_due_replay();
+                // One timer for all deadlines (each sleep is a timer entry that every idle
+                // session would hold); what is due is sorted out on waking. The scenario's due
+                // actions run in `pump` at the top of the loop.
+                _ = sleep_until_opt(deadline), if deadline.is_some() => {
+                    let now = Instant::now();
+                    if session_deadline.is_some_and(|due| due <= now) {
+                        self.session.handle_timeout(std_now());
+                    }
+                    if replay_deadline.is_some_and(|due| due <= now) {
+                        self.take_due_replay();
+                    }
+                    if overflow_deadline.is_some_and(|due| due <= now)
+                        && self.pending.is_overflowed(now)
+                    {
+                        self.drop_slow_client();
+                    }
                 }
                 _ = std::future::ready(()), if unpaced_ready => self.take_due_replay(),
-                // The due actions run in `pump` at the top of the loop.
-                _ = sleep_until_opt(scenario_deadline), if scenario_deadline.is_some() => {}
                 received = recv_room(&mut self.room_events), if self.room_events.is_some() && !self.frozen => {
                     self.on_room_event(received);
                 }
@@ -354,11 +372,6 @@ impl SessionTask {
                 _ = closed(&mut self.poll), if poll_open => {
                     self.poll = None;
                     self.session.handle_poll_aborted(std_now());
-                }
-                _ = sleep_until_opt(overflow_deadline), if overflow_deadline.is_some() => {
-                    if self.pending.is_overflowed(Instant::now()) {
-                        self.drop_slow_client();
-                    }
                 }
             }
         }

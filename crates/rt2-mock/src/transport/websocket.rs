@@ -85,10 +85,12 @@ pub(crate) fn spawn_websocket(
     // Frames a little above maxPayload still reach the session, which reports the violation;
     // the socket library refuses anything far beyond, so memory stays bounded.
     let limit = max.saturating_mul(2).saturating_add(1024);
-    // rt-2's frames are a few KiB; a 4 KiB read buffer (instead of tungstenite's 128 KiB)
-    // keeps an idle connection small, and larger frames still read in several passes.
+    // tungstenite zero-fills its whole read buffer before each read, so its size is resident
+    // memory for every idle connection. What clients send rt-2 is small (pongs, a connect
+    // with a JWT); 1 KiB instead of tungstenite's 128 KiB keeps an idle connection small, and
+    // a larger frame grows the buffer to its length while it is read.
     let config = WebSocketConfig::default()
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(1024)
         .max_message_size(Some(limit))
         .max_frame_size(Some(limit));
     let token = state.tracker.token();
