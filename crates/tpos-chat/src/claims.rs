@@ -29,7 +29,7 @@ use sha2::Sha256;
 
 use crate::Error;
 use crate::borrowed::{option_cow, own, own_opt};
-use crate::error::json_error;
+use crate::error::from_json;
 
 /// The synthetic HS256 secret every token in this project's captures and tests is signed with.
 ///
@@ -201,8 +201,7 @@ impl<'t> Jwt<'t> {
     pub fn header(&self) -> Result<JwtHeader<'static>, Error> {
         let bytes = decode_segment(self.header, "header")?;
         let text = std::str::from_utf8(&bytes).map_err(|_| Error::Base64 { segment: "header" })?;
-        let header: JwtHeader<'_> = serde_json::from_str(text)
-            .map_err(|e| json_error::<JwtHeader<'_>>("token header", text, e))?;
+        let header: JwtHeader<'_> = from_json("token header", text)?;
         Ok(JwtHeader {
             alg: own(header.alg),
             typ: own_opt(header.typ),
@@ -224,7 +223,7 @@ impl<'t> Jwt<'t> {
             .decode_vec(self.claims, buf)
             .map_err(|_| Error::Base64 { segment: "claims" })?;
         let text = std::str::from_utf8(buf).map_err(|_| Error::Base64 { segment: "claims" })?;
-        serde_json::from_str(text).map_err(|e| json_error::<Claims<'_>>("token claims", text, e))
+        from_json("token claims", text)
     }
 
     /// The claims, decoded into owned values. Like [`Jwt::claims_in`], this does not verify.

@@ -96,12 +96,21 @@ impl fmt::Display for JsonDisplay<'_> {
     }
 }
 
+/// Parses `text` (the `document` named in errors) with serde_json, failing with an [`Error`]
+/// that names the field.
+pub(crate) fn from_json<'de, T: serde::Deserialize<'de>>(
+    document: &'static str,
+    text: &'de str,
+) -> Result<T, Error> {
+    serde_json::from_str(text).map_err(|first| json_error::<T>(document, text, first))
+}
+
 /// Turns a failed serde_json parse into an [`Error`] that names the field.
 ///
 /// The fast path parses without tracking where it is. Only after a failure does this parse the
 /// same text again through `serde_path_to_error`, so the success path pays nothing for good
 /// error messages.
-pub(crate) fn json_error<'de, T: serde::Deserialize<'de>>(
+fn json_error<'de, T: serde::Deserialize<'de>>(
     document: &'static str,
     text: &'de str,
     first: serde_json::Error,

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::json_string::{is_special, special_bytes};
+use crate::json_string::{hex4, is_special, letter_escape, special_bytes};
 
 /// The fast path gave up; the reference path will decode the input or say what is wrong.
 #[derive(Debug)]
@@ -185,12 +185,6 @@ impl<'de> Escaped<'de> {
                     _ => Err(Bail),
                 };
             }
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
             b'u' => {
                 let first = self.hex4(at + 1)?;
                 if (0xDC00..0xE000).contains(&first) {
@@ -210,18 +204,13 @@ impl<'de> Escaped<'de> {
                 }
                 return Ok((char::from_u32(first).ok_or(Bail)?, 5));
             }
-            _ => return Err(Bail),
+            &letter => letter_escape(letter).ok_or(Bail)?,
         };
         Ok((c, 1))
     }
 
     fn hex4(&self, at: usize) -> Result<u32, Bail> {
-        let digits = self.bytes.get(at..at + 4).ok_or(Bail)?;
-        let mut value = 0;
-        for &d in digits {
-            value = value * 16 + char::from(d).to_digit(16).ok_or(Bail)?;
-        }
-        Ok(value)
+        hex4(self.bytes, at).ok_or(Bail)
     }
 
     fn literal(&mut self, word: &[u8]) -> Result<(), Bail> {

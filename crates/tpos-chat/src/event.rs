@@ -22,7 +22,7 @@ use sio_wire::socket::SocketPacketType;
 use sio_wire::{Frame, decode_message};
 
 use crate::borrowed::{option_cow, own, own_opt};
-use crate::error::json_error;
+use crate::error::from_json;
 use crate::escaped::decode_escaped;
 use crate::json_string::unescape_json_string;
 use crate::{ChannelType, Error, MessageType};
@@ -396,8 +396,7 @@ impl Sender<'_> {
 /// [`Error::MissingField`] naming the first required field that is absent, or [`Error::Json`]
 /// with the path, line and column of malformed JSON or a mistyped field.
 pub fn decode_event_json(json: &str) -> Result<OnEvent<'_>, Error> {
-    let event: OnEvent<'_> = serde_json::from_str(json)
-        .map_err(|first| json_error::<OnEvent<'_>>("event", json, first))?;
+    let event: OnEvent<'_> = from_json("event", json)?;
     event.check()?;
     Ok(event)
 }
@@ -406,6 +405,13 @@ pub fn decode_event_json(json: &str) -> Result<OnEvent<'_>, Error> {
 pub fn encode_json_string(text: &str) -> String {
     // A `str` always serializes: serde_json escapes whatever it has to.
     serde_json::to_string(text).unwrap_or_default()
+}
+
+/// The fast path: the event read from `literal` in its escaped form, borrowing from it, when
+/// that path manages and the event passes [`OnEvent::check`]; `None` sends the caller to the
+/// reference path, which decodes the input or reports exactly what is wrong with it.
+fn decode_escaped_event(literal: &str) -> Option<OnEvent<'_>> {
+    decode_escaped::<OnEvent<'_>>(literal).filter(|event| event.check().is_ok())
 }
 
 /// The second element of `["on-events", <literal>]` when the array has exactly that plain
@@ -471,10 +477,8 @@ impl EventDecoder {
         // Fast path: read the inner document in its escaped form, borrowing from `literal`.
         // It gives up on anything unusual, errors included, and the reference path below
         // then decodes the input or reports exactly what is wrong with it.
-        if let Some(event) = decode_escaped::<OnEvent<'a>>(literal) {
-            if event.check().is_ok() {
-                return Ok(event);
-            }
+        if let Some(event) = decode_escaped_event(literal) {
+            return Ok(event);
         }
         let json = unescape_json_string(literal, &mut self.scratch)?;
         decode_event_json(json)
@@ -490,21 +494,11 @@ impl EventDecoder {
     pub fn decode_args<'a>(&'a mut self, args: &'a str) -> Result<OnEvent<'a>, Error> {
         // Fast path: rt-2 writes the array as `["on-events","..."]`, so split it by hand and
         // read the argument in its escaped form; anything else goes through serde_json.
-        if let Some(literal) = split_on_events_args(args) {
-            if let Some(event) = decode_escaped::<OnEvent<'a>>(literal) {
-                if event.check().is_ok() {
-                    return Ok(event);
-                }
-            }
+        if let Some(event) = split_on_events_args(args).and_then(decode_escaped_event) {
+            return Ok(event);
         }
         let (name, payload): (Cow<'_, str>, &serde_json::value::RawValue) =
-            serde_json::from_str(args).map_err(|first| {
-                json_error::<(Cow<'_, str>, &serde_json::value::RawValue)>(
-                    "event arguments",
-                    args,
-                    first,
-                )
-            })?;
+            from_json("event arguments", args)?;
         if name != ON_EVENTS {
             return Err(Error::Argument {
                 offset: 0,

@@ -166,12 +166,6 @@ fn unescape_one(bytes: &[u8], at: usize) -> Result<(char, usize), Error> {
     let simple = match kind {
         b'"' => '"',
         b'\\' => '\\',
-        b'/' => '/',
-        b'b' => '\u{8}',
-        b'f' => '\u{c}',
-        b'n' => '\n',
-        b'r' => '\r',
-        b't' => '\t',
         b'u' => {
             let first = hex4(bytes, at + 2).ok_or_else(|| bad(at, "bad \\u escape"))?;
             if (0xD800..0xDC00).contains(&first) {
@@ -192,13 +186,28 @@ fn unescape_one(bytes: &[u8], at: usize) -> Result<(char, usize), Error> {
             let c = char::from_u32(first).ok_or_else(|| bad(at, "unpaired UTF-16 surrogate"))?;
             return Ok((c, 6));
         }
-        _ => return Err(bad(at, "unknown escape")),
+        letter => letter_escape(letter).ok_or_else(|| bad(at, "unknown escape"))?,
     };
     Ok((simple, 2))
 }
 
+/// The character of a one-letter JSON escape other than `\"` and `\\` (`\n` is a newline),
+/// `None` for any other letter. The two escapes left out mean something else in doubly
+/// escaped text, so each caller reads them itself.
+pub(crate) fn letter_escape(letter: u8) -> Option<char> {
+    Some(match letter {
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        _ => return None,
+    })
+}
+
 /// Reads four hex digits at `at`.
-fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
     let digits = bytes.get(at..at + 4)?;
     let mut value = 0u32;
     for &d in digits {

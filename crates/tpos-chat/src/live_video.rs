@@ -30,7 +30,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::Error;
 use crate::borrowed::{option_cow, own, own_opt};
-use crate::error::json_error;
+use crate::error::from_json;
 
 /// The endpoint's path on the tenant's host (e.g. `https://tomato.tpos.vn`).
 pub const LIVE_VIDEO_PATH: &str = "/api/facebook-graph/livevideo";
@@ -289,7 +289,7 @@ impl LiveVideo<'_> {
 ///
 /// [`Error::MissingField`] naming the field (e.g. `data[1].id`), or [`Error::Json`].
 pub fn decode_live_video_page(json: &str) -> Result<LiveVideoPage<'_>, Error> {
-    serde_json::from_str(json).map_err(|e| json_error::<LiveVideoPage<'_>>("live videos", json, e))
+    from_json("live videos", json)
 }
 
 /// Which way to page from a cursor.
