@@ -8,24 +8,13 @@ use sio_wire::engine::Payload;
 use sio_wire::json::JsonKind;
 use sio_wire::socket::{
     BinaryReassembler, SocketPacket, SocketPacketType, decode_socket_packet_with,
-    encode_socket_packet,
+    encode_socket_packet, is_reserved_event,
 };
 use sio_wire::{Limits, RawJson, SocketError, SocketErrorKind, Status};
 
 use crate::config::Layer;
 use crate::error::SessionError;
 use crate::event::{IncomingAck, IncomingEvent, Message, Violation, ViolationKind};
-
-/// Event names socket.io reserves for itself; an EVENT carrying one is invalid
-/// (socket.io-parser's `RESERVED_EVENTS`, checked in `isPayloadValid`).
-const RESERVED_EVENTS: [&str; 6] = [
-    "connect",
-    "connect_error",
-    "disconnect",
-    "disconnecting",
-    "newListener",
-    "removeListener",
-];
 
 /// One complete Socket.IO packet from the peer, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,7 +124,9 @@ impl Inbound {
             SocketPacketType::Event | SocketPacketType::BinaryEvent
         ) {
             if let Ok(name) = packet.event_name() {
-                if RESERVED_EVENTS.contains(&name.as_ref()) {
+                // An EVENT carrying a name socket.io reserves for itself is invalid
+                // (socket.io-parser's `RESERVED_EVENTS`, checked in `isPayloadValid`).
+                if is_reserved_event(&name) {
                     return Err(Violation {
                         kind: ViolationKind::MalformedPacket,
                         detail: format!(
