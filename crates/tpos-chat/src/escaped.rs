@@ -419,19 +419,7 @@ impl<'de> Deserializer<'de> for &mut Escaped<'de> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
-        self.expect(b'{')?;
-        self.enter()?;
-        let mut access = MapReader {
-            de: &mut *self,
-            first: true,
-            done: false,
-        };
-        let value = visitor.visit_map(&mut access)?;
-        if !access.done {
-            return Err(Bail);
-        }
-        self.depth -= 1;
-        Ok(value)
+        self.container(b'{', b'}', |items| visitor.visit_map(items))
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -444,19 +432,7 @@ impl<'de> Deserializer<'de> for &mut Escaped<'de> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
-        self.expect(b'[')?;
-        self.enter()?;
-        let mut access = SeqReader {
-            de: &mut *self,
-            first: true,
-            done: false,
-        };
-        let value = visitor.visit_seq(&mut access)?;
-        if !access.done {
-            return Err(Bail);
-        }
-        self.depth -= 1;
-        Ok(value)
+        self.container(b'[', b']', |items| visitor.visit_seq(items))
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Bail> {
@@ -495,34 +471,73 @@ impl<'de> Deserializer<'de> for &mut Escaped<'de> {
     }
 }
 
-struct MapReader<'a, 'de> {
+impl<'de> Escaped<'de> {
+    /// Reads an object or array: `open`, the items (which `visit` reads through [`Items`]),
+    /// then `close`, which `visit` must have reached.
+    fn container<T>(
+        &mut self,
+        open: u8,
+        close: u8,
+        visit: impl FnOnce(&mut Items<'_, 'de>) -> Result<T, Bail>,
+    ) -> Result<T, Bail> {
+        self.expect(open)?;
+        self.enter()?;
+        let mut items = Items {
+            de: &mut *self,
+            close,
+            first: true,
+            done: false,
+        };
+        let value = visit(&mut items)?;
+        if !items.done {
+            return Err(Bail);
+        }
+        self.depth -= 1;
+        Ok(value)
+    }
+}
+
+/// The items of an object or array being read, comma-separated up to `close`.
+struct Items<'a, 'de> {
     de: &'a mut Escaped<'de>,
+    close: u8,
     first: bool,
+    /// The closing bracket was consumed.
     done: bool,
 }
 
-impl<'de> MapAccess<'de> for MapReader<'_, 'de> {
+impl Items<'_, '_> {
+    /// Moves to the next item (past its `,`, after the first): `false` once the closing
+    /// bracket is consumed instead.
+    fn advance(&mut self) -> Result<bool, Bail> {
+        self.de.skip_ws();
+        match self.de.peek() {
+            Some(b) if b == self.close => {
+                self.de.pos += 1;
+                self.done = true;
+                return Ok(false);
+            }
+            Some(b',') if !self.first => self.de.pos += 1,
+            _ if self.first => {}
+            _ => return Err(Bail),
+        }
+        self.first = false;
+        Ok(true)
+    }
+}
+
+impl<'de> MapAccess<'de> for Items<'_, 'de> {
     type Error = Bail;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Bail> {
-        self.de.skip_ws();
-        match self.de.peek() {
-            Some(b'}') => {
-                self.de.pos += 1;
-                self.done = true;
-                return Ok(None);
-            }
-            Some(b',') if !self.first => {
-                self.de.pos += 1;
-                self.de.skip_ws();
-            }
-            _ if self.first => {}
-            _ => return Err(Bail),
+        if !self.advance()? {
+            return Ok(None);
         }
-        self.first = false;
+        // A key is read where it starts, so the space before it goes first.
+        self.de.skip_ws();
         let key = match self.de.string()? {
             Cow::Borrowed(s) => seed.deserialize(BorrowedStrDeserializer::<Bail>::new(s))?,
             Cow::Owned(s) => seed.deserialize(StringDeserializer::<Bail>::new(s))?,
@@ -536,31 +551,16 @@ impl<'de> MapAccess<'de> for MapReader<'_, 'de> {
     }
 }
 
-struct SeqReader<'a, 'de> {
-    de: &'a mut Escaped<'de>,
-    first: bool,
-    done: bool,
-}
-
-impl<'de> SeqAccess<'de> for SeqReader<'_, 'de> {
+impl<'de> SeqAccess<'de> for Items<'_, 'de> {
     type Error = Bail;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, Bail> {
-        self.de.skip_ws();
-        match self.de.peek() {
-            Some(b']') => {
-                self.de.pos += 1;
-                self.done = true;
-                return Ok(None);
-            }
-            Some(b',') if !self.first => self.de.pos += 1,
-            _ if self.first => {}
-            _ => return Err(Bail),
+        if !self.advance()? {
+            return Ok(None);
         }
-        self.first = false;
         seed.deserialize(&mut *self.de).map(Some)
     }
 }
