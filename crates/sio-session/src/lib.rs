@@ -145,8 +145,9 @@
 //!
 //! - `src/server.rs`: [`ServerSession`].
 //! - `src/client.rs`: [`ClientSession`].
-//! - `src/socket.rs`: the Socket.IO layer both roles share (decoding with binary reassembly,
-//!   encoding).
+//! - `src/socket.rs`: the Socket.IO layer both roles share: decoding with binary reassembly,
+//!   encoding, and `SocketLayer`, the namespaces and awaited acks each session keeps and
+//!   builds its emits, acks and disconnects through.
 //! - `src/request.rs`: [`validate_request`] and [`RequestError`].
 //! - `src/config.rs`, `src/event.rs`, `src/transmit.rs`, `src/error.rs`: settings, events,
 //!   frames and transmits, errors.
