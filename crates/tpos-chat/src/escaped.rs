@@ -293,55 +293,21 @@ impl<'de> Escaped<'de> {
     fn skip_value(&mut self) -> Result<(), Bail> {
         self.skip_ws();
         match self.peek().ok_or(Bail)? {
-            b'{' => {
-                self.pos += 1;
-                self.enter()?;
-                self.skip_ws();
-                if self.peek() == Some(b'}') {
-                    self.pos += 1;
-                } else {
-                    loop {
-                        self.skip_ws();
-                        self.skip_string()?;
-                        self.expect(b':')?;
-                        self.skip_value()?;
-                        self.skip_ws();
-                        match self.peek() {
-                            Some(b',') => self.pos += 1,
-                            Some(b'}') => {
-                                self.pos += 1;
-                                break;
-                            }
-                            _ => return Err(Bail),
-                        }
-                    }
+            b'{' => self.container(b'{', b'}', |items| {
+                while items.advance()? {
+                    items.de.skip_ws();
+                    items.de.skip_string()?;
+                    items.de.expect(b':')?;
+                    items.de.skip_value()?;
                 }
-                self.depth -= 1;
                 Ok(())
-            }
-            b'[' => {
-                self.pos += 1;
-                self.enter()?;
-                self.skip_ws();
-                if self.peek() == Some(b']') {
-                    self.pos += 1;
-                } else {
-                    loop {
-                        self.skip_value()?;
-                        self.skip_ws();
-                        match self.peek() {
-                            Some(b',') => self.pos += 1,
-                            Some(b']') => {
-                                self.pos += 1;
-                                break;
-                            }
-                            _ => return Err(Bail),
-                        }
-                    }
+            }),
+            b'[' => self.container(b'[', b']', |items| {
+                while items.advance()? {
+                    items.de.skip_value()?;
                 }
-                self.depth -= 1;
                 Ok(())
-            }
+            }),
             b'\\' => self.skip_string(),
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
