@@ -173,27 +173,50 @@ pub(crate) async fn run_websocket<S>(
     };
 
     let writer = async move {
-        while let Some(out) = frames.recv().await {
-            let latency = Duration::from_millis(progress.latency_ms.load(Ordering::Relaxed));
-            if !latency.is_zero() {
-                tokio::time::sleep_until(out.queued_at + latency).await;
-            }
-            let result = match out.frame {
-                WsFrame::Text(text) => sink.send(Message::text(text)).await,
-                WsFrame::Binary(bytes) => sink.send(Message::binary(bytes)).await,
-                WsFrame::Close { code, reason } => {
-                    let reason = truncate_reason(reason);
-                    let frame = CloseFrame {
-                        code: CloseCode::from(code),
-                        reason: reason.into(),
-                    };
-                    let _ = sink.send(Message::Close(Some(frame))).await;
+        while let Some(first) = frames.recv().await {
+            // Feed every frame that is already waiting, then flush once: a burst of events
+            // becomes one write instead of one per frame. The latency fault holds each frame
+            // back, so it flushes frame by frame as before.
+            let mut next = Some(first);
+            let mut events = 0;
+            while let Some(out) = next.take() {
+                let latency = Duration::from_millis(progress.latency_ms.load(Ordering::Relaxed));
+                if !latency.is_zero() {
+                    if sink.flush().await.is_err() {
+                        return false;
+                    }
+                    tokio::time::sleep_until(out.queued_at + latency).await;
+                }
+                let result = match out.frame {
+                    WsFrame::Text(text) => sink.feed(Message::text(text)).await,
+                    WsFrame::Binary(bytes) => sink.feed(Message::binary(bytes)).await,
+                    WsFrame::Close { code, reason } => {
+                        let reason = truncate_reason(reason);
+                        let frame = CloseFrame {
+                            code: CloseCode::from(code),
+                            reason: reason.into(),
+                        };
+                        let _ = sink.send(Message::Close(Some(frame))).await;
+                        return false;
+                    }
+                    // The frames fed before the cut still go out (a drop-after-N fault
+                    // delivers its N events), then the connection is cut.
+                    WsFrame::Abort => {
+                        let _ = sink.flush().await;
+                        return true;
+                    }
+                };
+                if result.is_err() {
                     return false;
                 }
-                WsFrame::Abort => return true,
-            };
-            if out.is_event {
-                progress.in_flight.fetch_sub(1, Ordering::Relaxed);
+                events += usize::from(out.is_event);
+                if events < 64 {
+                    next = frames.try_recv().ok();
+                }
+            }
+            let result = sink.flush().await;
+            if events > 0 {
+                progress.in_flight.fetch_sub(events, Ordering::Relaxed);
                 progress.written.notify_one();
             }
             if result.is_err() {
@@ -287,6 +310,81 @@ mod tests {
             start.elapsed(),
             Duration::from_millis(400),
             "latency, not a slower pace"
+        );
+        assert_eq!(link.progress.in_flight.load(Ordering::Relaxed), 0);
+    }
+
+    /// An in-memory stream that counts the writes made to it.
+    struct CountingWrites {
+        inner: tokio::io::DuplexStream,
+        writes: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl tokio::io::AsyncRead for CountingWrites {
+        fn poll_read(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::pin::Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+        }
+    }
+
+    impl tokio::io::AsyncWrite for CountingWrites {
+        fn poll_write(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+            buf: &[u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            let this = self.get_mut();
+            let poll = std::pin::Pin::new(&mut this.inner).poll_write(cx, buf);
+            if matches!(poll, std::task::Poll::Ready(Ok(_))) {
+                this.writes.fetch_add(1, Ordering::Relaxed);
+            }
+            poll
+        }
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::pin::Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+        }
+        fn poll_shutdown(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::pin::Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn queued_frames_go_out_in_one_write_and_leave_the_window() {
+        let (server_io, client_io) = tokio::io::duplex(64 * 1024);
+        let writes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counting = CountingWrites {
+            inner: server_io,
+            writes: writes.clone(),
+        };
+        let server = WebSocketStream::from_raw_socket(counting, Role::Server, None).await;
+        let mut client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
+        let (link, frames) = WsLink::new();
+        // Ten events wait in the channel before the writer first looks at it.
+        for n in 0..10 {
+            link.frames
+                .send(out(WsFrame::Text(format!("42[\"e\",{n}]")), true))
+                .unwrap();
+        }
+        link.progress.in_flight.store(10, Ordering::Relaxed);
+        let (inputs, _session) = mpsc::channel(8);
+        let _task = tokio::spawn(run_websocket(server, link.clone(), frames, inputs));
+        for n in 0..10 {
+            let message = client.next().await.unwrap().unwrap();
+            assert_eq!(message, Message::text(format!("42[\"e\",{n}]")));
+        }
+        assert_eq!(
+            writes.load(Ordering::Relaxed),
+            1,
+            "one write for the burst, not one per frame"
         );
         assert_eq!(link.progress.in_flight.load(Ordering::Relaxed), 0);
     }
