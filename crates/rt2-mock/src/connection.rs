@@ -238,7 +238,9 @@ pub(crate) fn open_session(
             .map(|scenario| ScenarioSchedule::new(scenario, state.timeline.clone())),
         _token: state.tracker.token(),
     };
-    tokio::spawn(task.run(state.shutdown.clone()));
+    // Boxed: a future keeps its by-value arguments beside the locals they move into, so an
+    // unboxed task would sit in the spawned future twice (see `size_tests`).
+    tokio::spawn(Box::new(task).run(state.shutdown.clone()));
     (sid, inputs)
 }
 
@@ -291,7 +293,7 @@ impl SessionTask {
         self.handle.update_report(update);
     }
 
-    async fn run(mut self, mut shutdown: ShutdownSignal) {
+    async fn run(mut self: Box<Self>, mut shutdown: ShutdownSignal) {
         let mut shutting_down = false;
         loop {
             self.pump();
@@ -375,7 +377,7 @@ impl SessionTask {
                 }
             }
         }
-        self.finish();
+        (*self).finish();
     }
 
     /// Drains events and transmits, and moves queued events into the session, until nothing
@@ -1236,5 +1238,39 @@ async fn closed(reply: &mut Option<oneshot::Sender<PollAnswer>>) {
     match reply {
         Some(reply) => reply.closed().await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    //! Sizes that decide the resident memory of an idle connection (issue 4: at most 16 KiB):
+    //! every session's two channels allocate 32 slots of their message type when created, and
+    //! the session task's future is one allocation of its own size.
+    use super::*;
+
+    fn future_size<F, Fut>(_: F) -> usize
+    where
+        F: FnOnce(Box<SessionTask>, ShutdownSignal) -> Fut,
+    {
+        std::mem::size_of::<Fut>()
+    }
+
+    #[test]
+    fn the_session_future_holds_the_boxed_task_not_a_copy() {
+        // Unboxed, the task (about 1.4 KB) sat in the future twice: 3.5 KB per session.
+        let future = future_size(SessionTask::run);
+        assert!(future <= 1024, "SessionTask::run future is {future} bytes");
+        assert!(
+            future < std::mem::size_of::<SessionTask>(),
+            "the future ({future} B) holds the task inline again"
+        );
+    }
+
+    #[test]
+    fn channel_slots_stay_small() {
+        // Each channel allocates a block of 32 slots at creation: 8 bytes more per slot is
+        // 256 bytes more per connection.
+        assert!(std::mem::size_of::<WsOut>() <= 56);
+        assert!(std::mem::size_of::<SessionInput>() <= 48);
     }
 }

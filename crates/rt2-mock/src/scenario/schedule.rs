@@ -11,7 +11,7 @@ use std::time::Instant;
 use sio_session::{IncomingEvent, Message};
 
 use crate::replay::ReplayTimeline;
-use crate::scenario::model::Scenario;
+use crate::scenario::model::{EmitSpec, EmitWhat, Payload, Scenario};
 use crate::scenario::respond::{ConnectDecision, ScenarioAction, ScheduledAction};
 
 /// A timer armed for one namespace the client joined.
@@ -34,9 +34,33 @@ pub struct ScenarioSchedule {
     seq: u64,
     /// A CONNECT's actions, waiting for the mock to accept it.
     pending_connects: HashMap<String, (Option<String>, Vec<ScheduledAction>)>,
-    /// The auth each joined namespace was joined with.
+    /// The auth each joined namespace was joined with; kept only when `keeps_auth`.
     auths: HashMap<String, Option<String>>,
     timers: Vec<ArmedTimer>,
+    /// An event or timer rule sends the handshake auth (`args = "auth"`). Without one the
+    /// auth (a JWT of a few hundred bytes) is not copied: every idle session would hold it.
+    keeps_auth: bool,
+}
+
+/// Whether an event or timer rule of `scenario` sends the auth the client joined with: only
+/// they need it after the CONNECT (a connect rule gets it with the CONNECT itself).
+fn sends_stored_auth(scenario: &Scenario) -> bool {
+    let emits_auth = |emits: &[EmitSpec]| {
+        emits.iter().any(|emit| {
+            matches!(
+                emit.what,
+                EmitWhat::Event {
+                    args: Payload::Auth,
+                    ..
+                }
+            )
+        })
+    };
+    scenario
+        .on_event
+        .iter()
+        .any(|rule| rule.ack == Some(Payload::Auth) || emits_auth(&rule.emit))
+        || scenario.timers.iter().any(|timer| emits_auth(&timer.emit))
 }
 
 impl ScenarioSchedule {
@@ -44,6 +68,7 @@ impl ScenarioSchedule {
     /// frames from.
     pub fn new(scenario: Arc<Scenario>, capture: ReplayTimeline) -> Self {
         Self {
+            keeps_auth: sends_stored_auth(&scenario),
             scenario,
             capture,
             due: BTreeMap::new(),
@@ -76,10 +101,15 @@ impl ScenarioSchedule {
         let response = self
             .scenario
             .on_connect(namespace, auth, self.capture.events());
-        self.pending_connects.insert(
-            namespace.to_owned(),
-            (auth.map(str::to_owned), response.actions),
-        );
+        let auth = auth.filter(|_| self.keeps_auth);
+        // Nothing to keep (the common case, e.g. `rt2`): no entry, so an idle session holds
+        // no map allocation for it; `joined` treats a missing entry as "nothing to do".
+        if auth.is_some() || !response.actions.is_empty() {
+            self.pending_connects.insert(
+                namespace.to_owned(),
+                (auth.map(str::to_owned), response.actions),
+            );
+        }
         response.decision
     }
 
@@ -90,7 +120,9 @@ impl ScenarioSchedule {
             .pending_connects
             .remove(namespace)
             .unwrap_or((None, Vec::new()));
-        self.auths.insert(namespace.to_owned(), auth);
+        if self.keeps_auth {
+            self.auths.insert(namespace.to_owned(), auth);
+        }
         self.schedule(now, actions);
         self.timers.retain(|t| t.namespace != namespace);
         for (index, timer) in self.scenario.timers.iter().enumerate() {
@@ -302,6 +334,37 @@ mod tests {
             s.poll_timeout()
                 .is_none_or(|next| next > t0 + Duration::from_secs(3600 * 24 * 365))
         );
+    }
+
+    #[test]
+    fn the_auth_is_not_kept_when_no_rule_sends_it() {
+        let mut s = schedule("[[on_connect]]\nnamespace = \"/chatomni\"\nreplay = false\n");
+        let t0 = Instant::now();
+        s.connect("/chatomni", Some(r#"{"token":"synthetic"}"#));
+        s.joined(t0, "/chatomni");
+        assert!(!s.keeps_auth);
+        // No map allocation left behind by an idle session's join.
+        assert_eq!(s.pending_connects.capacity(), 0);
+        assert_eq!(s.auths.capacity(), 0);
+        assert_eq!(s.poll_action(t0), None);
+    }
+
+    #[test]
+    fn the_auth_is_kept_for_an_ack_or_a_timer_that_sends_it() {
+        for toml in [
+            "[[on_event]]\nname = \"whoami\"\nack = \"auth\"\n",
+            "[[timer]]\nnamespace = \"/c\"\nevery_ms = 10\nemit = [{ event = \"a\", args = \"auth\" }]\n",
+        ] {
+            let mut s = schedule(toml);
+            assert!(s.keeps_auth, "{toml}");
+            s.connect("/c", Some(r#"{"u":1}"#));
+            s.joined(Instant::now(), "/c");
+            assert_eq!(
+                s.auths.get("/c"),
+                Some(&Some(r#"{"u":1}"#.to_owned())),
+                "{toml}"
+            );
+        }
     }
 
     #[test]
