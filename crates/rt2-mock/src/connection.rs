@@ -47,17 +47,18 @@ const UNPACED_BATCH: usize = 64;
 /// What a session task is told.
 #[derive(Debug)]
 pub(crate) enum SessionInput {
-    /// From the admin API.
-    Command(SessionCommand),
+    /// From the admin API (boxed: rare, and 40 bytes would size every slot of the channel).
+    Command(Box<SessionCommand>),
     /// A long-polling `GET`; answered when the session has something to send.
     PollGet { reply: oneshot::Sender<PollAnswer> },
     /// A long-polling `POST`'s headers arrived.
     PostBegin {
         reply: oneshot::Sender<Result<(), RequestError>>,
     },
-    /// A long-polling `POST`'s body.
+    /// A long-polling `POST`'s body (boxed: `Bytes` is 32 bytes, and every session's input
+    /// channel allocates 32 slots the size of its largest message).
     PostBody {
-        body: Bytes,
+        body: Box<Bytes>,
         reply: oneshot::Sender<Result<(), RequestError>>,
     },
     /// A WebSocket for this session (an upgrade from long-polling).
@@ -67,8 +68,8 @@ pub(crate) enum SessionInput {
     },
     /// A text frame from WebSocket `link`.
     WsText { link: u64, text: String },
-    /// A binary frame from WebSocket `link`.
-    WsBinary { link: u64, data: Bytes },
+    /// A binary frame from WebSocket `link` (boxed like `PostBody`'s body).
+    WsBinary { link: u64, data: Box<Bytes> },
     /// WebSocket `link` closed or failed.
     WsClosed { link: u64 },
 }
@@ -94,13 +95,22 @@ pub(crate) struct WsOut {
     pub(crate) is_event: bool,
 }
 
-/// What a WebSocket writer writes.
+/// What a WebSocket writer writes. The rare variants are boxed so that the frequent one,
+/// `Text`, decides the size: the `WsOut` channel allocates 32 slots at its creation, per
+/// connection.
 #[derive(Debug)]
 pub(crate) enum WsFrame {
     Text(String),
-    Binary(Vec<u8>),
-    Close { code: u16, reason: String },
+    Binary(Box<[u8]>),
+    Close(Box<WsClose>),
     Abort,
+}
+
+/// A close frame for a WebSocket writer.
+#[derive(Debug)]
+pub(crate) struct WsClose {
+    pub(crate) code: u16,
+    pub(crate) reason: String,
 }
 
 /// The session's side of one WebSocket: where to send frames and how far the writer is.
@@ -412,10 +422,10 @@ impl SessionTask {
         }
         if let Some(link) = self.ws.take() {
             link.send(
-                WsFrame::Close {
+                WsFrame::Close(Box::new(WsClose {
                     code: 1000,
                     reason: self.close_reason.clone().unwrap_or_default(),
-                },
+                })),
                 false,
             );
         }
@@ -436,10 +446,12 @@ impl SessionTask {
     fn handle_input(&mut self, input: SessionInput) {
         if self.frozen {
             match input {
-                SessionInput::Command(SessionCommand::Disconnect(reason)) => {
-                    self.close_with_reason(reason)
-                }
-                SessionInput::Command(SessionCommand::SetFaults(plan)) => self.set_faults(*plan),
+                SessionInput::Command(command) => match *command {
+                    SessionCommand::Disconnect(reason) => self.close_with_reason(reason),
+                    SessionCommand::SetFaults(plan) => self.set_faults(*plan),
+                    // Other commands are ignored: the server has stopped answering.
+                    _ => {}
+                },
                 SessionInput::WsClosed { link } => self.on_ws_closed(link),
                 SessionInput::PollGet { .. }
                 | SessionInput::PostBody { .. }
@@ -456,7 +468,7 @@ impl SessionTask {
         }
         let now = std_now();
         match input {
-            SessionInput::Command(command) => self.handle_command(command),
+            SessionInput::Command(command) => self.handle_command(*command),
             SessionInput::PollGet { reply } if self.drop_on_next_poll.is_some() => {
                 let _ = reply.send(PollAnswer::Abort);
                 let why = self.drop_on_next_poll.take().unwrap_or_default();
@@ -844,7 +856,7 @@ impl SessionTask {
             }
             Transmit::Binary(bytes) => {
                 if let Some(link) = &self.ws {
-                    link.send(WsFrame::Binary(bytes), is_event);
+                    link.send(WsFrame::Binary(bytes.into_boxed_slice()), is_event);
                 }
             }
             Transmit::PollResponse(mut body) => {
@@ -859,10 +871,10 @@ impl SessionTask {
             Transmit::CloseWebSocket => {
                 if let Some(link) = self.ws.take() {
                     link.send(
-                        WsFrame::Close {
+                        WsFrame::Close(Box::new(WsClose {
                             code: 1000,
                             reason: self.close_reason.clone().unwrap_or_default(),
-                        },
+                        })),
                         false,
                     );
                 }
@@ -1270,7 +1282,8 @@ mod size_tests {
     fn channel_slots_stay_small() {
         // Each channel allocates a block of 32 slots at creation: 8 bytes more per slot is
         // 256 bytes more per connection.
-        assert!(std::mem::size_of::<WsOut>() <= 56);
-        assert!(std::mem::size_of::<SessionInput>() <= 48);
+        assert!(std::mem::size_of::<WsFrame>() <= 24);
+        assert!(std::mem::size_of::<WsOut>() <= 48);
+        assert!(std::mem::size_of::<SessionInput>() <= 40);
     }
 }

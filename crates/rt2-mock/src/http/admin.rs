@@ -262,7 +262,7 @@ async fn send(handles: &[SessionHandle], command: impl Fn() -> SessionCommand) -
     for handle in handles {
         if handle
             .commands
-            .try_send(SessionInput::Command(command()))
+            .try_send(SessionInput::Command(Box::new(command())))
             .is_ok()
         {
             delivered += 1;

@@ -84,7 +84,10 @@ pub(crate) async fn post(
     };
     let (reply, answer) = oneshot::channel();
     if inputs
-        .send(SessionInput::PostBody { body, reply })
+        .send(SessionInput::PostBody {
+            body: Box::new(body),
+            reply,
+        })
         .await
         .is_err()
     {

@@ -158,7 +158,10 @@ pub(crate) async fn run_websocket<S>(
                     link: id,
                     text: text.as_str().to_owned(),
                 },
-                Some(Ok(Message::Binary(data))) => SessionInput::WsBinary { link: id, data },
+                Some(Ok(Message::Binary(data))) => SessionInput::WsBinary {
+                    link: id,
+                    data: Box::new(data),
+                },
                 // Control frames are answered by the WebSocket library.
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
@@ -190,10 +193,10 @@ pub(crate) async fn run_websocket<S>(
                 let result = match out.frame {
                     WsFrame::Text(text) => sink.feed(Message::text(text)).await,
                     WsFrame::Binary(bytes) => sink.feed(Message::binary(bytes)).await,
-                    WsFrame::Close { code, reason } => {
-                        let reason = truncate_reason(reason);
+                    WsFrame::Close(close) => {
+                        let reason = truncate_reason(close.reason);
                         let frame = CloseFrame {
-                            code: CloseCode::from(code),
+                            code: CloseCode::from(close.code),
                             reason: reason.into(),
                         };
                         let _ = sink.send(Message::Close(Some(frame))).await;
@@ -262,6 +265,7 @@ fn truncate_reason(mut reason: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connection::WsClose;
     use tokio::time::Instant;
 
     /// A server-side WebSocket task over an in-memory pipe, and the client end.
@@ -403,7 +407,7 @@ mod tests {
         }
         assert!(matches!(
             session.recv().await.unwrap(),
-            SessionInput::WsBinary { data, .. } if data.as_ref() == [1, 2, 3]
+            SessionInput::WsBinary { data, .. } if data.as_ref().as_ref() == [1, 2, 3]
         ));
         drop(client);
         assert!(
@@ -416,10 +420,10 @@ mod tests {
         let (mut client, link, _session, task) = pipe().await;
         link.frames
             .send(out(
-                WsFrame::Close {
+                WsFrame::Close(Box::new(WsClose {
                     code: 4000,
                     reason: "maintenance".into(),
-                },
+                })),
                 false,
             ))
             .unwrap();
