@@ -592,7 +592,11 @@ mod tests {
         // 3 clients x 40/s x 0.5 s = 60 emits, plus each client's first tick; fewer when a
         // busy machine delays the timers, never many more.
         assert!((30..=66).contains(&report.acks_sent), "{report:?}");
-        assert!(report.acks_received + 3 >= report.acks_sent, "{report:?}");
+        // Acks still in flight when the window closes are not counted. Round trips are well
+        // under a millisecond on an idle machine but stretch to ~200 ms on a loaded one (up to
+        // 8 in flight per client at 40/s), so only require that most came back and none twice.
+        assert!(report.acks_received <= report.acks_sent, "{report:?}");
+        assert!(report.acks_received * 2 >= report.acks_sent, "{report:?}");
         assert_eq!(report.ack_round_trip.count, report.acks_received);
         assert!(
             report.ack_round_trip.p50_ms > 0.0 && report.ack_round_trip.p99_ms < 1000.0,
