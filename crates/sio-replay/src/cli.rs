@@ -170,7 +170,7 @@ pub(crate) struct RecordArgs {
     pub(crate) room: Option<String>,
 
     /// The Socket.IO namespace to connect to.
-    #[arg(long, default_value = "/chatomni")]
+    #[arg(long, default_value = "/chatomni", value_parser = parse_namespace)]
     pub(crate) namespace: String,
 
     /// The token.
@@ -475,7 +475,7 @@ pub(crate) struct LoadArgs {
     pub(crate) room: Option<String>,
 
     /// The Socket.IO namespace to connect to.
-    #[arg(long, default_value = "/chatomni")]
+    #[arg(long, default_value = "/chatomni", value_parser = parse_namespace)]
     pub(crate) namespace: String,
 
     /// The token.
@@ -529,6 +529,20 @@ pub(crate) struct CompletionsArgs {
     /// The shell to write completions for.
     #[arg(value_enum)]
     pub(crate) shell: clap_complete::Shell,
+}
+
+/// Parses `--namespace`: a name the codec will send and read back as itself (see
+/// [`sio_wire::socket::check_namespace`]), so that a typo such as `chatomni` is refused here
+/// rather than turning into a CONNECT packet the server cannot read.
+fn parse_namespace(value: &str) -> Result<String, String> {
+    sio_wire::socket::check_namespace(value, &sio_wire::Limits::default())
+        .map(|()| value.to_owned())
+        .map_err(|e| match e.kind {
+            sio_wire::SocketErrorKind::InvalidNamespace if e.offset == 0 => {
+                format!("a namespace starts with '/', e.g. '/{value}'")
+            }
+            _ => format!("{e}"),
+        })
 }
 
 #[cfg(test)]

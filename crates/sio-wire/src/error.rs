@@ -198,6 +198,11 @@ pub enum SocketErrorKind {
     NamespaceUnterminated,
     /// The namespace is longer than [`Limits::max_namespace_len`](crate::Limits).
     NamespaceTooLong,
+    /// A namespace given to [`check_namespace`](crate::socket::check_namespace) would not
+    /// decode back as itself: it does not start with `/`, or it holds a `,` (which ends a
+    /// namespace on the wire) or a `[`, `{` or `"` (which the decoders take for a payload
+    /// whose comma was forgotten). The offset is that of the offending byte.
+    InvalidNamespace,
     /// The ack id does not fit in a `u64`.
     AckIdOverflow,
     /// The ack id is above [`Limits::max_ack_id`](crate::Limits).
@@ -237,6 +242,9 @@ impl SocketErrorKind {
             Self::TooManyAttachments => "too many attachments",
             Self::NamespaceUnterminated => "namespace not terminated by ','",
             Self::NamespaceTooLong => "namespace too long",
+            Self::InvalidNamespace => {
+                "a namespace starts with '/' and holds no ',', '[', '{' or '\"'"
+            }
             Self::AckIdOverflow => "ack id overflows",
             Self::AckIdOutOfRange => "ack id out of range",
             Self::Json(kind) => kind.description(),

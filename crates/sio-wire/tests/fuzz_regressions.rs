@@ -1,7 +1,8 @@
 //! Inputs the fuzzer found (`fuzz/`), kept as tests so that what they exposed stays covered.
 
-use sio_wire::SocketErrorKind;
-use sio_wire::socket::{SocketPacket, decode_socket_packet, encode_socket_packet};
+use proptest::prelude::*;
+use sio_wire::socket::{SocketPacket, check_namespace, decode_socket_packet, encode_socket_packet};
+use sio_wire::{Limits, SocketErrorKind};
 
 /// The input `roundtrip_socket_packet` crashed on (artifact
 /// `crash-42597cb9733123744f061267e612c5788aa33a22`, 174 bytes): a DISCONNECT in the namespace
@@ -26,21 +27,50 @@ fn roundtrip_socket_packet_namespace_with_a_bracket() {
     sio_wire::fuzzing::roundtrip_socket_packet(&input);
 }
 
-/// The asymmetry behind the crash above, as it stands: the encoder writes a namespace with a
-/// `[`, `{` or `"` that the decoder then refuses, although socket.io-parser reads everything up
-/// to the first comma as the namespace (`io.of("/a[b")` is a valid namespace). If the decoder
-/// comes to accept these when a comma ends them, update this test and drop the `[{"` exclusion
-/// from `roundtrip_socket_packet` in `src/fuzzing.rs`.
+/// The rule behind the crash above: the encoder writes any namespace, and
+/// `check_namespace` tells which ones decode back as themselves. A `[`, `{` or `"` before the
+/// comma is refused (the decoder takes it for a forgotten comma in front of the payload,
+/// although socket.io-parser would read `/a[b` as a namespace), and so is a comma, a name
+/// without the leading `/`, and the empty name (which the encoder writes as the root `/`).
 #[test]
-fn a_namespace_with_a_json_opener_encodes_but_does_not_decode() {
-    for namespace in ["/a[b", "/a{b}", "/a\"b"] {
+fn check_namespace_refuses_the_namespaces_that_do_not_decode_back() {
+    for (namespace, offset) in [
+        ("/a[b", 2),
+        ("/a{b}", 2),
+        ("/a\"b", 2),
+        ("/a,b", 2),
+        ("a", 0),
+        ("", 0),
+    ] {
+        let err = check_namespace(namespace, &Limits::default()).unwrap_err();
+        assert_eq!(
+            (err.kind, err.offset),
+            (SocketErrorKind::InvalidNamespace, offset)
+        );
         let mut text = String::new();
         encode_socket_packet(&SocketPacket::disconnect(namespace), &mut text);
-        assert_eq!(text, format!("1{namespace},"));
-        assert_eq!(
-            decode_socket_packet(&text).map_err(|e| (e.kind, e.offset)),
-            Err((SocketErrorKind::NamespaceUnterminated, 3)),
-            "{text:?}"
-        );
+        let back = decode_socket_packet(&text).map(|p| p.namespace.to_owned());
+        assert_ne!(back.as_deref(), Ok(namespace), "{text:?}");
     }
+}
+
+proptest! {
+    /// `check_namespace` accepts a name exactly when it survives an encode/decode round trip.
+    #[test]
+    fn check_namespace_is_exactly_the_round_trip(namespace in r#"[/a5,\[{"]{0,8}"#) {
+        let accepted = check_namespace(&namespace, &Limits::default()).is_ok();
+        let mut text = String::new();
+        encode_socket_packet(&SocketPacket::disconnect(&namespace), &mut text);
+        let back = decode_socket_packet(&text).map(|p| p.namespace.to_owned());
+        prop_assert_eq!(accepted, back.as_deref() == Ok(namespace.as_str()), "{:?}", text);
+    }
+}
+
+/// A namespace over the limit is refused as too long, not as malformed.
+#[test]
+fn check_namespace_applies_the_length_limit() {
+    let long = format!("/{}", "a".repeat(Limits::default().max_namespace_len));
+    let err = check_namespace(&long, &Limits::default()).unwrap_err();
+    assert_eq!(err.kind, SocketErrorKind::NamespaceTooLong);
+    assert!(check_namespace(&long[..long.len() - 1], &Limits::default()).is_ok());
 }

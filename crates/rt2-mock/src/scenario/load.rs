@@ -275,6 +275,15 @@ mod tests {
         assert_eq!(field, "on_connect[0].namespace");
         assert!(message.contains("starts with `/`"), "{message}");
 
+        let (_, _, field, message) =
+            error("[[on_event]]\nname = \"m\"\nnamespace = \"/chat[1]\"\nemit = []\n");
+        assert_eq!(field, "on_event[0].namespace");
+        assert!(
+            message.contains("`/chat[1]`: a namespace starts with '/' and holds no ','"),
+            "{message}"
+        );
+        assert!(message.contains("at byte 5"), "{message}");
+
         let (line, _, field, message) =
             error("[[on_event]]\nname = \"m\"\nwhere = { path = \"$[a]\", equals = 1 }\n");
         assert_eq!((line, field.as_str()), (3, "on_event[0].where.path"));

@@ -136,15 +136,26 @@ impl Namespace {
     }
 }
 
+impl Namespace {
+    /// Checks a name from a scenario file: one the codec sends and reads back as itself
+    /// ([`sio_wire::socket::check_namespace`]). `also` is appended to the hint for a name
+    /// without its leading `/`.
+    fn parse(name: String, also: &str) -> Result<Self, String> {
+        match sio_wire::socket::check_namespace(&name, &sio_wire::Limits::default()) {
+            Ok(()) => Ok(Namespace(name)),
+            Err(e) if e.offset == 0 && e.kind == sio_wire::SocketErrorKind::InvalidNamespace => {
+                Err(format!(
+                    "a namespace starts with `/` (e.g. `/chatomni`){also}, not `{name}`"
+                ))
+            }
+            Err(e) => Err(format!("namespace `{name}`: {e}")),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Namespace {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        if !name.starts_with('/') {
-            return Err(de::Error::custom(format!(
-                "a namespace starts with `/` (e.g. `/chatomni`), not `{name}`"
-            )));
-        }
-        Ok(Namespace(name))
+        Namespace::parse(String::deserialize(deserializer)?, "").map_err(de::Error::custom)
     }
 }
 
@@ -174,12 +185,9 @@ impl<'de> Deserialize<'de> for NamespacePattern {
         if name == "*" {
             return Ok(Self::Any);
         }
-        if !name.starts_with('/') {
-            return Err(de::Error::custom(format!(
-                "a namespace starts with `/` (e.g. `/chatomni`), or is `*` for all, not `{name}`"
-            )));
-        }
-        Ok(Self::Exactly(Namespace(name)))
+        Namespace::parse(name, ", or is `*` for all")
+            .map(Self::Exactly)
+            .map_err(de::Error::custom)
     }
 }
 

@@ -67,6 +67,21 @@ fn bad_duration_names_the_flag() {
 }
 
 #[test]
+fn a_namespace_that_cannot_be_sent_names_the_flag_and_the_fix() {
+    for (sub, namespace, says) in [
+        ("record", "chatomni", "starts with '/', e.g. '/chatomni'"),
+        ("load", "/chat,omni", "at byte 5"),
+    ] {
+        sio_replay()
+            .args([sub, "ws://127.0.0.1:9", "--namespace", namespace])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("--namespace"))
+            .stderr(predicates::str::contains(says));
+    }
+}
+
+#[test]
 fn completions_are_generated_for_bash_zsh_and_fish() {
     for shell in ["bash", "zsh", "fish"] {
         sio_replay()

@@ -8,6 +8,7 @@ pub use crate::json::{Args, Elements, Members, RawJson};
 pub use binary::{Arg, BinaryPacket, BinaryReassembler, placeholder_index};
 pub use packet::{
     OwnedSocketPacket, RESERVED_EVENTS, SocketHeader, SocketPacket, SocketPacketType,
-    decode_socket_header, decode_socket_header_with, decode_socket_packet, decode_socket_packet_v4,
-    decode_socket_packet_with, encode_connect_error, encode_socket_packet, is_reserved_event,
+    check_namespace, decode_socket_header, decode_socket_header_with, decode_socket_packet,
+    decode_socket_packet_v4, decode_socket_packet_with, encode_connect_error, encode_socket_packet,
+    is_reserved_event,
 };

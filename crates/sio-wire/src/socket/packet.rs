@@ -576,10 +576,52 @@ fn payload_shape_ok(kind: SocketPacketType, data: Option<RawJson<'_>>) -> bool {
     }
 }
 
+/// Whether `namespace` can be sent: it decodes back as itself after
+/// [`encode_socket_packet`], within `limits`.
+///
+/// A namespace is `/` or starts with `/`, and holds no `,` (the comma ends a namespace on the
+/// wire) and no `[`, `{` or `"`: the decoders take those for the start of a payload whose
+/// comma was forgotten (`2/chat["message"]`), which is a real client bug, rather than for part
+/// of the name. socket.io-parser reads up to the first comma and so accepts `/a[b`; this
+/// codec refuses it on both sides, so check names that come from users (command-line flags,
+/// scenario files) with this function before sending them.
+///
+/// ```
+/// use sio_wire::{Limits, SocketErrorKind, socket::check_namespace};
+/// assert!(check_namespace("/chatomni", &Limits::default()).is_ok());
+/// let err = check_namespace("/chat,omni", &Limits::default()).unwrap_err();
+/// assert_eq!((err.kind, err.offset), (SocketErrorKind::InvalidNamespace, 5));
+/// let err = check_namespace("chatomni", &Limits::default()).unwrap_err();
+/// assert_eq!((err.kind, err.offset), (SocketErrorKind::InvalidNamespace, 0));
+/// ```
+///
+/// # Errors
+///
+/// [`SocketErrorKind::InvalidNamespace`] at the offending byte, or
+/// [`SocketErrorKind::NamespaceTooLong`] at byte 0.
+pub fn check_namespace(namespace: &str, limits: &Limits) -> Result<(), SocketError> {
+    let b = namespace.as_bytes();
+    if b.first() != Some(&b'/') {
+        return Err(SocketError::new(SocketErrorKind::InvalidNamespace, 0));
+    }
+    if let Some(k) = b
+        .iter()
+        .position(|c| matches!(c, b',' | b'[' | b'{' | b'"'))
+    {
+        return Err(SocketError::new(SocketErrorKind::InvalidNamespace, k));
+    }
+    if namespace.len() > limits.max_namespace_len {
+        return Err(SocketError::new(SocketErrorKind::NamespaceTooLong, 0));
+    }
+    Ok(())
+}
+
 /// Appends the encoding of `packet` to `out`.
 ///
 /// `encode_socket_packet(&decode_socket_packet(x)?, &mut out)` reproduces `x` byte for byte
 /// for every canonical packet (no explicit `/,` namespace, no leading zeros in numbers).
+/// The encoder writes the namespace as it is given; [`check_namespace`] tells whether it will
+/// decode back.
 ///
 /// ```
 /// use sio_wire::{socket::{encode_socket_packet, SocketPacket}, RawJson};
