@@ -69,6 +69,16 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Where this codec is stricter than socket.io-parser
+//!
+//! - JSON payloads are validated (socket.io-parser hands them to `JSON.parse`, which agrees),
+//!   and nesting is bounded by [`Limits::max_json_depth`].
+//! - A `[`, `{` or `"` before the comma that ends a namespace is refused
+//!   ([`SocketErrorKind::NamespaceUnterminated`]): `2/chat["message"]` is a client that forgot
+//!   the comma, and socket.io-parser would read the whole packet as a namespace named
+//!   `/chat["message"]` with no payload. The price is that a namespace such as `/a[b`, legal for
+//!   socket.io, cannot be used; [`socket::check_namespace`] tells which names can.
+//!
 //! # Layout
 //!
 //! - `src/engine/packet.rs`: Engine.IO packet types, text and binary frames.
