@@ -36,6 +36,17 @@ pub enum MockError {
         /// What is wrong with the line.
         message: String,
     },
+    /// A file that is not a native capture (a HAR file, a DevTools text log) could not be
+    /// imported.
+    #[error("cannot import {}: {source}", path.display())]
+    CaptureImport {
+        /// The file.
+        path: PathBuf,
+        /// What the file was taken for, from its first bytes.
+        kind: sio_capture::import::InputKind,
+        /// The importer's error, naming a line or a JSON path.
+        source: sio_capture::CaptureError,
+    },
     /// An option has a value the mock cannot use.
     #[error("invalid option `{option}`: {message}")]
     Config {

@@ -233,7 +233,8 @@ pub(crate) enum ReplayModeArg {
 /// `serve` flags.
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// Capture to serve (default: the bundled rt-2 /chatomni capture).
+    /// Capture to serve (default: the bundled rt-2 /chatomni capture). A HAR file or a DevTools
+    /// message log is imported in memory first, tokens redacted, as `import` would.
     #[arg(value_name = "CAPTURE")]
     pub(crate) capture: Option<PathBuf>,
 

@@ -37,8 +37,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Mismatch) => ExitCode::from(1),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            // `{:#}` prints the whole context chain on one line: "reading x.har: line 3: ...".
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", render_chain(&err));
             ExitCode::from(2)
         }
     }
@@ -63,6 +62,25 @@ fn init_tracing(verbose: u8, quiet: bool) {
         .try_init();
 }
 
+/// The whole context chain on one line ("reading x.har: line 3: ..."), as `{:#}` prints it,
+/// but without repeating a cause whose text the message before it already ends with: library
+/// errors that show their source in their own message (`cannot read x: Is a directory`) would
+/// otherwise print it twice.
+fn render_chain(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 /// True when the error chain bottoms out in a write to a closed pipe.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
@@ -70,4 +88,41 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render_chain;
+
+    /// An error that, like many library errors, shows its source in its own message.
+    #[derive(Debug)]
+    struct ShowsItsSource(std::io::Error);
+
+    impl std::fmt::Display for ShowsItsSource {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "cannot read capture x: {}", self.0)
+        }
+    }
+
+    impl std::error::Error for ShowsItsSource {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let io = std::io::Error::other("Is a directory");
+        let err = anyhow::Error::new(ShowsItsSource(io)).context("loading capture x");
+        assert_eq!(
+            render_chain(&err),
+            "loading capture x: cannot read capture x: Is a directory"
+        );
+    }
+
+    #[test]
+    fn distinct_causes_are_all_printed() {
+        let err = anyhow::anyhow!("line 3: bad frame").context("reading x.har");
+        assert_eq!(render_chain(&err), "reading x.har: line 3: bad frame");
+    }
 }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use sio_capture::import::{ImportOptions, InputKind, detect_input_kind, import_capture};
 use sio_capture::{
     CaptureError, CaptureReader, Direction, FrameKind, FrameRecord, Header, HttpRecord, Record,
 };
@@ -28,20 +29,60 @@ pub struct Capture {
 }
 
 impl Capture {
-    /// Reads a native capture (JSON Lines) from a file.
+    /// Reads a capture from a file: a native capture (JSON Lines) is streamed; anything else
+    /// `sio-replay import` reads (a HAR file, text copied from DevTools' messages pane, one
+    /// frame per line) is detected from its first 64 KiB and imported in memory, with tokens
+    /// redacted as `import` does.
     ///
     /// # Errors
     /// [`MockError::CaptureIo`] when the file cannot be read, [`MockError::CaptureFormat`]
-    /// naming the line when a line is not a capture record.
+    /// naming the line when a line of a native capture is not a capture record, and
+    /// [`MockError::CaptureImport`] naming the line or JSON path of an import error.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, MockError> {
+        use std::io::{BufRead as _, Read as _};
         let path = path.as_ref();
-        let file = std::fs::File::open(path).map_err(|source| MockError::CaptureIo {
+        let io_error = |source| MockError::CaptureIo {
             path: path.to_path_buf(),
             source,
-        })?;
-        let mut capture = Self::from_reader(std::io::BufReader::new(file), path)?;
+        };
+        let file = std::fs::File::open(path).map_err(io_error)?;
+        let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
+        let kind = detect_input_kind(reader.fill_buf().map_err(io_error)?);
+        let mut capture = if kind == InputKind::Native {
+            Self::from_reader(reader, path)?
+        } else {
+            let mut input = Vec::new();
+            reader.read_to_end(&mut input).map_err(io_error)?;
+            let options = ImportOptions::default().kind(kind);
+            let imported =
+                import_capture(&input, &options).map_err(|source| MockError::CaptureImport {
+                    path: path.to_path_buf(),
+                    kind,
+                    source,
+                })?;
+            Self::from_records(imported.all_records())
+        };
         capture.path = Some(path.to_path_buf());
         Ok(capture)
+    }
+
+    /// A capture made of records already in memory (an import, or records built by a test).
+    /// A later header replaces an earlier one; gap records are skipped.
+    pub fn from_records(records: impl IntoIterator<Item = Record>) -> Self {
+        let mut capture = Capture::default();
+        for record in records {
+            capture.push(record);
+        }
+        capture
+    }
+
+    fn push(&mut self, record: Record) {
+        match record {
+            Record::Header(header) => self.header = Some(header),
+            Record::Frame(frame) => self.frames.push(frame),
+            Record::Http(http) => self.http.push(http),
+            Record::Gap(_) => {}
+        }
     }
 
     /// Reads a native capture from text; `name` is used in error messages only.
@@ -78,12 +119,7 @@ impl Capture {
                     message: other.to_string(),
                 },
             })?;
-            match record {
-                Record::Header(header) => capture.header = Some(header),
-                Record::Frame(frame) => capture.frames.push(frame),
-                Record::Http(http) => capture.http.push(http),
-                Record::Gap(_) => {}
-            }
+            capture.push(record);
         }
         Ok(capture)
     }

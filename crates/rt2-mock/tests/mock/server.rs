@@ -450,6 +450,53 @@ async fn bad_options_and_a_bad_capture_are_refused_with_the_place() {
     assert!(text.contains("broken.jsonl:2:"), "{text}");
 }
 
+/// `Capture::open` takes what `sio-replay import` takes: a HAR file is imported in memory, with
+/// its token redacted, and served; a truncated one is refused with the place.
+#[tokio::test]
+async fn a_har_file_is_imported_redacted_and_served() {
+    let har_path = repo_root().join("captures/sample-chrome.har");
+    let har: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&har_path).unwrap()).unwrap();
+    let messages: usize = har["log"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|entry| entry["_webSocketMessages"].as_array())
+        .map(Vec::len)
+        .sum();
+    let capture = rt2_mock::Capture::open(&har_path).unwrap();
+    assert_eq!(capture.frames.len(), messages);
+    let connect = capture
+        .frames
+        .iter()
+        .find(|frame| frame.data.starts_with("40/chatomni,{\"token\""))
+        .expect("the HAR's namespace connect");
+    assert!(
+        !connect.data.contains("eyJ"),
+        "token not redacted: {}",
+        connect.data
+    );
+    let events = capture.timeline("/chatomni").len();
+    assert!(events > 0);
+
+    let mut config = MockConfig::default();
+    config.capture = Some(std::sync::Arc::new(capture));
+    config.replay.pace = rt2_mock::Pace::AsFastAsClientReads;
+    let mock = start(config).await;
+    let (mut ws, _, _) = raw_session(&mock, r#"{"token":"x"}"#).await;
+    let first = next_text(&mut ws).await.unwrap();
+    assert!(first.starts_with("42/chatomni,[\"on-events\""), "{first}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let truncated = dir.path().join("cut.har");
+    let bytes = std::fs::read(&har_path).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let err = rt2_mock::Capture::open(&truncated).unwrap_err();
+    assert!(matches!(err, MockError::CaptureImport { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("cut.har") && text.contains("line "), "{text}");
+}
+
 #[tokio::test]
 async fn live_mode_shares_one_timeline_per_room() {
     let mut config = MockConfig::default();

@@ -79,6 +79,13 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     config.replay.pace = pace(args.speed)?;
     config.replay.repeat = args.loop_replay;
     let events = capture.timeline(&config.namespace).len();
+    if events == 0 {
+        tracing::warn!(
+            "{capture_name} has no server events in {}: clients will connect and receive none \
+             (`sio-replay decode {capture_name}` shows what it holds)",
+            config.namespace
+        );
+    }
     config.capture = Some(Arc::new(capture));
     let scenario = rt2_mock::scenario::Scenario::load(&args.scenario)
         .with_context(|| format!("--scenario {}", args.scenario))?;
