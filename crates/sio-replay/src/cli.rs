@@ -350,7 +350,8 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) golden: PathBuf,
 
-    /// Compare this existing capture with the golden, without any server.
+    /// Compare this existing capture with the golden, without any server. Here and in
+    /// --serve and --capture, a HAR file or DevTools log is imported in memory (redacted).
     #[arg(long, value_name = "CAPTURE", conflicts_with_all = ["url", "serve", "scenario"])]
     pub(crate) offline: Option<PathBuf>,
 

@@ -17,9 +17,10 @@ use rt2_mock::Capture;
 use rt2_mock::client::Endpoint;
 use rt2_mock::client::session::{Script, SessionConfig, Target, run_session};
 use serde_json::json;
-use sio_capture::CaptureReader;
+use sio_capture::import::{ImportOptions, InputKind, detect_input_kind, import_capture};
 use sio_capture::normalize::NormalizeConfig;
 use sio_capture::transcript::{render_capture, render_transcript};
+use sio_capture::{CaptureReader, Record};
 
 use super::Context;
 use super::runtime::{runtime, shutdown_signal, token};
@@ -37,10 +38,16 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     let config = NormalizeConfig::default();
     let (transcript, subject) = match &args.offline {
         Some(path) => {
-            let reader = CaptureReader::open(path)
-                .with_context(|| format!("--offline {}", path.display()))?;
-            let text = render_capture(reader, &config)
-                .with_context(|| format!("reading {}", path.display()))?;
+            let text = match read_records(path, "--offline")? {
+                // A native capture is rendered as it streams, whatever its size.
+                None => {
+                    let reader = CaptureReader::open(path)
+                        .with_context(|| format!("--offline {}", path.display()))?;
+                    render_capture(reader, &config)
+                        .with_context(|| format!("reading {}", path.display()))?
+                }
+                Some(records) => render_transcript(&records, &config),
+            };
             (text, format!("transcript of {}", path.display()))
         }
         None => {
@@ -87,9 +94,17 @@ fn session_config(args: &CheckArgs) -> anyhow::Result<(SessionConfig, String)> {
                 .with_context(|| format!("--scenario {}", path.display()))?
         }
         (None, Some(path)) => {
-            let records = CaptureReader::open(path)
-                .and_then(|reader| reader.collect::<Result<Vec<_>, _>>())
-                .with_context(|| format!("reading {}", path.display()))?;
+            let flag = if args.capture.is_some() {
+                "--capture"
+            } else {
+                "--serve"
+            };
+            let records = match read_records(path, flag)? {
+                Some(records) => records,
+                None => CaptureReader::open(path)
+                    .and_then(|reader| reader.collect::<Result<Vec<_>, _>>())
+                    .with_context(|| format!("reading {}", path.display()))?,
+            };
             Script::from_records(&records)
         }
         (None, None) => Script::new("/chatomni"),
@@ -126,6 +141,24 @@ fn session_config(args: &CheckArgs) -> anyhow::Result<(SessionConfig, String)> {
     config.max_events = args.events;
     config.max_duration = args.duration;
     Ok((config, subject))
+}
+
+/// The records of `path` when it is not a native capture (a HAR file, a DevTools log, one
+/// frame per line), imported in memory with tokens redacted as `import` does; `None` for a
+/// native capture, which the caller streams. `flag` names the path in errors.
+fn read_records(path: &Path, flag: &str) -> anyhow::Result<Option<Vec<Record>>> {
+    use std::io::Read as _;
+    let mut head = Vec::with_capacity(64 * 1024);
+    std::fs::File::open(path)
+        .and_then(|file| file.take(64 * 1024).read_to_end(&mut head))
+        .with_context(|| format!("{flag} {}", path.display()))?;
+    if detect_input_kind(&head) == InputKind::Native {
+        return Ok(None);
+    }
+    let input = std::fs::read(path).with_context(|| format!("{flag} {}", path.display()))?;
+    let imported = import_capture(&input, &ImportOptions::default())
+        .with_context(|| format!("{flag} {}: importing it", path.display()))?;
+    Ok(Some(imported.all_records().collect()))
 }
 
 /// How the transcript compares with the golden.

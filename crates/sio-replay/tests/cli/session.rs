@@ -406,6 +406,54 @@ fn check_offline_compares_a_capture_without_a_server() {
         .success();
 }
 
+/// `check --offline` and `check --serve` take a HAR file as they take the capture `import`
+/// makes of it: the transcripts are the same, and the HAR's token never reaches the golden.
+#[test]
+fn check_takes_a_har_file_as_it_takes_its_import() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let har = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../captures/sample-chrome.har");
+    let imported = dir.path().join("imported.jsonl");
+    sio_replay()
+        .arg("import")
+        .arg(&har)
+        .arg("-o")
+        .arg(&imported)
+        .assert()
+        .success();
+    for mode in ["--offline", "--serve"] {
+        let golden = dir.path().join(format!("{}.snap", &mode[2..]));
+        sio_replay()
+            .args(["check", "--accept", mode])
+            .arg(&har)
+            .arg("--golden")
+            .arg(&golden)
+            .assert()
+            .success();
+        let text = std::fs::read_to_string(&golden).expect("golden written");
+        assert!(text.contains("on-events"), "{text}");
+        assert!(!text.contains("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJDbGllbnRJZCI6InRtdFdlYkFwcCIsIlRlbmFudElkIjoidG9tYXRvLnRwb3Mudm4iLCJVc2VySWQiOiI4YTFi"));
+        sio_replay()
+            .args(["check", mode])
+            .arg(&imported)
+            .arg("--golden")
+            .arg(&golden)
+            .assert()
+            .success();
+    }
+    let truncated = dir.path().join("cut.har");
+    let bytes = std::fs::read(&har).expect("read HAR");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).expect("write");
+    sio_replay()
+        .args(["check", "--offline"])
+        .arg(&truncated)
+        .arg("--golden")
+        .arg(dir.path().join("never.snap"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cut.har"))
+        .stderr(predicates::str::contains("line "));
+}
+
 #[test]
 fn check_errors_exit_2_and_name_the_file() {
     sio_replay()
