@@ -9,6 +9,7 @@ alone; pass --clean to remove every seed first.
 
 import base64
 import hashlib
+import hmac
 import json
 import pathlib
 import shutil
@@ -252,6 +253,43 @@ def main():
             w.put("import_text", "".join(lines[i : i + 3]))
     for text in DEVTOOLS_EXTRA:
         w.put("import_text", text)
+
+    # verify_token: tokens signed with tpos-chat's documented TEST_SECRET, forged ones, and
+    # broken shapes.
+    def b64url(raw):
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    def token(header, claims, secret=b"sio-replay-test-secret-not-for-production", sig=None):
+        head = b64url(json.dumps(header, separators=(",", ":")).encode()) + "."
+        head += b64url(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
+        if sig is None:
+            sig = b64url(hmac.new(secret, head.encode(), hashlib.sha256).digest())
+        return head + "." + sig
+
+    hs256 = {"alg": "HS256", "typ": "JWT"}
+    claims = {"ClientId": "tmtWebApp", "TenantId": "tomato.tpos.vn", "UserId": "u-1", "DisplayName": "Nhân viên", "iat": 1767785442, "exp": 1768390242}
+    for text in [
+        token(hs256, claims),
+        token(hs256, {k: v for k, v in claims.items() if k != "DisplayName"}),
+        token(hs256, claims, secret=b"wrong"),
+        token({"alg": "none"}, claims, sig=""),
+        token({"alg": "HS512"}, claims),
+        token(hs256, {"TenantId": "tomato.tpos.vn"}),
+        token(hs256, {"ClientId": 1, "TenantId": [], "UserId": None}),
+        "a.b", "a.b.c.d", ".e30.", "e30.e30.", "eyJ!.e30.x", token(hs256, claims)[:-3],
+    ]:
+        w.put("verify_token", text)
+
+    # live_video: the bundled capture's request queries and response pages, and bad queries.
+    for path in sorted(CAPTURES.glob("*.jsonl")):
+        for record in read_capture(path):
+            if record.get("type") == "http" and "livevideo" in record.get("url", ""):
+                if "?" in record["url"]:
+                    w.put("live_video", record["url"].split("?", 1)[1])
+                if isinstance(record.get("body"), str) and record["body"].startswith("{"):
+                    w.put("live_video", record["body"])
+    for text in ["pageid=1&before=a&after=b", "pageid=&limit=1", "pageid=1&limit=-1", "pageid=%zz", "pageid=a+b%20c&facebook_Type=page&after=QVF%3D", "limit=1", "pageid=1&pageid=2&&x"]:
+        w.put("live_video", text)
 
     total = sum(p.stat().st_size for p in SEEDS.rglob("*") if p.is_file())
     for target in sorted(w.counts):

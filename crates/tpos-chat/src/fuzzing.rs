@@ -4,7 +4,10 @@
 //!
 //! Not part of the public API: bodies may change with the crate.
 
-use crate::{Error, EventDecoder, decode_event_json};
+use crate::{
+    Error, EventDecoder, Jwt, LiveVideoQuery, TEST_SECRET, decode_event_json,
+    decode_live_video_page, sign_hs256, verify_hs256,
+};
 
 /// Drives [`EventDecoder::decode_argument`] (rt-2 event decoding), with the input as the
 /// argument's JSON string literal, then [`EventDecoder::decode_args`] and
@@ -61,5 +64,73 @@ pub fn decode_argument(data: &[u8]) {
     if let Ok(event) = decode_event_json(text) {
         let json = event.to_json();
         assert_eq!(decode_event_json(&json).as_ref(), Ok(&event), "{json:?}");
+    }
+}
+
+/// Drives the token checks the mock runs on every namespace CONNECT: [`Jwt::parse`],
+/// [`Jwt::header`], [`Jwt::claims`] and [`verify_hs256`] with [`TEST_SECRET`], on the input
+/// as token text.
+///
+/// Invariants:
+/// - a token that verifies has readable claims, and `verify_hs256` returns exactly them;
+/// - a token whose `alg` is not `HS256` (`none` included) never verifies;
+/// - claims that decode, signed again with [`sign_hs256`], verify and decode to the same
+///   claims (what the mock's banner token and `record`'s tokens rely on);
+/// - the same token verifies under no other secret.
+pub fn verify_token(data: &[u8]) {
+    let Ok(token) = std::str::from_utf8(data) else {
+        return;
+    };
+    let verified = verify_hs256(token, TEST_SECRET.as_bytes());
+    let Ok(jwt) = Jwt::parse(token) else {
+        assert!(verified.is_err(), "verified a token that does not parse");
+        return;
+    };
+    let header = jwt.header();
+    let claims = jwt.claims();
+    match &verified {
+        Ok(claims_verified) => {
+            assert_eq!(claims.as_ref().ok(), Some(claims_verified));
+            assert_eq!(header.as_ref().map(|h| h.alg.as_ref()), Ok("HS256"));
+            assert!(jwt.verify_hs256(b"another secret").is_err());
+        }
+        Err(_) => {
+            if header.as_ref().is_ok_and(|h| h.alg != "HS256") {
+                assert!(matches!(
+                    jwt.verify_hs256(TEST_SECRET.as_bytes()),
+                    Err(Error::UnsupportedAlgorithm { .. })
+                ));
+            }
+        }
+    }
+    if let Ok(claims) = claims {
+        let signed = sign_hs256(&claims, TEST_SECRET.as_bytes());
+        assert_eq!(
+            verify_hs256(&signed, TEST_SECRET.as_bytes()).as_ref(),
+            Ok(&claims),
+            "{signed}"
+        );
+    }
+}
+
+/// Drives the live-video endpoint's parsers: an input starting with `{` is a response page
+/// ([`decode_live_video_page`]), anything else a request query string
+/// ([`LiveVideoQuery::parse`]).
+///
+/// Invariants: a page re-encodes ([`crate::LiveVideoPage::to_json`]) to JSON that decodes to the
+/// same page; a query re-encodes ([`LiveVideoQuery::to_query_string`]) to a query that parses
+/// to the same query.
+pub fn live_video(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if text.starts_with('{') {
+        if let Ok(page) = decode_live_video_page(text) {
+            let json = page.to_json();
+            assert_eq!(decode_live_video_page(&json).as_ref(), Ok(&page), "{json}");
+        }
+    } else if let Ok(query) = LiveVideoQuery::parse(text) {
+        let again = query.to_query_string();
+        assert_eq!(LiveVideoQuery::parse(&again).as_ref(), Ok(&query), "{again}");
     }
 }

@@ -33,3 +33,13 @@ fn replay(target: &str, body: fn(&[u8])) {
 fn decode_argument_seeds() {
     replay("decode_argument", tpos_chat::fuzzing::decode_argument);
 }
+
+#[test]
+fn verify_token_seeds() {
+    replay("verify_token", tpos_chat::fuzzing::verify_token);
+}
+
+#[test]
+fn live_video_seeds() {
+    replay("live_video", tpos_chat::fuzzing::live_video);
+}
