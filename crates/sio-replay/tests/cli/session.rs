@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 use crate::sio_replay;
 
 /// The bundled capture.
-fn bundled_capture() -> PathBuf {
+pub(crate) fn bundled_capture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../captures/rt2-chatomni.jsonl")
 }
 
 /// A child process that is interrupted (SIGINT) and reaped when dropped.
-struct Running {
+pub(crate) struct Running {
     child: Child,
     stdout: BufReader<ChildStdout>,
 }
@@ -77,7 +77,7 @@ fn spawn(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
 
 /// `sio-replay serve --port 0 --format json` with `extra` flags; returns the process and its
 /// banner.
-fn serve(extra: &[&str]) -> (Running, serde_json::Value) {
+pub(crate) fn serve(extra: &[&str]) -> (Running, serde_json::Value) {
     let mut args = vec!["serve", "--port", "0", "--format", "json"];
     args.extend_from_slice(extra);
     let mut server = spawn(&assert_cmd::cargo::cargo_bin("sio-replay"), &args, &[]);
