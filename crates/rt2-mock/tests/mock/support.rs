@@ -1,5 +1,6 @@
 //! Shared pieces of the integration tests: starting a mock on 127.0.0.1:0, a raw HTTP client,
-//! a raw WebSocket client, and the Node `socket.io-client` driver.
+//! a raw WebSocket client, the Node `socket.io-client` driver, and the Python `python-socketio`
+//! driver.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -195,22 +196,22 @@ impl NodeClient {
     }
 
     /// Starts the client against any server URL.
-    pub(crate) fn start_at(url: &str, mut options: serde_json::Value) -> Self {
-        options["url"] = url.into();
-        options
-            .as_object_mut()
-            .unwrap()
-            .entry("room")
-            .or_insert(ROOM.into());
-        let mut child = Command::new("node")
+    pub(crate) fn start_at(url: &str, options: serde_json::Value) -> Self {
+        let child = Command::new("node")
             .arg("client.mjs")
-            .arg(options.to_string())
+            .arg(client_options(url, options).to_string())
             .current_dir(interop_dir())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
             .expect("node runs (CI installs Node; locally install Node 18 or newer)");
+        Self::reading(child)
+    }
+
+    /// Reads the JSON Lines records of a client process started with piped stdout (any
+    /// interop client that prints the records `interop/client.mjs` prints).
+    fn reading(mut child: Child) -> Self {
         let stdout = child.stdout.take().expect("piped stdout");
         Self {
             child,
@@ -222,7 +223,7 @@ impl NodeClient {
     pub(crate) async fn next(&mut self) -> Option<serde_json::Value> {
         let line = tokio::time::timeout(WAIT, self.lines.next_line())
             .await
-            .expect("the Node client printed in time")
+            .expect("the interop client printed in time")
             .expect("read stdout")?;
         Some(serde_json::from_str(&line).unwrap_or_else(|err| panic!("{err}: {line}")))
     }
@@ -249,6 +250,17 @@ impl NodeClient {
             .expect("exit status");
         (records, status)
     }
+}
+
+/// The client options with `url` set and `room` defaulted to [`ROOM`].
+fn client_options(url: &str, mut options: serde_json::Value) -> serde_json::Value {
+    options["url"] = url.into();
+    options
+        .as_object_mut()
+        .unwrap()
+        .entry("room")
+        .or_insert(ROOM.into());
+    options
 }
 
 pub(crate) fn of_type<'a>(
@@ -291,5 +303,63 @@ impl NodeServer {
             _child: child,
             url: format!("http://127.0.0.1:{port}"),
         }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Python.
+
+/// The Python of `interop/python/.venv`, after checking it was installed from the current
+/// `requirements.txt`.
+pub(crate) fn python_interop() -> (PathBuf, PathBuf) {
+    let dir = repo_root().join("interop/python");
+    let python = dir.join(".venv/bin/python");
+    let stamp = dir.join(".venv/.installed-requirements");
+    assert!(
+        python.exists() && stamp.exists(),
+        "interop/python/.venv is missing: run scripts/install-python-deps.sh (it installs python-socketio from interop/python/requirements.txt) before these tests"
+    );
+    let modified = |path: &Path| path.metadata().and_then(|meta| meta.modified()).ok();
+    assert!(
+        modified(&stamp) >= modified(&dir.join("requirements.txt")),
+        "interop/python/.venv is older than requirements.txt: run scripts/install-python-deps.sh again"
+    );
+    (dir, python)
+}
+
+/// A running `interop/python/client.py` (python-socketio 5): the same records as
+/// [`NodeClient`], read the same way.
+pub(crate) struct PythonClient(NodeClient);
+
+impl PythonClient {
+    /// Starts the client with these options (see `interop/python/client.py`); `url` is filled
+    /// in and `room` defaults to [`ROOM`].
+    pub(crate) fn start(mock: &RunningMock, options: serde_json::Value) -> Self {
+        Self::start_at(&mock.url(), options)
+    }
+
+    /// Starts the client against any server URL.
+    pub(crate) fn start_at(url: &str, options: serde_json::Value) -> Self {
+        let (dir, python) = python_interop();
+        let child = Command::new(python)
+            .arg("client.py")
+            .arg(client_options(url, options).to_string())
+            .current_dir(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the venv's python runs (scripts/install-python-deps.sh makes it)");
+        Self(NodeClient::reading(child))
+    }
+
+    /// Reads records until one has `type == kind`; returns everything read, that one last.
+    pub(crate) async fn until(&mut self, kind: &str) -> Vec<serde_json::Value> {
+        self.0.until(kind).await
+    }
+
+    /// Every record up to and including `done`, then the exit status.
+    pub(crate) async fn finish(self) -> (Vec<serde_json::Value>, std::process::ExitStatus) {
+        self.0.finish().await
     }
 }
