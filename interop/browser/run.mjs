@@ -3,7 +3,7 @@
 //
 // Usage:
 //   node run.mjs --url http://127.0.0.1:3000 --token "$TOKEN" [--room tomato.tpos.vn]
-//                [--transports default|websocket] [--events 20] [--page-id ID] [--limit 3]
+//                [--transports default|websocket|polling] [--events 20] [--page-id ID] [--limit 3]
 //                [--timeout-ms 30000] [--chromium /usr/bin/chromium] [--mock-report]
 //
 // The page is served by a small static server of its own on 127.0.0.1 (another port, so another
@@ -59,8 +59,8 @@ try {
 if (!args.url) {
   usage("--url is required (the mock's URL, as `sio-replay serve` prints it)");
 }
-if (!["default", "websocket"].includes(args.transports)) {
-  usage(`--transports must be "default" (polling, then upgrade) or "websocket", not ${JSON.stringify(args.transports)}`);
+if (!["default", "websocket", "polling"].includes(args.transports)) {
+  usage(`--transports must be "default" (polling, then upgrade), "websocket" or "polling", not ${JSON.stringify(args.transports)}`);
 }
 const wanted = Number(args.events);
 const timeoutMs = Number(args["timeout-ms"]);
@@ -142,7 +142,7 @@ try {
 
   const query = new URLSearchParams({ url: args.url, room: args.room });
   if (args.token !== undefined) query.set("token", args.token);
-  if (args.transports === "websocket") query.set("transports", "websocket");
+  if (args.transports !== "default") query.set("transports", args.transports);
   if (args["page-id"] !== undefined) {
     query.set("pageid", args["page-id"]);
     query.set("limit", args.limit);

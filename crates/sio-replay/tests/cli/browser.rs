@@ -141,53 +141,89 @@ fn capture_with_live_videos(dir: &Path) -> (PathBuf, Expected) {
     (path, read_capture(&text))
 }
 
-/// Serves the page-load capture as fast as possible and runs the page in Chromium with
-/// `transports`; returns `run.mjs`'s result, the expectations and the mock's URL.
-fn run_page(transports: &str) -> (Value, Expected, String) {
+/// One run of the page: what `run.mjs` printed and how it exited.
+struct PageRun {
+    result: Value,
+    succeeded: bool,
+    stderr: String,
+}
+
+/// Serves `capture` as fast as possible (with `serve_extra` flags) and runs the page in
+/// Chromium with `transports`, waiting for `events` events and, with `page_id`, the live
+/// videos. Returns the run and the mock's URL.
+fn run_page(
+    capture: &Path,
+    serve_extra: &[&str],
+    transports: &str,
+    events: usize,
+    page_id: Option<&str>,
+) -> (PageRun, String) {
     require_browser_deps();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (capture, expected) = capture_with_live_videos(dir.path());
-    let (_server, banner) = serve(&[capture.to_str().expect("UTF-8 path"), "--speed", "0"]);
-    assert_eq!(
-        banner["events"].as_u64(),
-        Some(expected.message_ids.len() as u64),
-        "{banner}"
-    );
+    let mut serve_args = vec![capture.to_str().expect("UTF-8 path"), "--speed", "0"];
+    serve_args.extend_from_slice(serve_extra);
+    let (_server, banner) = serve(&serve_args);
     let url = banner["url"].as_str().expect("url").to_owned();
     let run = interop_dir().join("browser/run.mjs");
-    let events = expected.message_ids.len().to_string();
-    let output = assert_cmd::Command::new("node")
-        .arg(&run)
+    let mut node = assert_cmd::Command::new("node");
+    node.arg(&run)
         .args(["--url", &url])
         .args(["--token", banner["token"].as_str().expect("token")])
         .args(["--room", banner["room"].as_str().expect("room")])
         .args(["--transports", transports])
-        .args(["--events", &events])
-        .args(["--page-id", &expected.page_id, "--limit", "3"])
+        .args(["--events", &events.to_string()])
         .args(["--timeout-ms", &PAGE_TIMEOUT_MS.to_string()])
         .arg("--mock-report")
-        .timeout(PROCESS_TIMEOUT)
+        .timeout(PROCESS_TIMEOUT);
+    if let Some(page_id) = page_id {
+        node.args(["--page-id", page_id, "--limit", "3"]);
+    }
+    let output = node
         .output()
-        .unwrap_or_else(|e| panic!("run node {}: {e} (is Node 18+ on PATH?)", run.display()));
+        .unwrap_or_else(|e| panic!("run node {}: {e} (is Node 20+ on PATH?)", run.display()));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let result: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
         panic!(
             "run.mjs printed no result line ({e}; exit {:?}):\nstdout: {stdout}\nstderr: {stderr}",
             output.status.code()
         )
     });
-    assert!(
-        output.status.success() && result["ok"] == true,
-        "the page failed: {}\n{result:#}\nstderr: {stderr}",
-        result["reason"]
-    );
-    (result, expected, url)
+    let run = PageRun {
+        succeeded: output.status.success() && result["ok"] == true,
+        result,
+        stderr,
+    };
+    (run, url)
 }
 
-/// What both transport settings must show: every event rendered in capture order, the
-/// live videos fetched cross-origin, no console errors, a clean session on the mock's side.
-fn assert_page_saw_the_capture(result: &Value, expected: &Expected, mock_url: &str) {
+/// Runs the page over the page-load capture with `transports`, expecting success.
+fn run_page_load(transports: &str) -> (Value, Expected, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (capture, expected) = capture_with_live_videos(dir.path());
+    let (run, url) = run_page(
+        &capture,
+        &[],
+        transports,
+        expected.message_ids.len(),
+        Some(&expected.page_id),
+    );
+    assert!(
+        run.succeeded,
+        "the page failed: {}\n{:#}\nstderr: {}",
+        run.result["reason"], run.result, run.stderr
+    );
+    (run.result, expected, url)
+}
+
+/// What every transport setting must show: every event rendered in capture order, the live
+/// videos fetched cross-origin, no console errors, a clean session on the mock's side (which
+/// ended on `transport`).
+fn assert_page_saw_the_capture(
+    result: &Value,
+    expected: &Expected,
+    mock_url: &str,
+    transport: &str,
+) {
     let rendered: Vec<Option<String>> =
         serde_json::from_value(result["message_ids"].clone()).expect("message_ids");
     assert_eq!(
@@ -252,7 +288,7 @@ fn assert_page_saw_the_capture(result: &Value, expected: &Expected, mock_url: &s
     // arrived, every event went out, and the page's disconnect was seen.
     let session = &result["mock_session"];
     assert_eq!(session["sid"], result["engine_id"], "{session}");
-    assert_eq!(session["transport"], "websocket", "{session}");
+    assert_eq!(session["transport"], transport, "{session}");
     assert_eq!(session["violations"], serde_json::json!([]), "{session}");
     assert_eq!(session["token_present"], true, "{session}");
     assert_eq!(
@@ -284,20 +320,82 @@ fn assert_page_saw_the_capture(result: &Value, expected: &Expected, mock_url: &s
 
 #[test]
 fn chromium_renders_every_event_after_upgrading_from_polling_to_websocket() {
-    let (result, expected, url) = run_page("default");
+    let (result, expected, url) = run_page_load("default");
     assert_eq!(result["opened_with"], "polling", "{result}");
     assert_eq!(result["upgraded_to"], "websocket", "{result}");
     assert_eq!(result["transport"], "websocket", "{result}");
-    assert_page_saw_the_capture(&result, &expected, &url);
+    assert_page_saw_the_capture(&result, &expected, &url, "websocket");
 }
 
 #[test]
 fn chromium_renders_every_event_over_websocket_only() {
-    let (result, expected, url) = run_page("websocket");
+    let (result, expected, url) = run_page_load("websocket");
     assert_eq!(result["opened_with"], "websocket", "{result}");
     assert_eq!(result["upgraded_to"], Value::Null, "{result}");
     assert_eq!(result["transport"], "websocket", "{result}");
-    assert_page_saw_the_capture(&result, &expected, &url);
+    assert_page_saw_the_capture(&result, &expected, &url, "websocket");
+}
+
+#[test]
+fn chromium_renders_every_event_over_long_polling_only() {
+    let (result, expected, url) = run_page_load("polling");
+    assert_eq!(result["opened_with"], "polling", "{result}");
+    assert_eq!(result["upgraded_to"], Value::Null, "{result}");
+    assert_eq!(result["transport"], "polling", "{result}");
+    assert_page_saw_the_capture(&result, &expected, &url, "polling");
+}
+
+#[test]
+fn a_page_from_an_origin_the_mock_does_not_allow_fails_with_the_browsers_cors_error() {
+    // The other side of the cross-origin checks above: with CORS limited to another origin,
+    // Chromium blocks the long-polling handshake and run.mjs says so. WebSocket is not subject
+    // to CORS (the reference server does not check it either), so a WebSocket-only page still
+    // gets its events.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenario = dir.path().join("cors.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"cors-elsewhere\"\n[server]\ncors_origin = \"http://app.example.test\"\n",
+    )
+    .expect("write scenario");
+    let scenario = scenario.to_str().expect("UTF-8 path");
+
+    let (refused, _) = run_page(
+        &bundled_capture(),
+        &["--scenario", scenario],
+        "default",
+        5,
+        None,
+    );
+    assert!(!refused.succeeded, "{:#}", refused.result);
+    assert_eq!(
+        refused.result["reason"], "connect error: xhr poll error",
+        "{:#}",
+        refused.result
+    );
+    let errors = refused.result["console_errors"]
+        .as_array()
+        .expect("console_errors");
+    assert!(
+        errors.iter().any(|error| error
+            .as_str()
+            .is_some_and(|text| text.contains("blocked by CORS policy"))),
+        "Chromium names CORS: {errors:?}"
+    );
+    assert_eq!(refused.result["events"], 0, "{:#}", refused.result);
+
+    let (websocket, _) = run_page(
+        &bundled_capture(),
+        &["--scenario", scenario],
+        "websocket",
+        5,
+        None,
+    );
+    assert!(
+        websocket.succeeded,
+        "{:#}\nstderr: {}",
+        websocket.result, websocket.stderr
+    );
 }
 
 #[test]
