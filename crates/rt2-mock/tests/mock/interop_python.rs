@@ -427,3 +427,37 @@ async fn python_client_sees_an_admin_disconnect_as_a_server_disconnect() {
     assert_eq!(records.last().unwrap()["reason"], "disconnect");
     mock.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn stop_pinging_makes_the_python_client_drop_the_session() {
+    let mut config = rt2_mock::MockConfig::default();
+    config.session.ping_interval = Duration::from_millis(200);
+    config.session.ping_timeout = Duration::from_millis(200);
+    config.faults.stop_pinging = true;
+    let mock = start(config).await;
+    // python-engineio gives a silent server pingInterval + pingTimeout on WebSocket, and the
+    // longer of the two plus 5 s on a long-poll; the stay is longer than both.
+    let clients = ["websocket", "polling"].map(|transport| {
+        PythonClient::start(
+            &mock,
+            json!({"token": token(ROOM, "k"), "transports": [transport], "reconnection": false,
+                   "stay_ms": 8000, "timeout_ms": 9000, "stop_on_disconnect": true}),
+        )
+    });
+    for (transport, client) in ["websocket", "polling"].into_iter().zip(clients) {
+        let (records, status) = client.finish().await;
+        assert!(status.success(), "{transport}: {records:#?}");
+        assert_eq!(
+            records.last().unwrap()["reason"],
+            "disconnect",
+            "{transport}: dropped before the stay ended: {records:#?}"
+        );
+        assert_eq!(
+            the_one(&records, "disconnect")["reason"],
+            "transport error",
+            "{transport}: {records:#?}"
+        );
+        assert_eq!(of_type(&records, "connect").len(), 1, "{transport}");
+    }
+    mock.shutdown().await.unwrap();
+}
