@@ -43,6 +43,7 @@ and "ready" is ignored. Binary arguments are printed as {"bytes_hex": "..."}. Th
 0 when a stop condition was met, 2 on timeout, 64 on bad options.
 """
 
+import faulthandler
 import json
 import os
 import sys
@@ -52,6 +53,9 @@ import engineio
 import socketio
 
 _print_lock = threading.Lock()
+
+# How long the process may take to exit after the done record.
+EXIT_GRACE_S = 3
 
 
 def record(fields):
@@ -167,6 +171,21 @@ class Run:
             self.code = code
             record({"type": "done", "reason": reason})
         self.done.set()
+        # The main thread exits once it sees `done`, unless it is stuck inside python-socketio
+        # (say, in connect() tearing down a refused session): then this exits anyway, after
+        # printing every thread's stack to stderr so the test log shows where it hung.
+        watchdog = threading.Timer(EXIT_GRACE_S, self.exit_stuck)
+        watchdog.daemon = True
+        watchdog.start()
+
+    def exit_stuck(self):
+        print(
+            f"client.py: still running {EXIT_GRACE_S} s after done; the threads:",
+            file=sys.stderr,
+        )
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        sys.stderr.flush()
+        os._exit(self.code)
 
     def counted(self, fields):
         """Prints an event or ack record unless the run is over; False when it is."""
