@@ -38,8 +38,8 @@ Every line on stdout is one JSON object, flushed as it is written:
   {"type":"disconnect","reason":...}
   {"type":"done","reason":...}
 "ready" comes from the main thread, so events may come before it. python-socketio acts on a
-server's DISCONNECT only once connect() has returned ("ready"); one arriving between "connect"
-and "ready" is ignored. Binary arguments are printed as {"bytes_hex": "..."}. The process exits
+server's DISCONNECT or a dropped connection only once connect() has returned ("ready"); one
+arriving between "connect" and "ready" is lost. Binary arguments are printed as {"bytes_hex": "..."}. The process exits
 0 when a stop condition was met, 2 on timeout, 64 on bad options.
 """
 
