@@ -87,13 +87,13 @@ const served = [join(interopDir, "browser") + sep, join(interopDir, "node_module
 const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".map": "application/json" };
 
 const pageServer = createServer(async (request, response) => {
-  const path = decodeURIComponent(new URL(request.url, "http://page").pathname);
-  const file = normalize(join(interopDir, path));
-  if (request.method !== "GET" || !served.some((dir) => file.startsWith(dir))) {
-    response.writeHead(404).end();
-    return;
-  }
   try {
+    const path = decodeURIComponent(new URL(request.url, "http://page").pathname);
+    const file = normalize(join(interopDir, path));
+    if (request.method !== "GET" || !served.some((dir) => file.startsWith(dir))) {
+      response.writeHead(404).end();
+      return;
+    }
     const body = await readFile(file);
     response.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
     response.end(body);
@@ -110,8 +110,14 @@ const consoleErrors = [];
 const pageErrors = [];
 const failedRequests = [];
 
+// Whatever happens below, never outlive the time asked for by much (a wedged browser included).
+setTimeout(() => {
+  process.stderr.write(`run.mjs: still running ${timeoutMs + 20000} ms after the start; giving up\n`);
+  process.exit(1);
+}, timeoutMs + 20000).unref();
+
 // The flags that keep Chromium off the network (this runs offline and in CI); playwright adds
-// --headless and a fresh --user-data-dir itself.
+// --headless and a fresh --user-data-dir itself. --no-sandbox: CI runs as root.
 const browser = await chromium.launch({
   executablePath: args.chromium,
   headless: true,
@@ -125,7 +131,7 @@ const browser = await chromium.launch({
     "--disable-component-update",
     "--disable-sync",
   ],
-});
+}).catch((err) => usage(`cannot start Chromium at ${args.chromium}: ${err.message.split("\n")[0]}`));
 
 let result;
 try {
@@ -219,6 +225,19 @@ try {
     failed_requests: failedRequests,
     browser: `Chromium ${browser.version()}`,
     ...(mockSession === undefined ? {} : { mock_session: mockSession }),
+    elapsed_ms: Date.now() - started,
+  };
+} catch (err) {
+  // A navigation or evaluation that failed (the page crashed, the static server died...).
+  result = {
+    ok: false,
+    reason: `driving the page failed: ${err.message.split("\n")[0]}`,
+    page_origin: pageOrigin,
+    mock_url: args.url,
+    transports: args.transports,
+    console_errors: consoleErrors,
+    page_errors: pageErrors,
+    failed_requests: failedRequests,
     elapsed_ms: Date.now() - started,
   };
 } finally {
