@@ -62,6 +62,12 @@ pub struct ServerConfig {
     /// Codec limits applied to incoming Socket.IO packets (attachments, namespace length, ack
     /// id range, JSON depth, binary bytes). Default [`sio_wire::Limits::default`].
     pub limits: sio_wire::Limits,
+    /// Long-polling: the most packets one poll response carries; what is left goes out on the
+    /// next poll, which clients send as soon as a response arrives. `0` sends the whole queue
+    /// at once, as engine.io's reference server does. Default 16: python-engineio clients
+    /// refuse a payload of more packets than that (its `max_decode_packets` flood guard) and
+    /// drop the session, while JavaScript clients accept any count.
+    pub max_packets_per_poll: usize,
 }
 
 impl Default for ServerConfig {
@@ -77,6 +83,7 @@ impl Default for ServerConfig {
             connect_timeout: Some(Duration::from_millis(45_000)),
             namespaces: None,
             limits: sio_wire::Limits::default(),
+            max_packets_per_poll: 16,
         }
     }
 }

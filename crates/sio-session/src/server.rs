@@ -297,13 +297,23 @@ impl ServerSession {
         }
     }
 
-    /// Encodes the whole outbox (up to and including a close) as one polling payload.
+    /// Encodes the outbox (up to and including a close, and at most
+    /// [`ServerConfig::max_packets_per_poll`] packets) as one polling payload.
     ///
     /// A text packet is written as it is (a polling record is the text frame), a binary one
     /// as `b<base64>`.
     fn take_polling_payload(&mut self) -> String {
         let mut body = String::with_capacity(self.outbox.bytes + self.outbox.queue.len());
-        while let Some(outgoing) = self.outbox.pop_front() {
+        let max = match self.config.max_packets_per_poll {
+            0 => usize::MAX,
+            n => n,
+        };
+        let mut packets = 0;
+        while packets < max {
+            let Some(outgoing) = self.outbox.pop_front() else {
+                break;
+            };
+            packets += 1;
             let start = body.len();
             if start > 0 {
                 body.push('\x1e');

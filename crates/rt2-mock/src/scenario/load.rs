@@ -183,6 +183,9 @@ impl Scenario {
         if let Some(bytes) = server.max_payload {
             session.max_payload = bytes;
         }
+        if let Some(packets) = server.max_packets_per_poll {
+            session.max_packets_per_poll = packets;
+        }
         if let Some(upgrades) = server.upgrades {
             session.allow_upgrades = upgrades;
         }
@@ -397,12 +400,13 @@ mod tests {
 
         let mut config = MockConfig::default();
         Scenario::from_toml(
-            "[server]\nconnect_timeout_ms = 0\ncors_origin = [\"http://a\", \"http://b\"]\n",
+            "[server]\nconnect_timeout_ms = 0\nmax_packets_per_poll = 0\ncors_origin = [\"http://a\", \"http://b\"]\n",
             "t.toml",
         )
         .unwrap()
         .apply_to(&mut config);
         assert_eq!(config.session.connect_timeout, None);
+        assert_eq!(config.session.max_packets_per_poll, 0);
         assert_eq!(
             config.cors,
             CorsPolicy::Origins(vec!["http://a".into(), "http://b".into()])

@@ -74,6 +74,9 @@ pub struct ServerSettings {
     pub connect_timeout_ms: Option<u64>,
     /// Engine.IO `maxPayload`, in bytes.
     pub max_payload: Option<u64>,
+    /// Long-polling: the most packets one poll response carries (default 16, what
+    /// python-engineio clients accept); `0` sends the whole queue, as engine.io does.
+    pub max_packets_per_poll: Option<usize>,
     /// Whether polling sessions may upgrade to WebSocket.
     pub upgrades: Option<bool>,
     /// Which browser origins may use long-polling: `"*"` for any, one origin, or a list.

@@ -584,6 +584,45 @@ fn websocket_closing_before_the_close_went_out_keeps_the_reason() {
     );
 }
 
+/// A poll response carries at most `max_packets_per_poll` packets (16 by default, what
+/// python-engineio clients accept); the rest, the close included, go out on the next polls.
+#[test]
+fn a_poll_response_carries_at_most_max_packets_per_poll() {
+    let clock = Clock::default();
+    let mut session = polling(&clock, ServerConfig::default());
+    for i in 0..20 {
+        session
+            .send_message(sio_session::Message::Text(format!("m{i}")))
+            .unwrap();
+    }
+    session.close(clock.at(1));
+    let records = |t: Vec<Transmit>| match t.as_slice() {
+        [Transmit::PollResponse(body)] => body.split('\x1e').map(str::to_owned).collect(),
+        other => panic!("expected one poll response, got {other:?}"),
+    };
+    session.handle_poll_request(clock.at(2)).unwrap();
+    let first: Vec<String> = records(drain(&mut session));
+    let expected: Vec<String> = (0..16).map(|i| format!("4m{i}")).collect();
+    assert_eq!(first, expected);
+    assert!(!session.is_closed());
+    session.handle_poll_request(clock.at(3)).unwrap();
+    let second: Vec<String> = records(drain(&mut session));
+    assert_eq!(second, ["4m16", "4m17", "4m18", "4m19", "1"]);
+    assert!(session.is_closed());
+
+    // 0: the whole queue in one response, as engine.io's reference server sends it.
+    let mut config = ServerConfig::default();
+    config.max_packets_per_poll = 0;
+    let mut session = polling(&clock, config);
+    for i in 0..20 {
+        session
+            .send_message(sio_session::Message::Text(format!("m{i}")))
+            .unwrap();
+    }
+    session.handle_poll_request(clock.at(4)).unwrap();
+    assert_eq!(records(drain(&mut session)).len(), 20);
+}
+
 #[test]
 fn raw_text_with_a_record_separator_is_dropped_from_polling_payloads() {
     let clock = Clock::default();
