@@ -8,14 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../interop"
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  echo "install-node-deps: node and npm are required for the interop tests (Node 18 or newer)" >&2
+  echo "install-node-deps: node and npm are required for the interop tests (Node 20 or newer)" >&2
   exit 1
 fi
 
 # npm writes node_modules/.package-lock.json after a successful install; if it is newer than the
 # committed lock file, the installed tree is current.
 if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ] \
-  && [ -d node_modules/socket.io-client ] && [ -d node_modules/socket.io ]; then
+  && [ -d node_modules/socket.io-client ] && [ -d node_modules/socket.io ] && [ -d node_modules/playwright-core ]; then
   echo "install-node-deps: interop/node_modules is up to date"
   exit 0
 fi

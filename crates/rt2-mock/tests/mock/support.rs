@@ -205,7 +205,7 @@ impl NodeClient {
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
-            .expect("node runs (CI installs Node; locally install Node 18 or newer)");
+            .expect("node runs (CI installs Node; locally install Node 20 or newer)");
         Self::reading(child)
     }
 
