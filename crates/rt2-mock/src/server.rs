@@ -38,6 +38,13 @@ pub trait Acceptor: Send + Sync + 'static {
         &self,
         stream: TcpStream,
     ) -> impl Future<Output = std::io::Result<Self::Stream>> + Send;
+
+    /// The URL scheme clients reach the mock with through this acceptor: `http` (the
+    /// default), or `https` for a TLS acceptor. Links the mock writes into its responses (the
+    /// live-video endpoint's `paging.next`) use it.
+    fn scheme(&self) -> &'static str {
+        "http"
+    }
 }
 
 /// The plain-TCP [`Acceptor`]: no handshake.
@@ -69,6 +76,8 @@ pub(crate) struct ServerState {
     pub(crate) hub: Hub,
     pub(crate) timeline: ReplayTimeline,
     pub(crate) live_videos: LiveVideoCatalog,
+    /// `http` or `https`: how clients reach this server ([`Acceptor::scheme`]).
+    pub(crate) scheme: &'static str,
     pub(crate) shutdown: ShutdownSignal,
     pub(crate) tracker: TaskTracker,
 }
@@ -76,7 +85,10 @@ pub(crate) struct ServerState {
 impl ServerState {
     /// The shared state for `config` (validated by the caller), with the trigger that starts
     /// the shutdown and the receiver that sees `None` once every tracked task has ended.
-    pub(crate) fn new(config: MockConfig) -> (Arc<Self>, ShutdownTrigger, mpsc::Receiver<()>) {
+    pub(crate) fn new(
+        config: MockConfig,
+        scheme: &'static str,
+    ) -> (Arc<Self>, ShutdownTrigger, mpsc::Receiver<()>) {
         let (timeline, live_videos) = match &config.capture {
             Some(capture) => {
                 let timeline = capture.timeline(&config.namespace);
@@ -97,6 +109,7 @@ impl ServerState {
             hub: Hub::new(config.faults.clone()),
             timeline,
             live_videos,
+            scheme,
             shutdown: signal,
             tracker,
             config,
@@ -169,7 +182,7 @@ pub async fn serve_with<A: Acceptor>(
 ) -> Result<(), MockError> {
     config.validate()?;
     let local = listener.local_addr().map_err(MockError::Listener)?;
-    let (state, trigger, mut all_done) = ServerState::new(config);
+    let (state, trigger, mut all_done) = ServerState::new(config, acceptor.scheme());
     tracing::info!(
         %local,
         events = state.timeline.len(),

@@ -59,7 +59,7 @@ async fn join(client: &mut Client) -> String {
 }
 
 fn state(config: MockConfig) -> Arc<ServerState> {
-    let (state, trigger, _) = ServerState::new(config);
+    let (state, trigger, _) = ServerState::new(config, "http");
     // The tests end by dropping everything; the trigger must outlive the sessions, or they
     // would see a shutdown.
     std::mem::forget(trigger);

@@ -31,6 +31,10 @@ impl rt2_mock::Acceptor for TlsAcceptor {
     async fn accept(&self, stream: TcpStream) -> std::io::Result<Self::Stream> {
         self.0.accept(stream).await
     }
+
+    fn scheme(&self) -> &'static str {
+        "https"
+    }
 }
 
 /// Makes a CA and a server certificate for `localhost`, `127.0.0.1`, `::1` and `bind`, writes

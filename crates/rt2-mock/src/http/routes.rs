@@ -211,7 +211,7 @@ fn live_video(state: &ServerState, request: &Request<Incoming>) -> Response<Body
         .get(header::HOST)
         .and_then(|value| value.to_str().ok())
         .unwrap_or("127.0.0.1");
-    let base = format!("http://{host}");
+    let base = format!("{}://{host}", state.scheme);
     match state
         .live_videos
         .page(request.uri().query().unwrap_or(""), &base)

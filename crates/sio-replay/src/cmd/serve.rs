@@ -79,10 +79,10 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     config.replay.pace = pace(args.speed)?;
     config.replay.repeat = args.loop_replay;
     let events = capture.timeline(&config.namespace).len();
-    if events == 0 {
+    if events == 0 && capture.http.is_empty() {
         tracing::warn!(
-            "{capture_name} has no server events in {}: clients will connect and receive none \
-             (`sio-replay decode {capture_name}` shows what it holds)",
+            "{capture_name} has no server events in {} and no HTTP exchanges: clients will \
+             connect and receive nothing (`sio-replay decode {capture_name}` shows what it holds)",
             config.namespace
         );
     }

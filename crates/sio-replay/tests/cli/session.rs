@@ -685,6 +685,90 @@ fn record_http_get_records_the_live_video_exchange_with_the_bearer_redacted() {
     );
 }
 
+/// Behind `--tls` the live-video endpoint's `paging.next` link is `https://`, so a client that
+/// follows it (a browser paging through live videos) reaches the mock again.
+#[test]
+fn serve_tls_writes_https_paging_links_that_record_can_follow() {
+    let livevideo =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../captures/rt2-livevideo.jsonl");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = dir.path().join("ca.pem");
+    let (_server, banner) = serve(&[
+        livevideo.to_str().expect("UTF-8 path"),
+        "--tls",
+        "--ca-out",
+        ca.to_str().expect("UTF-8 path"),
+    ]);
+    let url = banner["url"].as_str().expect("url").to_owned();
+    assert!(url.starts_with("https://"), "{url}");
+    let token = banner["token"].as_str().expect("token");
+    let first = format!(
+        "{url}/api/facebook-graph/livevideo?pageid=104857600213377&limit=3&facebook_Type=page"
+    );
+    let record = |get: &str, out: &Path| {
+        sio_replay()
+            .args(["record", &url.replacen("https://", "wss://", 1)])
+            .args(["--room", "tomato.tpos.vn", "--duration", "300ms", "--ca"])
+            .arg(&ca)
+            .args(["--http-get", get, "-o"])
+            .arg(out)
+            .env("SIO_TOKEN", token)
+            .timeout(Duration::from_secs(20))
+            .assert()
+            .success();
+        let records = lines(out);
+        let http = records
+            .iter()
+            .find(|r| r["type"] == "http")
+            .expect("an http record")
+            .clone();
+        assert_eq!(http["status"], 200, "{http}");
+        let body: serde_json::Value =
+            serde_json::from_str(http["body"].as_str().expect("a body")).expect("JSON body");
+        body
+    };
+    let page = record(&first, &dir.path().join("first.jsonl"));
+    let next = page["paging"]["next"]
+        .as_str()
+        .expect("a next link")
+        .to_owned();
+    assert!(next.starts_with(&format!("{url}/api/")), "{next}");
+    let second = record(&next, &dir.path().join("second.jsonl"));
+    assert!(
+        second["data"].as_array().is_some_and(|d| !d.is_empty()),
+        "{second}"
+    );
+    assert_ne!(second["data"], page["data"]);
+}
+
+/// A capture that holds nothing to serve still serves (handshakes, auth), with a warning that
+/// says so; a capture of HTTP exchanges only (the live-video one) gets none.
+#[test]
+fn serve_warns_when_the_capture_holds_nothing_to_serve() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().join("empty.har");
+    std::fs::write(&empty, r#"{"log":{"version":"1.2","entries":[]}}"#).expect("write");
+    let livevideo =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../captures/rt2-livevideo.jsonl");
+    for (capture, warns) in [(empty.as_path(), true), (livevideo.as_path(), false)] {
+        let output = sio_replay()
+            .args(["serve", "--port", "0"])
+            .arg(capture)
+            .timeout(Duration::from_secs(2))
+            .output()
+            .expect("serve ran");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("\"websocket_url\""), "it served: {stdout}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            stderr.contains("no server events in /chatomni and no HTTP exchanges"),
+            warns,
+            "{}: {stderr}",
+            capture.display()
+        );
+    }
+}
+
 #[test]
 fn check_with_a_scenario_sends_its_frames_and_names_bad_lines() {
     let dir = tempfile::tempdir().expect("tempdir");
