@@ -159,8 +159,12 @@ impl fmt::Display for Violation {
 pub enum CloseReason {
     /// The peer sent an Engine.IO `close` packet (`1`).
     PeerClose,
-    /// The transport went away: the WebSocket closed, or a pending poll was aborted.
+    /// The WebSocket closed (with or without a close frame): `transport close`, as engine.io
+    /// words it.
     TransportClosed,
+    /// A pending long-polling `GET` was aborted by the client: `transport error` ("poll
+    /// connection closed prematurely" in engine.io).
+    PollAborted,
     /// The heartbeat failed (see [`ViolationKind::MissedPong`]).
     PingTimeout,
     /// The peer broke the protocol; a [`Violation`] of this kind was reported just before.
@@ -176,7 +180,8 @@ impl CloseReason {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::PeerClose => "transport close",
-            Self::TransportClosed => "transport error",
+            Self::TransportClosed => "transport close",
+            Self::PollAborted => "transport error",
             Self::PingTimeout => "ping timeout",
             Self::ProtocolViolation(ViolationKind::ConnectTimeout) => "forced server close",
             Self::ProtocolViolation(
@@ -305,6 +310,8 @@ mod tests {
     fn close_reasons_are_worded_like_the_reference_server() {
         let cases = [
             (CloseReason::PeerClose, "transport close"),
+            (CloseReason::TransportClosed, "transport close"),
+            (CloseReason::PollAborted, "transport error"),
             (CloseReason::PingTimeout, "ping timeout"),
             (
                 CloseReason::ProtocolViolation(ViolationKind::MalformedPacket),

@@ -478,7 +478,7 @@ impl ServerSession {
         self.handle_timeout(now);
         if self.poll_pending && self.state != State::Closed {
             self.poll_pending = false;
-            self.terminate(CloseReason::TransportClosed, false);
+            self.terminate(CloseReason::PollAborted, false);
         }
     }
 

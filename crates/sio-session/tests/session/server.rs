@@ -188,10 +188,10 @@ fn websocket_closed_ends_a_websocket_session() {
     session.handle_websocket_closed(clock.at(2));
     assert!(session.is_closed());
     assert_eq!(drain(&mut session), []);
-    assert_eq!(
-        closed_with(&events(&mut session)),
-        Some(CloseReason::TransportClosed)
-    );
+    let reason = closed_with(&events(&mut session));
+    assert_eq!(reason, Some(CloseReason::TransportClosed));
+    // As engine.io words a closed WebSocket (and socket.io's `disconnect` reason).
+    assert_eq!(reason.map(CloseReason::as_str), Some("transport close"));
 }
 
 #[test]
@@ -201,10 +201,9 @@ fn aborted_poll_closes_the_session() {
     session.handle_poll_request(clock.at(1)).unwrap();
     session.handle_poll_aborted(clock.at(2));
     assert!(session.is_closed());
-    assert_eq!(
-        closed_with(&events(&mut session)),
-        Some(CloseReason::TransportClosed)
-    );
+    let reason = closed_with(&events(&mut session));
+    assert_eq!(reason, Some(CloseReason::PollAborted));
+    assert_eq!(reason.map(CloseReason::as_str), Some("transport error"));
 }
 
 #[test]
