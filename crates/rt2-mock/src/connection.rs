@@ -743,6 +743,9 @@ impl SessionTask {
             Err(refusal) => {
                 if refusal == AuthRefusal::MissingToken {
                     self.violation_without_token(at);
+                } else {
+                    // A token was sent, though it was refused (unreadable, forged, expired).
+                    self.report(|r| r.token_present = true);
                 }
                 self.state
                     .hub

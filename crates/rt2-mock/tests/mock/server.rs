@@ -450,6 +450,26 @@ async fn bad_options_and_a_bad_capture_are_refused_with_the_place() {
     assert!(text.contains("broken.jsonl:2:"), "{text}");
 }
 
+/// The admin report of a session whose token was refused says a token was sent (and the
+/// refusal went to the client), unlike a session that sent none.
+#[tokio::test]
+async fn a_refused_token_is_reported_as_present() {
+    let mut config = MockConfig::default();
+    config.auth = rt2_mock::AuthMode::Claims;
+    let mock = start(config).await;
+    for (auth, present, refusal) in [
+        (r#"{"token":"bad"}"#, true, "malformed token"),
+        ("{}", false, "no token"),
+    ] {
+        let (_socket, sid, reply) = raw_session(&mock, auth).await;
+        assert!(reply.starts_with("44/chatomni,{\"message\":"), "{reply}");
+        assert!(reply.contains(refusal), "{auth}: {reply}");
+        let report = admin_json(&mock, "GET", &format!("/__admin/sessions/{sid}"), "").await;
+        assert_eq!(report["token_present"], present, "{auth}: {report:#}");
+    }
+    mock.shutdown().await.unwrap();
+}
+
 /// `Capture::open` takes what `sio-replay import` takes: a HAR file is imported in memory, with
 /// its token redacted, and served; a truncated one is refused with the place.
 #[tokio::test]
