@@ -131,6 +131,10 @@ pub fn live_video(data: &[u8]) {
         }
     } else if let Ok(query) = LiveVideoQuery::parse(text) {
         let again = query.to_query_string();
-        assert_eq!(LiveVideoQuery::parse(&again).as_ref(), Ok(&query), "{again}");
+        assert_eq!(
+            LiveVideoQuery::parse(&again).as_ref(),
+            Ok(&query),
+            "{again}"
+        );
     }
 }
