@@ -7,6 +7,10 @@
 # Idempotent: does nothing when /usr/bin/chromium is already there. Needs root (or sudo) and
 # Debian's package sources; .ci/run calls it before the tests.
 set -euo pipefail
+# Test processes call this too (crates/interop-deps), several at once under cargo-nextest: one
+# installs while the others wait for it.
+exec 9>"${TMPDIR:-/tmp}/sio-replay-install-browser.lock"
+command -v flock >/dev/null 2>&1 && flock 9
 
 chromium=/usr/bin/chromium
 

@@ -5,6 +5,10 @@
 # Idempotent: does nothing when interop/node_modules already matches the lock file.
 # Run it once after cloning; .ci/run calls it before the tests.
 set -euo pipefail
+# Test processes call this too (crates/interop-deps), several at once under cargo-nextest: one
+# installs while the others wait for it.
+exec 9>"${TMPDIR:-/tmp}/sio-replay-install-node.lock"
+command -v flock >/dev/null 2>&1 && flock 9
 cd "$(dirname "$0")/../interop"
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

@@ -7,6 +7,10 @@
 # stamp file is newer than requirements.txt). Run it once after cloning; .ci/run calls it
 # before the tests.
 set -euo pipefail
+# Test processes call this too (crates/interop-deps), several at once under cargo-nextest: one
+# installs while the others wait for it.
+exec 9>"${TMPDIR:-/tmp}/sio-replay-install-python.lock"
+command -v flock >/dev/null 2>&1 && flock 9
 cd "$(dirname "$0")/../interop/python"
 
 venv=.venv

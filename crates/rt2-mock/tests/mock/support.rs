@@ -172,8 +172,9 @@ pub(crate) async fn raw_session(mock: &RunningMock, auth: &str) -> (RawSocket, S
 // ------------------------------------------------------------------------------------------
 // Node.
 
-/// The `interop/` folder, after checking its packages are installed.
+/// The `interop/` folder, after installing its packages if need be and checking them.
 pub(crate) fn interop_dir() -> PathBuf {
+    interop_deps::ensure(interop_deps::Peer::Node);
     let dir = repo_root().join("interop");
     let client = dir.join("node_modules/socket.io-client/package.json");
     assert!(
@@ -309,9 +310,11 @@ impl NodeServer {
 // ------------------------------------------------------------------------------------------
 // Python.
 
-/// The Python of `interop/python/.venv`, after checking it was installed from the current
+/// The Python of `interop/python/.venv`, after installing it if need be and checking it was
+/// installed from the current
 /// `requirements.txt`.
 pub(crate) fn python_interop() -> (PathBuf, PathBuf) {
+    interop_deps::ensure(interop_deps::Peer::Python);
     let dir = repo_root().join("interop/python");
     let python = dir.join(".venv/bin/python");
     let stamp = dir.join(".venv/.installed-requirements");

@@ -33,6 +33,10 @@ fn chromium() -> PathBuf {
 /// Fails (never skips) when the browser or the Node packages are missing, naming the script
 /// that installs them.
 fn require_browser_deps() {
+    interop_deps::ensure(interop_deps::Peer::Node);
+    if std::env::var_os("CHROMIUM_PATH").is_none() {
+        interop_deps::ensure(interop_deps::Peer::Chromium);
+    }
     let chromium = chromium();
     assert!(
         chromium.is_file(),

@@ -909,6 +909,7 @@ fn serve_reject_auth_fault_refuses_every_client_with_its_message() {
 /// The Node stand-in for rt-2 (see `fixtures/node-rt2.js`), emitting `events` events per
 /// client; returns the process and its `ws://` URL.
 fn node_server(events: &str) -> (Running, String) {
+    interop_deps::ensure(interop_deps::Peer::Node);
     let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../interop/node_modules");
     assert!(
         interop.join("socket.io").is_dir(),
