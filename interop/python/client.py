@@ -114,6 +114,15 @@ class InOrderEngineIO(engineio.Client):
         self._handled = 0
 
     def _trigger_event(self, event, *args, **kwargs):
+        if event == "disconnect":
+            # The transport dropped, on the reading thread: let the handlers of the messages
+            # that arrived before it run first (a server DISCONNECT packet followed by the
+            # close, or the last events before a cut), as a single-threaded client would.
+            # Bounded, because python-socketio's own DISCONNECT handling may wait for this
+            # thread.
+            with self._order:
+                self._order.wait_for(lambda: self._handled == self._arrived, timeout=1.0)
+            return super()._trigger_event(event, *args, **kwargs)
         if event != "message" or not kwargs.get("run_async"):
             return super()._trigger_event(event, *args, **kwargs)
         # Called on the reading thread, one message after the other: the ticket is the
