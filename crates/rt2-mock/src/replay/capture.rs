@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sio_capture::import::{ImportOptions, InputKind, detect_input_kind, import_capture};
+use sio_capture::import::{ImportOptions, InputKind, detect_file_kind, import_capture};
 use sio_capture::{
     CaptureError, CaptureReader, Direction, FrameKind, FrameRecord, Header, HttpRecord, Record,
 };
@@ -39,20 +39,17 @@ impl Capture {
     /// naming the line when a line of a native capture is not a capture record, and
     /// [`MockError::CaptureImport`] naming the line or JSON path of an import error.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, MockError> {
-        use std::io::{BufRead as _, Read as _};
         let path = path.as_ref();
         let io_error = |source| MockError::CaptureIo {
             path: path.to_path_buf(),
             source,
         };
-        let file = std::fs::File::open(path).map_err(io_error)?;
-        let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
-        let kind = detect_input_kind(reader.fill_buf().map_err(io_error)?);
+        let kind = detect_file_kind(path).map_err(io_error)?;
         let mut capture = if kind == InputKind::Native {
-            Self::from_reader(reader, path)?
+            let file = std::fs::File::open(path).map_err(io_error)?;
+            Self::from_reader(std::io::BufReader::new(file), path)?
         } else {
-            let mut input = Vec::new();
-            reader.read_to_end(&mut input).map_err(io_error)?;
+            let input = std::fs::read(path).map_err(io_error)?;
             let options = ImportOptions::default().kind(kind);
             let imported =
                 import_capture(&input, &options).map_err(|source| MockError::CaptureImport {

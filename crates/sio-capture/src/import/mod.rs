@@ -136,6 +136,24 @@ pub fn detect_input_kind(input: &[u8]) -> InputKind {
     }
 }
 
+/// How many leading bytes of a file [`detect_file_kind`] reads.
+pub const DETECT_PREFIX_BYTES: u64 = 64 * 1024;
+
+/// [`detect_input_kind`] on the first [`DETECT_PREFIX_BYTES`] of the file at `path`, so that a
+/// native capture of any size can then be streamed and anything else imported.
+///
+/// # Errors
+///
+/// The I/O error of opening or reading the file.
+pub fn detect_file_kind(path: &std::path::Path) -> std::io::Result<InputKind> {
+    use std::io::Read as _;
+    let mut head = Vec::new();
+    std::fs::File::open(path)?
+        .take(DETECT_PREFIX_BYTES)
+        .read_to_end(&mut head)?;
+    Ok(detect_input_kind(&head))
+}
+
 /// How to import.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]

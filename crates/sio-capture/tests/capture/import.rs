@@ -1,6 +1,9 @@
 //! Importers on browser exports: what they find, what they redact, and how they fail.
 
-use sio_capture::import::{ImportOptions, InputKind, detect_input_kind, import_capture};
+use sio_capture::import::{
+    DETECT_PREFIX_BYTES, ImportOptions, InputKind, detect_file_kind, detect_input_kind,
+    import_capture,
+};
 use sio_capture::{
     CaptureError, CaptureReader, Direction, FrameKind, ImportLocation, Record, Redactor,
 };
@@ -40,6 +43,41 @@ fn each_fixture_is_detected_as_what_it_is() {
         detect_input_kind(&fixture("plain.txt")),
         InputKind::PlainText
     );
+}
+
+/// Files are told apart by their first `DETECT_PREFIX_BYTES` alone: a minified HAR whose one
+/// line runs far past them is still a HAR, a native capture of any length still native, and a
+/// missing file is the I/O error.
+#[test]
+fn files_are_detected_from_their_first_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let har: serde_json::Value = serde_json::from_slice(&fixture("chrome.har")).unwrap();
+    let mut minified = serde_json::to_string(&har).unwrap();
+    while (minified.len() as u64) < 2 * DETECT_PREFIX_BYTES {
+        minified = format!("{{\"pad\":{minified},{}", &minified[1..]);
+    }
+    let har_path = dir.path().join("one-line.har");
+    std::fs::write(&har_path, &minified).unwrap();
+    assert_eq!(detect_file_kind(&har_path).unwrap(), InputKind::Har);
+
+    let native = dir.path().join("big.jsonl");
+    let header = r#"{"type":"header","format":"sio-replay-capture","version":1,"source":"t"}"#;
+    let frame = r#"{"type":"frame","t_ms":1,"conn":1,"from":"server","kind":"text","data":"2"}"#;
+    let lines = (DETECT_PREFIX_BYTES as usize) / frame.len() * 2;
+    let text = std::iter::once(header)
+        .chain(std::iter::repeat_n(frame, lines))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&native, text).unwrap();
+    assert_eq!(detect_file_kind(&native).unwrap(), InputKind::Native);
+
+    let devtools = dir.path().join("devtools.txt");
+    std::fs::write(&devtools, fixture("devtools.txt")).unwrap();
+    assert_eq!(
+        detect_file_kind(&devtools).unwrap(),
+        InputKind::DevtoolsText
+    );
+    assert!(detect_file_kind(&dir.path().join("missing")).is_err());
 }
 
 #[test]

@@ -17,7 +17,7 @@ use rt2_mock::Capture;
 use rt2_mock::client::Endpoint;
 use rt2_mock::client::session::{Script, SessionConfig, Target, run_session};
 use serde_json::json;
-use sio_capture::import::{ImportOptions, InputKind, detect_input_kind, import_capture};
+use sio_capture::import::{ImportOptions, InputKind, detect_file_kind, import_capture};
 use sio_capture::normalize::NormalizeConfig;
 use sio_capture::transcript::{render_capture, render_transcript};
 use sio_capture::{CaptureReader, Record};
@@ -147,16 +147,12 @@ fn session_config(args: &CheckArgs) -> anyhow::Result<(SessionConfig, String)> {
 /// frame per line), imported in memory with tokens redacted as `import` does; `None` for a
 /// native capture, which the caller streams. `flag` names the path in errors.
 fn read_records(path: &Path, flag: &str) -> anyhow::Result<Option<Vec<Record>>> {
-    use std::io::Read as _;
-    let mut head = Vec::with_capacity(64 * 1024);
-    std::fs::File::open(path)
-        .and_then(|file| file.take(64 * 1024).read_to_end(&mut head))
-        .with_context(|| format!("{flag} {}", path.display()))?;
-    if detect_input_kind(&head) == InputKind::Native {
+    let kind = detect_file_kind(path).with_context(|| format!("{flag} {}", path.display()))?;
+    if kind == InputKind::Native {
         return Ok(None);
     }
     let input = std::fs::read(path).with_context(|| format!("{flag} {}", path.display()))?;
-    let imported = import_capture(&input, &ImportOptions::default())
+    let imported = import_capture(&input, &ImportOptions::default().kind(kind))
         .with_context(|| format!("{flag} {}: importing it", path.display()))?;
     Ok(Some(imported.all_records().collect()))
 }
