@@ -1,7 +1,7 @@
 //! What the networked subcommands share: a tokio runtime, the shutdown signal, and the token.
 
 use anyhow::Context as _;
-use rt2_mock::client::Token;
+use rt2_client::Token;
 
 use crate::cli::TokenArgs;
 
