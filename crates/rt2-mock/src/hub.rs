@@ -1,7 +1,7 @@
 //! The table of live sessions, what the admin API shows about each, and the server's counters.
 //!
 //! The hub only routes: each session's state lives in its own task
-//! (`connection.rs`), which the hub reaches through a bounded command
+//! (`session/`), which the hub reaches through a bounded command
 //! channel. The admin-visible [`SessionReport`] is kept beside the handle, behind a mutex the
 //! session task updates as things happen.
 
@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc};
 
-use crate::connection::SessionInput;
 use crate::fault::FaultPlan;
+use crate::session::messages::SessionInput;
 
 /// How many received packets a report keeps per session (the oldest go first).
 const KEPT_RECEIVED: usize = 100;
@@ -168,26 +168,6 @@ impl SessionReport {
     }
 }
 
-/// What the admin API (or the hub) asks of a session task.
-#[derive(Debug, Clone)]
-pub(crate) enum SessionCommand {
-    /// Send an EVENT in `namespace` (if the client joined it); `data` is the JSON array
-    /// `["name", ...args]`.
-    Emit {
-        /// The namespace.
-        namespace: Arc<str>,
-        /// The payload array.
-        data: Arc<str>,
-    },
-    /// Send an Engine.IO text frame exactly as given (e.g. a malformed one).
-    SendRaw(String),
-    /// Close the session cleanly with this reason.
-    Disconnect(String),
-    /// Replace the session's faults (boxed: the plan is large, and every session's input
-    /// channel allocates slots the size of its largest message).
-    SetFaults(Box<FaultPlan>),
-}
-
 /// How the hub reaches one session.
 #[derive(Debug, Clone)]
 pub(crate) struct SessionHandle {
@@ -206,17 +186,35 @@ impl SessionHandle {
     }
 }
 
-/// Server-wide counters.
+/// One of the server-wide counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stat {
+    ConnectionsAccepted,
+    ConnectionsRefused,
+    SessionsOpened,
+    EventsSent,
+    EventsDropped,
+    AuthRefused,
+    Violations,
+    HttpRequests,
+}
+
+/// Server-wide counters, one per [`Stat`].
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
-    pub(crate) connections_accepted: AtomicU64,
-    pub(crate) connections_refused: AtomicU64,
-    pub(crate) sessions_opened: AtomicU64,
-    pub(crate) events_sent: AtomicU64,
-    pub(crate) events_dropped: AtomicU64,
-    pub(crate) auth_refused: AtomicU64,
-    pub(crate) violations: AtomicU64,
-    pub(crate) http_requests: AtomicU64,
+    counters: [AtomicU64; 8],
+}
+
+impl Stats {
+    /// Adds `n` to `stat`.
+    pub(crate) fn add(&self, stat: Stat, n: u64) {
+        self.counters[stat as usize].fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The current value of `stat`.
+    pub(crate) fn get(&self, stat: Stat) -> u64 {
+        self.counters[stat as usize].load(Ordering::Relaxed)
+    }
 }
 
 /// The stats as the admin API shows them.
@@ -275,7 +273,7 @@ impl Hub {
 
     pub(crate) fn insert(&self, sid: Arc<str>, handle: SessionHandle) {
         lock(&self.sessions).insert(sid, handle);
-        self.stats.sessions_opened.fetch_add(1, Ordering::Relaxed);
+        self.stats.add(Stat::SessionsOpened, 1);
     }
 
     /// Removes a session and keeps its final report for the admin API.
@@ -351,17 +349,17 @@ impl Hub {
     }
 
     pub(crate) fn stats(&self) -> StatsReport {
-        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        let get = |stat| self.stats.get(stat);
         StatsReport {
-            connections_accepted: load(&self.stats.connections_accepted),
-            connections_refused: load(&self.stats.connections_refused),
-            sessions_opened: load(&self.stats.sessions_opened),
+            connections_accepted: get(Stat::ConnectionsAccepted),
+            connections_refused: get(Stat::ConnectionsRefused),
+            sessions_opened: get(Stat::SessionsOpened),
             sessions_open: self.len(),
-            events_sent: load(&self.stats.events_sent),
-            events_dropped: load(&self.stats.events_dropped),
-            auth_refused: load(&self.stats.auth_refused),
-            violations: load(&self.stats.violations),
-            http_requests: load(&self.stats.http_requests),
+            events_sent: get(Stat::EventsSent),
+            events_dropped: get(Stat::EventsDropped),
+            auth_refused: get(Stat::AuthRefused),
+            violations: get(Stat::Violations),
+            http_requests: get(Stat::HttpRequests),
             live_rooms: lock(&self.rooms).len(),
         }
     }

@@ -63,25 +63,26 @@
 
 pub mod auth;
 pub mod config;
-mod connection;
 pub mod error;
 pub mod fault;
 pub mod http;
 pub mod hub;
+mod listener;
 pub mod queue;
 pub mod replay;
 pub mod scenario;
-mod server;
+mod session;
 #[cfg(test)]
 mod session_tests;
 mod shutdown;
+mod state;
 mod transport;
 
 pub use auth::AuthMode;
 pub use config::{AdminAccess, CorsPolicy, MockConfig, ReplayMode, ReplaySettings};
 pub use error::MockError;
 pub use fault::FaultPlan;
+pub use listener::{Acceptor, PlainTcp, RunningMock, bind, serve, serve_with};
 pub use queue::{QueueLimits, SlowClientPolicy};
 pub use replay::{Capture, Pace};
-pub use server::{Acceptor, PlainTcp, RunningMock, bind, serve, serve_with};
 pub use shutdown::ctrl_c_or_sigterm;

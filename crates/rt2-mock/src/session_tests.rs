@@ -12,8 +12,9 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
-use crate::connection::{WsLink, open_session};
-use crate::server::ServerState;
+use crate::session::messages::WsLink;
+use crate::session::open_session;
+use crate::state::ServerState;
 use crate::transport::websocket::run_websocket;
 use crate::{Capture, MockConfig, Pace, QueueLimits, SlowClientPolicy};
 

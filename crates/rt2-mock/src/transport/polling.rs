@@ -9,8 +9,8 @@ use hyper::body::Incoming;
 use sio_session::RequestError;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::connection::{PollAnswer, SessionInput};
 use crate::http::response::{self, Body};
+use crate::session::messages::{PollAnswer, SessionInput};
 
 /// The connection must be cut without an answer (the "drop the connection" fault). Returned
 /// as the service's error, which makes hyper close the connection at once.

@@ -20,9 +20,9 @@ use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
-use crate::connection::{SessionInput, WsFrame, WsLink, WsOut};
 use crate::http::response::{self, Body};
-use crate::server::{ConnectionPermit, ServerState};
+use crate::session::messages::{SessionInput, WsFrame, WsLink, WsOut};
+use crate::state::{ConnectionPermit, ServerState};
 
 /// How long the reader waits for the client's close reply after the server closed.
 const CLOSE_REPLY_WAIT: Duration = Duration::from_secs(1);
@@ -265,7 +265,7 @@ fn truncate_reason(mut reason: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connection::WsClose;
+    use crate::session::messages::WsClose;
     use tokio::time::Instant;
 
     /// A server-side WebSocket task over an in-memory pipe, and the client end.

@@ -1,4 +1,5 @@
-//! The listener: accepting connections, limits, and graceful shutdown.
+//! The listener: accepting connections, limits, and graceful shutdown; [`RunningMock`] for
+//! tests and embedding.
 //!
 //! [`serve`] runs until its shutdown future completes. Each accepted TCP connection passes
 //! through an [`Acceptor`] (plain TCP today; a TLS acceptor can wrap the stream without
@@ -7,7 +8,6 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use hyper::server::conn::http1;
@@ -15,14 +15,13 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{Semaphore, mpsc};
 
 use crate::config::MockConfig;
 use crate::error::MockError;
-use crate::http::live_video::LiveVideoCatalog;
-use crate::hub::Hub;
-use crate::replay::ReplayTimeline;
-use crate::shutdown::{ShutdownSignal, ShutdownTrigger, shutdown_channel};
+use crate::hub::Stat;
+use crate::shutdown::ShutdownTrigger;
+use crate::state::{ConnectionPermit, ServerState};
 
 /// Turns an accepted TCP stream into the byte stream HTTP is served on.
 ///
@@ -67,82 +66,6 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, MockError> {
     TcpListener::bind(addr)
         .await
         .map_err(|source| MockError::Bind { addr, source })
-}
-
-/// Everything a request handler needs, shared by every connection.
-#[derive(Debug)]
-pub(crate) struct ServerState {
-    pub(crate) config: MockConfig,
-    pub(crate) hub: Hub,
-    pub(crate) timeline: ReplayTimeline,
-    pub(crate) live_videos: LiveVideoCatalog,
-    /// `http` or `https`: how clients reach this server ([`Acceptor::scheme`]).
-    pub(crate) scheme: &'static str,
-    pub(crate) shutdown: ShutdownSignal,
-    pub(crate) tracker: TaskTracker,
-}
-
-impl ServerState {
-    /// The shared state for `config` (validated by the caller), with the trigger that starts
-    /// the shutdown and the receiver that sees `None` once every tracked task has ended.
-    pub(crate) fn new(
-        config: MockConfig,
-        scheme: &'static str,
-    ) -> (Arc<Self>, ShutdownTrigger, mpsc::Receiver<()>) {
-        let (timeline, live_videos) = match &config.capture {
-            Some(capture) => {
-                let timeline = capture.timeline(&config.namespace);
-                let live_videos = LiveVideoCatalog::from_capture(capture);
-                if live_videos.skipped() > 0 {
-                    tracing::warn!(
-                        skipped = live_videos.skipped(),
-                        "some captured live-video responses could not be decoded and are not served"
-                    );
-                }
-                (timeline, live_videos)
-            }
-            None => (ReplayTimeline::default(), LiveVideoCatalog::default()),
-        };
-        let (trigger, signal) = shutdown_channel();
-        let (tracker, all_done) = TaskTracker::new();
-        let state = Arc::new(ServerState {
-            hub: Hub::new(config.faults.clone()),
-            timeline,
-            live_videos,
-            scheme,
-            shutdown: signal,
-            tracker,
-            config,
-        });
-        (state, trigger, all_done)
-    }
-}
-
-/// Counts running tasks so that shutdown can wait for them (mini-redis's `shutdown_complete`
-/// channel: every task holds a sender, and the receiver sees `None` when all are gone).
-#[derive(Debug, Clone)]
-pub(crate) struct TaskTracker {
-    sender: mpsc::Sender<()>,
-}
-
-impl TaskTracker {
-    fn new() -> (Self, mpsc::Receiver<()>) {
-        let (sender, receiver) = mpsc::channel(1);
-        (Self { sender }, receiver)
-    }
-
-    /// A token to hold for as long as the task runs.
-    pub(crate) fn token(&self) -> TaskToken {
-        TaskToken {
-            _sender: self.sender.clone(),
-        }
-    }
-}
-
-/// Held by a running task; see [`TaskTracker`].
-#[derive(Debug)]
-pub(crate) struct TaskToken {
-    _sender: mpsc::Sender<()>,
 }
 
 /// Serves the mock on `listener` until `shutdown` completes.
@@ -227,20 +150,12 @@ async fn accept_loop<A: Acceptor>(
             }
         };
         let Ok(permit) = permits.clone().try_acquire_owned() else {
-            state
-                .hub
-                .stats
-                .connections_refused
-                .fetch_add(1, Ordering::Relaxed);
+            state.hub.stats.add(Stat::ConnectionsRefused, 1);
             tracing::warn!(%peer, "connection limit reached; refusing");
             tokio::spawn(refuse_connection(tcp));
             continue;
         };
-        state
-            .hub
-            .stats
-            .connections_accepted
-            .fetch_add(1, Ordering::Relaxed);
+        state.hub.stats.add(Stat::ConnectionsAccepted, 1);
         let _ = tcp.set_nodelay(true);
         let state = state.clone();
         let acceptor = acceptor.clone();
@@ -261,10 +176,6 @@ async fn refuse_connection(mut tcp: TcpStream) {
     let _ = tokio::time::timeout(Duration::from_secs(1), tcp.write_all(response.as_bytes())).await;
     let _ = tcp.shutdown().await;
 }
-
-/// A connection's place under [`MockConfig::max_connections`]; a WebSocket upgraded from the
-/// connection keeps it after hyper lets go of the connection.
-pub(crate) type ConnectionPermit = Arc<OwnedSemaphorePermit>;
 
 async fn serve_connection<A: Acceptor>(
     state: Arc<ServerState>,

@@ -10,31 +10,35 @@
 //! (`tokio::time::Instant::into_std`), so tests under `tokio::time::pause()` drive the
 //! session's heartbeat with virtual time.
 
+pub(crate) mod messages;
+
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use bytes::Bytes;
 use sio_session::{
     CloseReason, Frame, Message, RequestError, ServerEvent, ServerSession, SessionError, Transmit,
     TransportKind,
 };
-use tokio::sync::{Notify, broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::auth::{AuthRefusal, check_connect};
 use crate::config::ReplayMode;
 use crate::fault::FaultPlan;
-use crate::hub::{SessionCommand, SessionHandle, SessionReport};
+use crate::hub::Stat;
+use crate::hub::{SessionHandle, SessionReport};
 use crate::queue::{PushOutcome, SendQueue};
-use crate::replay::{CursorSettings, ReplayCursor, shift_timestamps};
+use crate::replay::room::{RoomTimeline, spawn_room};
+use crate::replay::{CursorSettings, ReplayCursor};
 use crate::scenario::{ConnectDecision, ScenarioAction, ScenarioSchedule};
-use crate::server::{ServerState, TaskToken};
+use crate::session::messages::{
+    PollAnswer, SessionCommand, SessionInput, WsClose, WsFrame, WsLink, WsProgress,
+};
 use crate::shutdown::ShutdownSignal;
+use crate::shutdown::TaskToken;
+use crate::state::ServerState;
 
-/// At most this many event frames are handed to a WebSocket writer and not yet written; the
-/// rest wait in the session's [`SendQueue`], where the slow-client policy applies.
-const WRITE_WINDOW: usize = 32;
 /// Capacity of a session's input channel; a client that floods faster than its session task
 /// keeps up is slowed down by TCP backpressure.
 const INPUT_CAPACITY: usize = 64;
@@ -43,125 +47,6 @@ const MAX_HELD_REQUESTS: usize = 8;
 /// At most this many events are taken from an unpaced replay per wake-up, so one session
 /// cannot starve the others on a busy runtime.
 const UNPACED_BATCH: usize = 64;
-
-/// What a session task is told.
-#[derive(Debug)]
-pub(crate) enum SessionInput {
-    /// From the admin API (boxed: rare, and 40 bytes would size every slot of the channel).
-    Command(Box<SessionCommand>),
-    /// A long-polling `GET`; answered when the session has something to send.
-    PollGet { reply: oneshot::Sender<PollAnswer> },
-    /// A long-polling `POST`'s headers arrived.
-    PostBegin {
-        reply: oneshot::Sender<Result<(), RequestError>>,
-    },
-    /// A long-polling `POST`'s body (boxed: `Bytes` is 32 bytes, and every session's input
-    /// channel allocates 32 slots the size of its largest message).
-    PostBody {
-        body: Box<Bytes>,
-        reply: oneshot::Sender<Result<(), RequestError>>,
-    },
-    /// A WebSocket for this session (an upgrade from long-polling).
-    AttachWebSocket {
-        link: WsLink,
-        reply: oneshot::Sender<Result<(), RequestError>>,
-    },
-    /// A text frame from WebSocket `link`.
-    WsText { link: u64, text: String },
-    /// A binary frame from WebSocket `link` (boxed like `PostBody`'s body).
-    WsBinary { link: u64, data: Box<Bytes> },
-    /// WebSocket `link` closed or failed.
-    WsClosed { link: u64 },
-}
-
-/// The answer to a long-polling `GET`.
-#[derive(Debug)]
-pub(crate) enum PollAnswer {
-    /// HTTP 200 with this payload, after `latency`.
-    Body { body: String, latency: Duration },
-    /// HTTP 400 (or 403/413) with Engine.IO's error JSON.
-    Refused(RequestError),
-    /// Cut the connection without an answer (the "drop the connection" fault).
-    Abort,
-}
-
-/// A frame for a WebSocket writer.
-#[derive(Debug)]
-pub(crate) struct WsOut {
-    pub(crate) frame: WsFrame,
-    /// When it was handed over; a latency fault holds it until `queued_at + latency`.
-    pub(crate) queued_at: Instant,
-    /// Counted in the write window.
-    pub(crate) is_event: bool,
-}
-
-/// What a WebSocket writer writes. The rare variants are boxed so that the frequent one,
-/// `Text`, decides the size: the `WsOut` channel allocates 32 slots at its creation, per
-/// connection.
-#[derive(Debug)]
-pub(crate) enum WsFrame {
-    Text(String),
-    Binary(Box<[u8]>),
-    Close(Box<WsClose>),
-    Abort,
-}
-
-/// A close frame for a WebSocket writer.
-#[derive(Debug)]
-pub(crate) struct WsClose {
-    pub(crate) code: u16,
-    pub(crate) reason: String,
-}
-
-/// The session's side of one WebSocket: where to send frames and how far the writer is.
-#[derive(Debug, Clone)]
-pub(crate) struct WsLink {
-    pub(crate) id: u64,
-    pub(crate) frames: mpsc::UnboundedSender<WsOut>,
-    pub(crate) progress: Arc<WsProgress>,
-}
-
-/// Shared between a session and its WebSocket writer.
-#[derive(Debug, Default)]
-pub(crate) struct WsProgress {
-    /// Event frames handed over and not yet written.
-    pub(crate) in_flight: AtomicUsize,
-    /// Woken each time the writer writes an event frame.
-    pub(crate) written: Notify,
-    /// The latency fault, in milliseconds.
-    pub(crate) latency_ms: AtomicU64,
-}
-
-static NEXT_LINK: AtomicU64 = AtomicU64::new(1);
-
-impl WsLink {
-    /// A new link and the receiving end its writer drains.
-    pub(crate) fn new() -> (Self, mpsc::UnboundedReceiver<WsOut>) {
-        let (frames, receiver) = mpsc::unbounded_channel();
-        let link = Self {
-            id: NEXT_LINK.fetch_add(1, Ordering::Relaxed),
-            frames,
-            progress: Arc::new(WsProgress::default()),
-        };
-        (link, receiver)
-    }
-
-    fn send(&self, frame: WsFrame, is_event: bool) {
-        if is_event {
-            self.progress.in_flight.fetch_add(1, Ordering::Relaxed);
-        }
-        // The writer may be gone (the client left); the session learns that from WsClosed.
-        let _ = self.frames.send(WsOut {
-            frame,
-            queued_at: Instant::now(),
-            is_event,
-        });
-    }
-
-    fn window_full(&self) -> bool {
-        self.progress.in_flight.load(Ordering::Relaxed) >= WRITE_WINDOW
-    }
-}
 
 /// A random Engine.IO or Socket.IO session id: 20 base64url characters, as the reference
 /// server makes them.
@@ -634,11 +519,7 @@ impl SessionTask {
             }
             ServerEvent::Upgraded => self.report(|r| r.transport = "websocket"),
             ServerEvent::Violation(violation) => {
-                self.state
-                    .hub
-                    .stats
-                    .violations
-                    .fetch_add(1, Ordering::Relaxed);
+                self.state.hub.stats.add(Stat::Violations, 1);
                 self.report(|r| {
                     r.push_violation(at, violation.kind.as_str(), violation.detail.clone())
                 });
@@ -706,11 +587,7 @@ impl SessionTask {
             return;
         }
         if let Some(message) = self.faults.reject_auth.clone() {
-            self.state
-                .hub
-                .stats
-                .auth_refused
-                .fetch_add(1, Ordering::Relaxed);
+            self.state.hub.stats.add(Stat::AuthRefused, 1);
             let _ = self.session.refuse_connect(&namespace, &message);
             self.scenario_left(&namespace);
             return;
@@ -747,11 +624,7 @@ impl SessionTask {
                     // A token was sent, though it was refused (unreadable, forged, expired).
                     self.report(|r| r.token_present = true);
                 }
-                self.state
-                    .hub
-                    .stats
-                    .auth_refused
-                    .fetch_add(1, Ordering::Relaxed);
+                self.state.hub.stats.add(Stat::AuthRefused, 1);
                 let _ = self
                     .session
                     .refuse_connect(&namespace, &refusal.to_string());
@@ -830,11 +703,7 @@ impl SessionTask {
     }
 
     fn violation_without_token(&self, at: u64) {
-        self.state
-            .hub
-            .stats
-            .violations
-            .fetch_add(1, Ordering::Relaxed);
+        self.state.hub.stats.add(Stat::Violations, 1);
         self.report(|r| {
             r.push_violation(
                 at,
@@ -926,11 +795,16 @@ impl SessionTask {
                 let room = self.handle.room.as_deref().unwrap_or("");
                 let (receiver, starter) = self.state.hub.join_live_room(room);
                 if let Some(sender) = starter {
-                    crate::replay::room::spawn_room(
-                        self.state.clone(),
+                    spawn_room(
                         room.to_owned(),
                         sender,
-                        settings,
+                        RoomTimeline {
+                            timeline: self.state.timeline.clone(),
+                            settings,
+                            shift: self.state.shift,
+                            shutdown: self.state.shutdown.clone(),
+                            token: self.state.tracker.token(),
+                        },
                     );
                 }
                 self.room_events = Some(receiver);
@@ -992,30 +866,19 @@ impl SessionTask {
         }
         let started_wall = replay.started_wall;
         for due in due_events {
-            let data = self.shifted(due.event.data, started_wall, due.pass_start);
+            let data = self
+                .state
+                .shift
+                .apply(due.event.data, started_wall, due.pass_start);
             self.enqueue(self.replay_namespace.clone(), data);
         }
-    }
-
-    /// The event's payload with its timestamps moved so that the pass looks recorded now.
-    fn shifted(
-        &self,
-        data: Arc<str>,
-        started_wall: time::OffsetDateTime,
-        pass_start: Duration,
-    ) -> Arc<str> {
-        shift_for_replay(&self.state, data, started_wall, pass_start)
     }
 
     fn on_room_event(&mut self, received: Result<Arc<str>, broadcast::error::RecvError>) {
         match received {
             Ok(data) => self.enqueue(self.replay_namespace.clone(), data),
             Err(broadcast::error::RecvError::Lagged(missed)) => {
-                self.state
-                    .hub
-                    .stats
-                    .events_dropped
-                    .fetch_add(missed, Ordering::Relaxed);
+                self.state.hub.stats.add(Stat::EventsDropped, missed);
                 self.report(|r| r.events_dropped += missed);
             }
             Err(broadcast::error::RecvError::Closed) => self.room_events = None,
@@ -1039,11 +902,7 @@ impl SessionTask {
     }
 
     fn count_dropped(&self, n: u64) {
-        self.state
-            .hub
-            .stats
-            .events_dropped
-            .fetch_add(n, Ordering::Relaxed);
+        self.state.hub.stats.add(Stat::EventsDropped, n);
         self.report(|r| r.events_dropped += n);
     }
 
@@ -1117,11 +976,7 @@ impl SessionTask {
         match self.session.emit(namespace, data, attachments) {
             Ok(()) => {
                 self.events_sent += 1;
-                self.state
-                    .hub
-                    .stats
-                    .events_sent
-                    .fetch_add(1, Ordering::Relaxed);
+                self.state.hub.stats.add(Stat::EventsSent, 1);
                 self.report(|r| r.events_sent += 1);
                 if websocket {
                     while let Some(transmit) = self.session.poll_transmit() {
@@ -1196,36 +1051,6 @@ impl SessionTask {
     }
 }
 
-/// The payload with timestamps shifted, when the config asks for it and the capture says when
-/// it started.
-pub(crate) fn shift_for_replay(
-    state: &ServerState,
-    data: Arc<str>,
-    started_wall: time::OffsetDateTime,
-    pass_start: Duration,
-) -> Arc<str> {
-    if !state.config.replay.shift_timestamps {
-        return data;
-    }
-    let Some(origin) = state
-        .config
-        .capture
-        .as_ref()
-        .and_then(|capture| capture.origin_wall_time(&state.config.namespace))
-    else {
-        return data;
-    };
-    let pass_wall = started_wall + pass_start;
-    let delta = pass_wall - origin;
-    // Whole milliseconds keep the shifted timestamps as precise as the captured ones.
-    let delta =
-        time::Duration::milliseconds(i64::try_from(delta.whole_milliseconds()).unwrap_or(i64::MAX));
-    match shift_timestamps(&data, delta) {
-        Some(shifted) => shifted.into(),
-        None => data,
-    }
-}
-
 async fn sleep_until_opt(deadline: Option<Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
@@ -1279,14 +1104,5 @@ mod size_tests {
             future < std::mem::size_of::<SessionTask>(),
             "the future ({future} B) holds the task inline again"
         );
-    }
-
-    #[test]
-    fn channel_slots_stay_small() {
-        // Each channel allocates a block of 32 slots at creation: 8 bytes more per slot is
-        // 256 bytes more per connection.
-        assert!(std::mem::size_of::<WsFrame>() <= 24);
-        assert!(std::mem::size_of::<WsOut>() <= 48);
-        assert!(std::mem::size_of::<SessionInput>() <= 40);
     }
 }
