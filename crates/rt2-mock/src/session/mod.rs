@@ -1,52 +1,53 @@
 //! One session's task: it owns the sans-IO [`ServerSession`] and drives it.
 //!
-//! Everything that concerns one client goes through this task's input channel: WebSocket
-//! frames from the reader, long-polling requests from hyper, admin commands. The task feeds
-//! them to the session with the current time, then drains what the session wants sent
-//! (`poll_transmit`) and what happened (`poll_event`). It adds what the protocol does not
-//! know about: the auth check, the replay, the bounded send queue and the faults.
+//! Everything that concerns one client goes through this task's input channel
+//! ([`messages`]): WebSocket frames from the reader, long-polling requests from hyper, admin
+//! commands. The task feeds them to the session with the current time, then drains what the
+//! session wants sent (`poll_transmit`) and what happened (`poll_event`). What the protocol
+//! does not know about lives in plain types the task owns, each testable without tokio:
+//!
+//! - `connect.rs`: the answer to a namespace CONNECT (scenario, namespace rules, faults, auth);
+//! - `faults.rs`: the fault plan in force and the state it put the session in;
+//! - `feed.rs`: where events come from (nothing, the session's replay, a live room) and the
+//!   bounded send queue they wait in;
+//! - `messages.rs`: the channel messages between this task, the transports and the hub;
+//! - `inbound.rs` and `outbound.rs`: the task's handling of what the client did and of what
+//!   goes to it (more `impl SessionTask`).
 //!
 //! Time: the session takes `std::time::Instant`; the task converts from tokio's clock
 //! (`tokio::time::Instant::into_std`), so tests under `tokio::time::pause()` drive the
 //! session's heartbeat with virtual time.
 
+mod connect;
+mod faults;
+mod feed;
+mod inbound;
 pub(crate) mod messages;
+mod outbound;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use sio_session::{
-    CloseReason, Frame, Message, RequestError, ServerEvent, ServerSession, SessionError, Transmit,
-    TransportKind,
-};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use sio_session::{Frame, RequestError, ServerSession, TransportKind};
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::auth::{AuthRefusal, check_connect};
-use crate::config::ReplayMode;
 use crate::fault::FaultPlan;
-use crate::hub::Stat;
-use crate::hub::{SessionHandle, SessionReport};
-use crate::queue::{PushOutcome, SendQueue};
-use crate::replay::room::{RoomTimeline, spawn_room};
-use crate::replay::{CursorSettings, ReplayCursor};
-use crate::scenario::{ConnectDecision, ScenarioAction, ScenarioSchedule};
+use crate::hub::{SessionHandle, SessionReport, Stat};
+use crate::queue::SlowClientPolicy;
+use crate::scenario::ScenarioSchedule;
+use crate::session::faults::FaultState;
+use crate::session::feed::EventFeed;
 use crate::session::messages::{
     PollAnswer, SessionCommand, SessionInput, WsClose, WsFrame, WsLink, WsProgress,
 };
-use crate::shutdown::ShutdownSignal;
-use crate::shutdown::TaskToken;
+use crate::shutdown::{ShutdownSignal, TaskToken};
 use crate::state::ServerState;
 
 /// Capacity of a session's input channel; a client that floods faster than its session task
 /// keeps up is slowed down by TCP backpressure.
 const INPUT_CAPACITY: usize = 64;
-/// At most this many polling requests are held unanswered by the "stop answering" fault.
-const MAX_HELD_REQUESTS: usize = 8;
-/// At most this many events are taken from an unpaced replay per wake-up, so one session
-/// cannot starve the others on a busy runtime.
-const UNPACED_BATCH: usize = 64;
 
 /// A random Engine.IO or Socket.IO session id: 20 base64url characters, as the reference
 /// server makes them.
@@ -62,17 +63,6 @@ fn std_now() -> std::time::Instant {
 
 fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// An event waiting in the send queue: namespace and payload array.
-type QueuedEvent = (Arc<str>, Arc<str>);
-
-/// The per-connection replay.
-#[derive(Debug)]
-struct Replay {
-    cursor: ReplayCursor,
-    started: Instant,
-    started_wall: time::OffsetDateTime,
 }
 
 /// Opens a session and spawns its task; returns its sid and input channel.
@@ -99,7 +89,6 @@ pub(crate) fn open_session(
         sid.to_string(),
         state.config.session.clone(),
     );
-    let latency = Arc::new(AtomicU64::new(faults.latency_ms));
     if let Some(link) = &websocket {
         link.progress
             .latency_ms
@@ -112,20 +101,12 @@ pub(crate) fn open_session(
         handle,
         opened: Instant::now(),
         inputs: receiver,
-        pending: SendQueue::new(state.config.queue),
         ws: websocket,
         poll: None,
-        held: Vec::new(),
-        faults,
-        latency,
+        faults: FaultState::new(faults),
+        feed: EventFeed::new(state.config.queue, state.config.namespace.as_str().into()),
         events_sent: 0,
-        frozen: false,
-        replay: None,
-        room_events: None,
         close_reason: None,
-        drop_on_next_poll: None,
-        aborted: false,
-        replay_namespace: state.config.namespace.as_str().into(),
         scenario: state
             .config
             .scenario
@@ -139,6 +120,7 @@ pub(crate) fn open_session(
     (sid, inputs)
 }
 
+/// The task of one session: the protocol machine, its transports and what it owns.
 struct SessionTask {
     state: Arc<ServerState>,
     session: ServerSession,
@@ -146,26 +128,15 @@ struct SessionTask {
     handle: SessionHandle,
     opened: Instant,
     inputs: mpsc::Receiver<SessionInput>,
-    pending: SendQueue<QueuedEvent>,
+    /// The WebSocket, once there is one.
     ws: Option<WsLink>,
+    /// The long-polling `GET` waiting for an answer.
     poll: Option<oneshot::Sender<PollAnswer>>,
-    /// Requests held unanswered by the "stop answering" fault.
-    held: Vec<SessionInput>,
-    faults: FaultPlan,
-    latency: Arc<AtomicU64>,
+    faults: FaultState<SessionInput>,
+    feed: EventFeed,
     events_sent: u64,
-    /// The "stop answering" fault is in force.
-    frozen: bool,
-    replay: Option<Replay>,
-    room_events: Option<broadcast::Receiver<Arc<str>>>,
     /// The reason for the WebSocket close frame of a server-initiated close.
     close_reason: Option<String>,
-    /// The "drop the connection" fault fired on long-polling while a poll was being answered:
-    /// that answer still carries the events up to the threshold, and the next poll is cut.
-    drop_on_next_poll: Option<String>,
-    /// The session was cut; the task ends.
-    aborted: bool,
-    replay_namespace: Arc<str>,
     /// The scenario's delayed actions and timers for this session, when the run has rules.
     scenario: Option<ScenarioSchedule>,
     _token: TaskToken,
@@ -188,20 +159,35 @@ impl SessionTask {
         self.handle.update_report(update);
     }
 
+    /// Adds `n` to a server counter, and to the session report's matching one if it has one.
+    fn count(&self, stat: Stat, n: u64) {
+        self.state.hub.stats.add(stat, n);
+        match stat {
+            Stat::EventsSent => self.report(|r| r.events_sent += n),
+            Stat::EventsDropped => self.report(|r| r.events_dropped += n),
+            _ => {}
+        }
+    }
+
     async fn run(mut self: Box<Self>, mut shutdown: ShutdownSignal) {
         let mut shutting_down = false;
         loop {
             self.pump();
-            if self.session.is_closed() || self.aborted {
+            if self.session.is_closed() || self.faults.is_aborted() {
                 break;
             }
-            let session_deadline = if self.frozen {
+            let frozen = self.faults.is_frozen();
+            let session_deadline = if frozen {
                 None
             } else {
                 self.session.poll_timeout().map(Instant::from_std)
             };
-            let replay_deadline = self.replay_deadline();
-            let scenario_deadline = if self.frozen {
+            let replay_deadline = if frozen {
+                None
+            } else {
+                self.feed.replay_deadline()
+            };
+            let scenario_deadline = if frozen {
                 None
             } else {
                 self.scenario
@@ -209,18 +195,13 @@ impl SessionTask {
                     .and_then(ScenarioSchedule::poll_timeout)
                     .map(Instant::from_std)
             };
-            let unpaced_ready = !self.frozen
-                && self.replay.as_ref().is_some_and(|r| {
-                    r.cursor.is_unpaced()
-                        && r.cursor
-                            .peek()
-                            .is_some_and(|next| self.pending.has_room_for(next.data.len()))
-                });
-            let overflow_deadline = self.pending.overflow_deadline();
+            let unpaced_ready = !frozen && self.feed.unpaced_ready();
+            let overflow_deadline = self.feed.overflow_deadline();
             let progress = self.ws.as_ref().map(|link| link.progress.clone());
             let waiting_for_window =
-                !self.pending.is_empty() && self.ws.as_ref().is_some_and(WsLink::window_full);
+                !self.feed.is_empty() && self.ws.as_ref().is_some_and(WsLink::window_full);
             let poll_open = self.poll.is_some();
+            let in_room = self.feed.is_room() && !frozen;
             let deadline = [
                 session_deadline,
                 replay_deadline,
@@ -234,7 +215,7 @@ impl SessionTask {
                 biased;
                 _ = shutdown.recv(), if !shutting_down => {
                     shutting_down = true;
-                    self.stop_replay();
+                    self.feed.stop();
                     self.close_reason = Some("server shutting down".to_owned());
                     self.session.close(std_now());
                 }
@@ -256,15 +237,13 @@ impl SessionTask {
                         self.take_due_replay();
                     }
                     if overflow_deadline.is_some_and(|due| due <= now)
-                        && self.pending.is_overflowed(now)
+                        && self.feed.is_overflowed(now)
                     {
                         self.drop_slow_client();
                     }
                 }
                 _ = std::future::ready(()), if unpaced_ready => self.take_due_replay(),
-                received = recv_room(&mut self.room_events), if self.room_events.is_some() && !self.frozen => {
-                    self.on_room_event(received);
-                }
+                received = self.feed.recv_room(), if in_room => self.on_room_event(received),
                 _ = wait_written(progress), if waiting_for_window => {}
                 _ = closed(&mut self.poll), if poll_open => {
                     self.poll = None;
@@ -314,7 +293,7 @@ impl SessionTask {
                 false,
             );
         }
-        let dropped = self.pending.dropped();
+        let dropped = self.feed.dropped();
         self.report(|r| {
             r.events_dropped = dropped;
             if r.closed.is_none() {
@@ -329,7 +308,7 @@ impl SessionTask {
     // Inputs.
 
     fn handle_input(&mut self, input: SessionInput) {
-        if self.frozen {
+        if self.faults.is_frozen() {
             match input {
                 SessionInput::Command(command) => match *command {
                     SessionCommand::Disconnect(reason) => self.close_with_reason(reason),
@@ -338,13 +317,10 @@ impl SessionTask {
                     _ => {}
                 },
                 SessionInput::WsClosed { link } => self.on_ws_closed(link),
-                SessionInput::PollGet { .. }
+                request @ (SessionInput::PollGet { .. }
                 | SessionInput::PostBody { .. }
-                | SessionInput::PostBegin { .. } => {
-                    if self.held.len() == MAX_HELD_REQUESTS {
-                        self.held.remove(0);
-                    }
-                    self.held.push(input);
+                | SessionInput::PostBegin { .. }) => {
+                    let _ = self.faults.hold(request);
                 }
                 // Frames and everything else are ignored: the server has stopped answering.
                 _ => {}
@@ -354,9 +330,9 @@ impl SessionTask {
         let now = std_now();
         match input {
             SessionInput::Command(command) => self.handle_command(*command),
-            SessionInput::PollGet { reply } if self.drop_on_next_poll.is_some() => {
+            SessionInput::PollGet { reply } if self.faults.drop_is_armed() => {
                 let _ = reply.send(PollAnswer::Abort);
-                let why = self.drop_on_next_poll.take().unwrap_or_default();
+                let why = self.faults.take_armed_drop().unwrap_or_default();
                 self.abort(why);
             }
             SessionInput::PollGet { reply } => match self.session.handle_poll_request(now) {
@@ -382,7 +358,7 @@ impl SessionTask {
                 if result.is_ok() {
                     link.progress
                         .latency_ms
-                        .store(self.latency.load(Ordering::Relaxed), Ordering::Relaxed);
+                        .store(self.faults.plan().latency_ms, Ordering::Relaxed);
                     self.ws = Some(link);
                 }
                 let _ = reply.send(result);
@@ -423,586 +399,43 @@ impl SessionTask {
         }
     }
 
+    // ------------------------------------------------------------------------------------
+    // Faults.
+
     fn set_faults(&mut self, plan: FaultPlan) {
-        self.latency.store(plan.latency_ms, Ordering::Relaxed);
         if let Some(link) = &self.ws {
             link.progress
                 .latency_ms
                 .store(plan.latency_ms, Ordering::Relaxed);
         }
-        if plan.stop_answering_after_events.is_none() && self.frozen {
-            self.frozen = false;
-            // Requests held while frozen are answered now, in order.
-            for input in std::mem::take(&mut self.held) {
-                self.handle_input(input);
-            }
+        self.report(|r| r.faults = plan.clone());
+        // Requests held while frozen are answered now, in order.
+        for input in self.faults.set_plan(plan) {
+            self.handle_input(input);
         }
-        let fire_now = plan.clone();
-        self.faults = plan;
-        self.report(|r| r.faults = fire_now.clone());
         // Thresholds already passed fire at once: a plan set mid-session with
         // `drop_after_events: 0` means "now".
-        self.apply_faults_at_or_below(self.events_sent);
+        self.apply_faults();
     }
 
-    fn apply_faults_at_or_below(&mut self, sent: u64) {
-        let plan = &self.faults;
-        let passed = |threshold: Option<u64>| threshold.is_some_and(|n| n <= sent);
-        let (malformed, stop, close, drop) = (
-            passed(plan.malformed_after_events),
-            passed(plan.stop_answering_after_events),
-            passed(plan.close_after_events),
-            passed(plan.drop_after_events),
-        );
-        if malformed {
-            let frame = plan.malformed_frame().to_owned();
-            self.faults.malformed_after_events = None;
+    /// Carries out the faults whose threshold the events sent so far reached.
+    fn apply_faults(&mut self) {
+        let poll_in_flight =
+            self.session.transport() == TransportKind::Polling && self.poll.is_some();
+        let actions = self.faults.reached(self.events_sent, poll_in_flight);
+        if let Some(frame) = actions.malformed {
             let _ = self.session.send_raw_text(&frame);
         }
-        if stop {
-            self.frozen = true;
-        }
-        if close {
-            let reason = self.faults.close_reason().to_owned();
-            self.faults.close_after_events = None;
+        if let Some(reason) = actions.close {
             self.close_with_reason(reason);
         }
-        if drop {
-            let why = format!("dropped by fault after {sent} events");
-            self.faults.drop_after_events = None;
-            if self.session.transport() == TransportKind::Polling && self.poll.is_some() {
-                self.drop_on_next_poll = Some(why);
-            } else {
-                self.abort(why);
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------------------------
-    // What the session reports.
-
-    fn on_event(&mut self, event: ServerEvent) {
-        let at = self.elapsed_ms();
-        match event {
-            ServerEvent::ConnectRequest { namespace, auth } => self.on_connect(namespace, auth),
-            ServerEvent::Event(event) => {
-                self.report(|r| r.push_received(at, "event", &event.namespace, &event.data));
-                if let Some(scenario) = self.scenario.as_mut() {
-                    scenario.event(std_now(), &event);
-                }
-            }
-            ServerEvent::Ack(ack) => {
-                self.report(|r| r.push_received(at, "ack", &ack.namespace, &ack.data));
-            }
-            ServerEvent::Disconnect { namespace } => {
-                if let Some(scenario) = self.scenario.as_mut() {
-                    scenario.left(&namespace);
-                }
-                if *namespace == *self.replay_namespace {
-                    self.replay = None;
-                    self.room_events = None;
-                }
-                self.report(|r| {
-                    r.push_received(at, "disconnect", &namespace, "");
-                    r.namespaces.retain(|n| *n != namespace);
-                });
-            }
-            ServerEvent::Message(message) => {
-                let text = match &message {
-                    Message::Text(text) => text.clone(),
-                    Message::Binary(bytes) => format!("<{} binary bytes>", bytes.len()),
-                };
-                self.report(|r| r.push_received(at, "message", "", &text));
-                if let Some(scenario) = self.scenario.as_mut() {
-                    scenario.message(std_now(), &message);
-                }
-            }
-            ServerEvent::Upgraded => self.report(|r| r.transport = "websocket"),
-            ServerEvent::Violation(violation) => {
-                self.state.hub.stats.add(Stat::Violations, 1);
-                self.report(|r| {
-                    r.push_violation(at, violation.kind.as_str(), violation.detail.clone())
-                });
-            }
-            ServerEvent::Closed(reason) => {
-                let text = match (&self.close_reason, reason) {
-                    (Some(ours), CloseReason::Requested) => format!("{reason}: {ours}"),
-                    _ => reason.to_string(),
-                };
-                self.report(|r| {
-                    if r.closed.is_none() {
-                        r.closed = Some(text);
-                    }
-                });
-            }
-            _ => {}
-        }
-    }
-
-    fn on_connect(&mut self, namespace: String, auth: Option<String>) {
-        let at = self.elapsed_ms();
-        let auth_value: Option<serde_json::Value> =
-            auth.as_deref().and_then(|a| serde_json::from_str(a).ok());
-        let shown = match &auth_value {
-            Some(serde_json::Value::Object(map)) => {
-                let mut map = map.clone();
-                if map.contains_key("token") {
-                    map.insert("token".to_owned(), "<token>".into());
-                }
-                serde_json::Value::Object(map).to_string()
-            }
-            _ => auth.clone().unwrap_or_default(),
-        };
-        self.report(|r| r.push_received(at, "connect", &namespace, &shown));
-
-        let decision = match self.scenario.as_mut() {
-            Some(scenario) => scenario.connect(&namespace, auth.as_deref()),
-            None => ConnectDecision::Default,
-        };
-        let replay = match &decision {
-            ConnectDecision::Refuse(message) => {
-                let _ = self.session.refuse_connect(&namespace, message);
-                self.scenario_left(&namespace);
-                return;
-            }
-            ConnectDecision::Accept { replay } => *replay,
-            ConnectDecision::Default => None,
-        };
-        if namespace != *self.replay_namespace {
-            // socket.io's main namespace always exists; any other is refused as socket.io
-            // refuses a namespace nobody registered, unless a scenario rule accepts it.
-            let accepted = namespace == "/" || decision != ConnectDecision::Default;
-            if accepted && self.session.accept_connect(&namespace, &new_sid()).is_ok() {
-                self.report(|r| r.namespaces.push(namespace.clone()));
-                self.scenario_joined(&namespace);
-                if replay == Some(true) {
-                    // The capture's events go to the namespace that asked for them.
-                    self.replay_namespace = namespace.as_str().into();
-                    self.start_replay();
-                }
-            } else {
-                let _ = self.session.refuse_connect(&namespace, "Invalid namespace");
-                self.scenario_left(&namespace);
-            }
-            return;
-        }
-        if let Some(message) = self.faults.reject_auth.clone() {
-            self.state.hub.stats.add(Stat::AuthRefused, 1);
-            let _ = self.session.refuse_connect(&namespace, &message);
-            self.scenario_left(&namespace);
-            return;
-        }
-        let room = self.handle.room.clone();
-        match check_connect(
-            &self.state.config.auth,
-            auth_value.as_ref(),
-            room.as_deref(),
-            unix_now(),
-        ) {
-            Ok(outcome) => {
-                if !outcome.token_present {
-                    self.violation_without_token(at);
-                }
-                self.report(|r| {
-                    r.token_present = outcome.token_present;
-                    r.tenant = outcome.tenant.clone();
-                    r.user = outcome.user.clone();
-                    r.namespaces.push(namespace.clone());
-                });
-                if self.session.accept_connect(&namespace, &new_sid()).is_ok() {
-                    self.scenario_joined(&namespace);
-                    if replay != Some(false) {
-                        self.start_replay();
-                    }
-                    self.apply_faults_at_or_below(self.events_sent);
-                }
-            }
-            Err(refusal) => {
-                if refusal == AuthRefusal::MissingToken {
-                    self.violation_without_token(at);
-                } else {
-                    // A token was sent, though it was refused (unreadable, forged, expired).
-                    self.report(|r| r.token_present = true);
-                }
-                self.state.hub.stats.add(Stat::AuthRefused, 1);
-                let _ = self
-                    .session
-                    .refuse_connect(&namespace, &refusal.to_string());
-                self.scenario_left(&namespace);
-            }
-        }
-    }
-
-    fn scenario_joined(&mut self, namespace: &str) {
-        if let Some(scenario) = self.scenario.as_mut() {
-            scenario.joined(std_now(), namespace);
-        }
-    }
-
-    fn scenario_left(&mut self, namespace: &str) {
-        if let Some(scenario) = self.scenario.as_mut() {
-            scenario.left(namespace);
-        }
-    }
-
-    /// Carries out the scenario actions that are due; true when any ran.
-    fn run_scenario(&mut self) -> bool {
-        let mut ran = false;
-        while !self.frozen && !self.session.is_closed() {
-            let Some(action) = self
-                .scenario
-                .as_mut()
-                .and_then(|scenario| scenario.poll_action(std_now()))
-            else {
-                break;
-            };
-            ran = true;
-            self.apply_scenario_action(action);
-        }
-        ran
-    }
-
-    fn apply_scenario_action(&mut self, action: ScenarioAction) {
-        let done = match action {
-            ScenarioAction::Emit {
-                namespace,
-                data,
-                attachments,
-            } => {
-                self.deliver_with(&namespace, &data, &attachments);
-                Ok(())
-            }
-            ScenarioAction::Ack {
-                namespace,
-                ack_id,
-                data,
-                attachments,
-            } => self.session.ack(&namespace, ack_id, &data, &attachments),
-            ScenarioAction::Disconnect { namespace } => {
-                let done = self.session.disconnect(&namespace);
-                if done.is_ok() {
-                    self.scenario_left(&namespace);
-                    if *namespace == *self.replay_namespace {
-                        self.replay = None;
-                        self.room_events = None;
-                    }
-                    self.report(|r| r.namespaces.retain(|n| *n != namespace));
-                }
-                done
-            }
-            ScenarioAction::Fault(change) => {
-                let plan = change.applied_to(&self.faults);
-                self.set_faults(plan);
-                Ok(())
-            }
-            ScenarioAction::Send(message) => self.session.send_message(message),
-        };
-        if let Err(err) = done {
-            tracing::debug!(sid = %self.sid, "scenario action not done: {err}");
-        }
-    }
-
-    fn violation_without_token(&self, at: u64) {
-        self.state.hub.stats.add(Stat::Violations, 1);
-        self.report(|r| {
-            r.push_violation(
-                at,
-                "connect_without_token",
-                format!("CONNECT to {} carried no token", self.replay_namespace),
-            );
-        });
-    }
-
-    fn on_transmit(&mut self, transmit: Transmit, is_event: bool) {
-        match transmit {
-            Transmit::Text(text) => {
-                if self.faults.stop_pinging && text == "2" {
-                    // Keep the session's own heartbeat satisfied so that only the client
-                    // notices the missing pings.
-                    self.session.handle_frame(std_now(), Frame::Text("3"));
-                    return;
-                }
-                if let Some(link) = &self.ws {
-                    link.send(WsFrame::Text(text), is_event);
-                }
-            }
-            Transmit::Binary(bytes) => {
-                if let Some(link) = &self.ws {
-                    link.send(WsFrame::Binary(bytes.into_boxed_slice()), is_event);
-                }
-            }
-            Transmit::PollResponse(mut body) => {
-                if self.faults.stop_pinging {
-                    body = self.strip_pings(body);
-                }
-                if let Some(reply) = self.poll.take() {
-                    let latency = Duration::from_millis(self.latency.load(Ordering::Relaxed));
-                    let _ = reply.send(PollAnswer::Body { body, latency });
-                }
-            }
-            Transmit::CloseWebSocket => {
-                if let Some(link) = self.ws.take() {
-                    link.send(
-                        WsFrame::Close(Box::new(WsClose {
-                            code: 1000,
-                            reason: self.close_reason.clone().unwrap_or_default(),
-                        })),
-                        false,
-                    );
-                }
-            }
-        }
-    }
-
-    /// Removes ping records from a polling payload (the "stop pinging" fault), answering them
-    /// to the session with a pong of its own.
-    fn strip_pings(&mut self, body: String) -> String {
-        if !body.split('\x1e').any(|record| record == "2") {
-            return body;
-        }
-        let kept: Vec<&str> = body.split('\x1e').filter(|record| *record != "2").collect();
-        let _ = self.session.begin_polling_post(std_now());
-        let _ = self.session.handle_polling_post(std_now(), b"3");
-        if kept.is_empty() {
-            // An empty answer is not a valid payload; a noop makes the client poll again.
-            "6".to_owned()
-        } else {
-            kept.join("\x1e")
-        }
-    }
-
-    // ------------------------------------------------------------------------------------
-    // Events to the client: replay, room, admin; the send queue.
-
-    fn start_replay(&mut self) {
-        let settings = CursorSettings {
-            pace: self.state.config.replay.pace,
-            repeat: self.state.config.replay.repeat,
-            loop_pause: self.state.config.replay.loop_pause,
-        };
-        if self.state.timeline.is_empty() {
-            return;
-        }
-        match self.state.config.replay.mode {
-            ReplayMode::PerConnection => {
-                self.replay = Some(Replay {
-                    cursor: ReplayCursor::new(self.state.timeline.clone(), settings),
-                    started: Instant::now(),
-                    started_wall: time::OffsetDateTime::now_utc(),
-                });
-            }
-            ReplayMode::Live => {
-                let room = self.handle.room.as_deref().unwrap_or("");
-                let (receiver, starter) = self.state.hub.join_live_room(room);
-                if let Some(sender) = starter {
-                    spawn_room(
-                        room.to_owned(),
-                        sender,
-                        RoomTimeline {
-                            timeline: self.state.timeline.clone(),
-                            settings,
-                            shift: self.state.shift,
-                            shutdown: self.state.shutdown.clone(),
-                            token: self.state.tracker.token(),
-                        },
-                    );
-                }
-                self.room_events = Some(receiver);
-            }
-        }
-    }
-
-    fn replay_deadline(&self) -> Option<Instant> {
-        if self.frozen {
-            return None;
-        }
-        let replay = self.replay.as_ref()?;
-        if replay.cursor.is_unpaced() {
-            return None;
-        }
-        Some(replay.started + replay.cursor.next_due()?)
-    }
-
-    fn take_due_replay(&mut self) {
-        let Some(replay) = self.replay.as_mut() else {
-            return;
-        };
-        let mut due_events = Vec::new();
-        if replay.cursor.is_unpaced() {
-            // Take only what fits, so that an unpaced replay waits for the client instead of
-            // tripping the slow-client policy.
-            let mut room_frames = self
-                .state
-                .config
-                .queue
-                .max_frames
-                .saturating_sub(self.pending.len());
-            let mut room_bytes = self
-                .state
-                .config
-                .queue
-                .max_bytes
-                .saturating_sub(self.pending.bytes());
-            while due_events.len() < UNPACED_BATCH {
-                let Some(next) = replay.cursor.peek() else {
-                    break;
-                };
-                let len = next.data.len();
-                if room_frames == 0 || len > room_bytes {
-                    break;
-                }
-                let Some(due) = replay.cursor.pop_due(Duration::MAX) else {
-                    break;
-                };
-                room_frames -= 1;
-                room_bytes -= len;
-                due_events.push(due);
-            }
-        } else {
-            let elapsed = replay.started.elapsed();
-            while let Some(due) = replay.cursor.pop_due(elapsed) {
-                due_events.push(due);
-            }
-        }
-        let started_wall = replay.started_wall;
-        for due in due_events {
-            let data = self
-                .state
-                .shift
-                .apply(due.event.data, started_wall, due.pass_start);
-            self.enqueue(self.replay_namespace.clone(), data);
-        }
-    }
-
-    fn on_room_event(&mut self, received: Result<Arc<str>, broadcast::error::RecvError>) {
-        match received {
-            Ok(data) => self.enqueue(self.replay_namespace.clone(), data),
-            Err(broadcast::error::RecvError::Lagged(missed)) => {
-                self.state.hub.stats.add(Stat::EventsDropped, missed);
-                self.report(|r| r.events_dropped += missed);
-            }
-            Err(broadcast::error::RecvError::Closed) => self.room_events = None,
-        }
-    }
-
-    fn enqueue(&mut self, namespace: Arc<str>, data: Arc<str>) {
-        if self.frozen {
-            return;
-        }
-        let len = data.len();
-        match self.pending.push((namespace, data), len, Instant::now()) {
-            PushOutcome::Queued => {}
-            PushOutcome::QueuedDroppingOldest(n) => self.count_dropped(n as u64),
-            PushOutcome::Refused => self.count_dropped(1),
-            PushOutcome::Overflowed => {
-                self.count_dropped(1);
-                self.drop_slow_client();
-            }
-        }
-    }
-
-    fn count_dropped(&self, n: u64) {
-        self.state.hub.stats.add(Stat::EventsDropped, n);
-        self.report(|r| r.events_dropped += n);
-    }
-
-    /// Moves queued events into the session while the transport can take them; true when
-    /// any moved.
-    fn flush_pending(&mut self) -> bool {
-        if self.frozen
-            || self.aborted
-            || self.drop_on_next_poll.is_some()
-            || self.pending.is_empty()
-            || self.session.is_closed()
-        {
-            return false;
-        }
-        let mut moved = false;
-        match self.session.transport() {
-            TransportKind::WebSocket => {
-                while self.ws.as_ref().is_some_and(|link| !link.window_full()) {
-                    let Some((namespace, data)) = self.pending.pop() else {
-                        break;
-                    };
-                    self.deliver(&namespace, &data);
-                    moved = true;
-                    if self.frozen || self.session.is_closed() {
-                        break;
-                    }
-                }
-            }
-            TransportKind::Polling => {
-                if !self.session.is_poll_pending() {
-                    return false;
-                }
-                // One poll answer carries at most about half of maxPayload of events, so that
-                // the payload stays well inside what the client accepts.
-                let budget = usize::try_from(self.state.config.session.max_payload / 2)
-                    .unwrap_or(usize::MAX);
-                let mut used = 0;
-                while used < budget.max(1) {
-                    let Some((namespace, data)) = self.pending.pop() else {
-                        break;
-                    };
-                    used += data.len();
-                    self.deliver(&namespace, &data);
-                    moved = true;
-                    if self.frozen || self.session.is_closed() || self.drop_on_next_poll.is_some() {
-                        break;
-                    }
-                }
-            }
-        }
-        moved
-    }
-
-    /// Emits one event into the session and writes it out, then applies the faults whose
-    /// threshold it reaches.
-    fn deliver(&mut self, namespace: &str, data: &str) {
-        self.deliver_with(namespace, data, &[]);
-    }
-
-    /// [`deliver`](Self::deliver) with binary attachments (a BINARY_EVENT).
-    fn deliver_with(&mut self, namespace: &str, data: &str, attachments: &[Vec<u8>]) {
-        let websocket = self.session.transport() == TransportKind::WebSocket;
-        if websocket {
-            // Frames queued before the event are control frames; drain them first so that
-            // the write window counts only events. (On long-polling, draining would answer the
-            // pending poll before the events are in it.)
-            while let Some(transmit) = self.session.poll_transmit() {
-                self.on_transmit(transmit, false);
-            }
-        }
-        match self.session.emit(namespace, data, attachments) {
-            Ok(()) => {
-                self.events_sent += 1;
-                self.state.hub.stats.add(Stat::EventsSent, 1);
-                self.report(|r| r.events_sent += 1);
-                if websocket {
-                    while let Some(transmit) = self.session.poll_transmit() {
-                        self.on_transmit(transmit, true);
-                    }
-                }
-                self.apply_faults_at_or_below(self.events_sent);
-            }
-            Err(SessionError::NotConnected(_)) => {
-                // The client has not joined (or has left) the namespace: nothing to send.
-            }
-            Err(SessionError::Closed) => self.stop_replay(),
-            Err(err) => tracing::debug!(sid = %self.sid, "event not sent: {err}"),
+        if let Some(why) = actions.drop {
+            self.abort(why);
         }
     }
 
     // ------------------------------------------------------------------------------------
     // Ending.
-
-    /// No more events for this session: the replay, the live room and the queue are dropped
-    /// (a closing session has no use for them, and an unpaced replay would spin through them).
-    fn stop_replay(&mut self) {
-        self.replay = None;
-        self.room_events = None;
-        while self.pending.pop().is_some() {}
-    }
 
     /// Closes cleanly: DISCONNECT for each joined namespace, then Engine.IO close, then (on
     /// WebSocket) a close frame carrying `reason`.
@@ -1016,8 +449,8 @@ impl SessionTask {
             let _ = self.session.disconnect(&namespace);
         }
         self.close_reason = Some(reason);
-        self.frozen = false;
-        self.stop_replay();
+        self.faults.thaw_for_close();
+        self.feed.stop();
         self.session.close(std_now());
     }
 
@@ -1035,13 +468,13 @@ impl SessionTask {
         if let Some(reply) = self.poll.take() {
             let _ = reply.send(PollAnswer::Abort);
         }
-        self.aborted = true;
+        self.faults.abort();
     }
 
     fn drop_slow_client(&mut self) {
         let grace = match self.state.config.queue.policy {
-            crate::queue::SlowClientPolicy::Disconnect { grace } => grace,
-            crate::queue::SlowClientPolicy::DropOldest => Duration::ZERO,
+            SlowClientPolicy::Disconnect { grace } => grace,
+            SlowClientPolicy::DropOldest => Duration::ZERO,
         };
         tracing::info!(sid = %self.sid, "send queue full for {grace:?}; dropping the slow client");
         self.abort(format!(
@@ -1054,15 +487,6 @@ impl SessionTask {
 async fn sleep_until_opt(deadline: Option<Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
-}
-
-async fn recv_room(
-    receiver: &mut Option<broadcast::Receiver<Arc<str>>>,
-) -> Result<Arc<str>, broadcast::error::RecvError> {
-    match receiver {
-        Some(receiver) => receiver.recv().await,
         None => std::future::pending().await,
     }
 }
