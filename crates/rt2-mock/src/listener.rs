@@ -113,7 +113,8 @@ pub async fn serve_with<A: Acceptor>(
         "mock rt-2 listening"
     );
     let acceptor = Arc::new(acceptor);
-    let permits = Arc::new(Semaphore::new(state.config.max_connections));
+    let max_connections = fit_to_fd_limit(state.config.max_connections, open_files_limit());
+    let permits = Arc::new(Semaphore::new(max_connections));
 
     accept_loop(&listener, &state, &acceptor, &permits, shutdown).await;
 
@@ -164,6 +165,44 @@ async fn accept_loop<A: Acceptor>(
             serve_connection(state, acceptor, tcp, peer, Arc::new(permit)).await;
         });
     }
+}
+
+/// File descriptors kept for what is not a client connection: the listener, the capture,
+/// logs, the runtime's own.
+const RESERVED_FDS: usize = 64;
+
+/// The process's soft limit on open files (`ulimit -n`), read from `/proc/self/limits`;
+/// `None` where that cannot be read (not Linux) or says "unlimited".
+fn open_files_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))?;
+    line["Max open files".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// `max_connections`, lowered (with a warning that says how to raise it) when the open-files
+/// limit cannot hold that many connections: past it, `accept` fails for everyone instead of
+/// the surplus being answered `503`.
+fn fit_to_fd_limit(max_connections: usize, open_files: Option<usize>) -> usize {
+    let Some(open_files) = open_files else {
+        return max_connections;
+    };
+    let fits = open_files.saturating_sub(RESERVED_FDS).max(1);
+    if max_connections <= fits {
+        return max_connections;
+    }
+    tracing::warn!(
+        "max_connections {max_connections} is more than the open-files limit ({open_files}, \
+         `ulimit -n`) allows; serving at most {fits} connections at once (raise the limit \
+         with `ulimit -n {}` to serve {max_connections})",
+        max_connections + RESERVED_FDS
+    );
+    fits
 }
 
 /// Answers a connection over the limit with a `503` and closes it.
@@ -292,5 +331,22 @@ impl RunningMock {
             Ok(result) => result,
             Err(err) => Err(MockError::Listener(std::io::Error::other(err))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_connection_limit_fits_the_open_files_limit() {
+        assert_eq!(fit_to_fd_limit(10_000, Some(1024)), 1024 - RESERVED_FDS);
+        assert_eq!(fit_to_fd_limit(500, Some(1024)), 500);
+        assert_eq!(fit_to_fd_limit(10_000, None), 10_000);
+        assert_eq!(fit_to_fd_limit(10, Some(3)), 1);
+        assert!(
+            open_files_limit().is_some_and(|n| n > 0),
+            "Linux has /proc/self/limits"
+        );
     }
 }

@@ -33,8 +33,15 @@ async fn connect(state: &Arc<ServerState>, buffer: usize) -> (Client, Arc<str>) 
         Some("tomato.tpos.vn"),
         "127.0.0.1:9".parse().unwrap(),
         Some(link.clone()),
-    );
-    tokio::spawn(run_websocket(server, link, frames, inputs));
+    )
+    .unwrap();
+    tokio::spawn(run_websocket(
+        server,
+        link,
+        frames,
+        inputs,
+        state.config.write_timeout,
+    ));
     (client, sid)
 }
 
@@ -149,6 +156,7 @@ async fn a_client_that_stops_reading_is_dropped_after_the_grace_period() {
         policy: SlowClientPolicy::Disconnect {
             grace: Duration::from_secs(5),
         },
+        ..QueueLimits::default()
     };
     let state = state(config);
     // A 16 KiB pipe the client never drains: the writer blocks after a few events.
@@ -162,7 +170,7 @@ async fn a_client_that_stops_reading_is_dropped_after_the_grace_period() {
         }
         assert!(start.elapsed() < Duration::from_secs(60), "never dropped");
     };
-    assert_eq!(closed, "slow client: send queue full for 5000 ms");
+    assert_eq!(closed, "slow_client: send queue full for 5000 ms");
     let report = state.hub.report(&sid).unwrap();
     assert!(report.events_dropped > 0);
     // Bounded: what the client was sent fits the pipe, the write window and the queue.

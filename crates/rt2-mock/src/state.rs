@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{OwnedSemaphorePermit, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use crate::config::MockConfig;
 use crate::hub::Hub;
@@ -26,6 +26,9 @@ pub(crate) struct ServerState {
     ///
     /// [`ReplaySettings::shift_timestamps`]: crate::ReplaySettings::shift_timestamps
     pub(crate) shift: TimestampShift,
+    /// One permit per open session, [`MockConfig::max_connections`] in all: a long-polling
+    /// session holds no connection between its requests, but it holds a task and memory.
+    pub(crate) sessions: Arc<Semaphore>,
     /// `http` or `https`: how clients reach this server ([`Acceptor::scheme`](crate::Acceptor::scheme)).
     pub(crate) scheme: &'static str,
     pub(crate) shutdown: ShutdownSignal,
@@ -66,6 +69,7 @@ impl ServerState {
             timeline,
             live_videos,
             shift,
+            sessions: Arc::new(Semaphore::new(config.max_connections)),
             scheme,
             shutdown: signal,
             tracker,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, oneshot};
 use tokio::time::Instant;
 
 use crate::replay::{CursorSettings, ReplayCursor, ReplayTimeline, TimestampShift};
@@ -18,6 +18,8 @@ pub(crate) struct RoomTimeline {
     pub(crate) shutdown: ShutdownSignal,
     /// Held while the task runs, so that shutdown waits for it.
     pub(crate) token: TaskToken,
+    /// Completes when the room is removed (its last member left): the task stops.
+    pub(crate) removed: oneshot::Receiver<()>,
 }
 
 /// Starts `room`'s timeline now; every event goes to `sender`'s subscribers. A subscriber
@@ -30,6 +32,7 @@ pub(crate) fn spawn_room(room: String, sender: broadcast::Sender<Arc<str>>, setu
             shift,
             mut shutdown,
             token: _token,
+            mut removed,
         } = setup;
         let events = timeline.len();
         let mut cursor = ReplayCursor::new(timeline, settings);
@@ -39,6 +42,7 @@ pub(crate) fn spawn_room(room: String, sender: broadcast::Sender<Arc<str>>, setu
         while let Some(due) = cursor.next_due() {
             tokio::select! {
                 _ = shutdown.recv() => break,
+                _ = &mut removed => break,
                 _ = tokio::time::sleep_until(started + due) => {}
             }
             while let Some(event) = cursor.pop_due(started.elapsed()) {

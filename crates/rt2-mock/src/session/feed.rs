@@ -238,6 +238,7 @@ mod tests {
             max_frames,
             max_bytes: 1 << 20,
             policy: SlowClientPolicy::DropOldest,
+            ..QueueLimits::default()
         }
     }
 

@@ -99,8 +99,13 @@ pub(crate) struct WsLink {
 pub(crate) struct WsProgress {
     /// Event frames handed over and not yet written.
     pub(crate) in_flight: AtomicUsize,
+    /// Bytes of frames (of every kind) handed over and not yet written.
+    pub(crate) unsent_bytes: AtomicUsize,
     /// Woken each time the writer writes an event frame.
     pub(crate) written: Notify,
+    /// Notified when the session cuts a slow client: the writer stops at once, even in the
+    /// middle of a write the client does not read.
+    pub(crate) cut: Notify,
     /// The latency fault, in milliseconds.
     pub(crate) latency_ms: AtomicU64,
 }
@@ -123,6 +128,9 @@ impl WsLink {
         if is_event {
             self.progress.in_flight.fetch_add(1, Ordering::Relaxed);
         }
+        self.progress
+            .unsent_bytes
+            .fetch_add(frame.len(), Ordering::Relaxed);
         // The writer may be gone (the client left); the session learns that from WsClosed.
         let _ = self.frames.send(WsOut {
             frame,
@@ -133,6 +141,24 @@ impl WsLink {
 
     pub(crate) fn window_full(&self) -> bool {
         self.progress.in_flight.load(Ordering::Relaxed) >= WRITE_WINDOW
+    }
+
+    /// Bytes handed to the writer and not yet written.
+    pub(crate) fn unsent_bytes(&self) -> usize {
+        self.progress.unsent_bytes.load(Ordering::Relaxed)
+    }
+}
+
+impl WsFrame {
+    /// The bytes this frame puts on the wire (payload only), as counted in
+    /// [`WsProgress::unsent_bytes`].
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            WsFrame::Text(text) => text.len(),
+            WsFrame::Binary(bytes) => bytes.len(),
+            WsFrame::Close(close) => close.reason.len() + 2,
+            WsFrame::Abort => 0,
+        }
     }
 }
 

@@ -30,7 +30,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use sio_session::{Frame, RequestError, ServerSession, TransportKind};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::fault::FaultPlan;
@@ -65,14 +65,28 @@ fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// Every session permit is taken: [`MockConfig::max_connections`] sessions are open.
+///
+/// [`MockConfig::max_connections`]: crate::MockConfig::max_connections
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SessionLimitReached;
+
 /// Opens a session and spawns its task; returns its sid and input channel.
+///
+/// # Errors
+/// [`SessionLimitReached`] when as many sessions as the connection limit are open.
 pub(crate) fn open_session(
     state: &Arc<ServerState>,
     transport: TransportKind,
     room: Option<&str>,
     remote: std::net::SocketAddr,
     websocket: Option<WsLink>,
-) -> (Arc<str>, mpsc::Sender<SessionInput>) {
+) -> Result<(Arc<str>, mpsc::Sender<SessionInput>), SessionLimitReached> {
+    let Ok(permit) = state.sessions.clone().try_acquire_owned() else {
+        state.hub.stats.add(Stat::ConnectionsRefused, 1);
+        tracing::warn!(%remote, "session limit reached; refusing a handshake");
+        return Err(SessionLimitReached);
+    };
     let sid: Arc<str> = new_sid().into();
     let (inputs, receiver) = mpsc::channel(INPUT_CAPACITY);
     let faults = state.hub.run_faults();
@@ -113,11 +127,12 @@ pub(crate) fn open_session(
             .clone()
             .map(|scenario| ScenarioSchedule::new(scenario, state.timeline.clone())),
         _token: state.tracker.token(),
+        _permit: permit,
     };
     // Boxed: a future keeps its by-value arguments beside the locals they move into, so an
     // unboxed task would sit in the spawned future twice (see `size_tests`).
     tokio::spawn(Box::new(task).run(state.shutdown.clone()));
-    (sid, inputs)
+    Ok((sid, inputs))
 }
 
 /// The task of one session: the protocol machine, its transports and what it owns.
@@ -140,6 +155,8 @@ struct SessionTask {
     /// The scenario's delayed actions and timers for this session, when the run has rules.
     scenario: Option<ScenarioSchedule>,
     _token: TaskToken,
+    /// The session's place under the session limit.
+    _permit: OwnedSemaphorePermit,
 }
 
 impl std::fmt::Debug for SessionTask {
@@ -173,6 +190,7 @@ impl SessionTask {
         let mut shutting_down = false;
         loop {
             self.pump();
+            self.check_unsent();
             if self.session.is_closed() || self.faults.is_aborted() {
                 break;
             }
@@ -294,6 +312,12 @@ impl SessionTask {
             );
         }
         let dropped = self.feed.dropped();
+        if self.feed.is_room() {
+            self.feed.stop();
+            self.state
+                .hub
+                .leave_live_room(self.handle.room.as_deref().unwrap_or(""));
+        }
         self.report(|r| {
             r.events_dropped = dropped;
             if r.closed.is_none() {
@@ -471,16 +495,47 @@ impl SessionTask {
         self.faults.abort();
     }
 
+    /// Everything handed to the transport and not yet written to the client: the frames a
+    /// WebSocket writer has not written, or the long-polling outbox.
+    fn unsent_bytes(&self) -> usize {
+        self.session.queued_bytes() + self.ws.as_ref().map_or(0, WsLink::unsent_bytes)
+    }
+
+    /// Cuts a client that lets more than [`QueueLimits::max_unsent_bytes`] pile up: it stopped
+    /// reading (or polling) while it keeps sending.
+    ///
+    /// [`QueueLimits::max_unsent_bytes`]: crate::QueueLimits::max_unsent_bytes
+    fn check_unsent(&mut self) {
+        let limit = self.state.config.queue.max_unsent_bytes;
+        let unsent = self.unsent_bytes();
+        if unsent > limit && !self.faults.is_aborted() {
+            self.cut_slow_client(format!(
+                "slow_client: {unsent} bytes unsent (limit {limit}); the client stopped reading"
+            ));
+        }
+    }
+
     fn drop_slow_client(&mut self) {
         let grace = match self.state.config.queue.policy {
             SlowClientPolicy::Disconnect { grace } => grace,
             SlowClientPolicy::DropOldest => Duration::ZERO,
         };
-        tracing::info!(sid = %self.sid, "send queue full for {grace:?}; dropping the slow client");
-        self.abort(format!(
-            "slow client: send queue full for {} ms",
+        self.cut_slow_client(format!(
+            "slow_client: send queue full for {} ms",
             grace.as_millis()
         ));
+    }
+
+    /// Cuts a slow client at once: unlike a fault's drop, nothing queued is written first (it
+    /// is not reading), and the memory it held is freed.
+    fn cut_slow_client(&mut self, why: String) {
+        tracing::info!(sid = %self.sid, "{why}; dropping the slow client");
+        self.count(Stat::SlowClients, 1);
+        if let Some(link) = &self.ws {
+            link.progress.cut.notify_one();
+        }
+        self.feed.stop();
+        self.abort(why);
     }
 }
 

@@ -35,11 +35,12 @@ impl SessionTask {
             ReplayMode::Live => {
                 let room = self.handle.room.as_deref().unwrap_or("");
                 let (receiver, starter) = self.state.hub.join_live_room(room);
-                if let Some(sender) = starter {
+                if let Some((sender, removed)) = starter {
                     spawn_room(
                         room.to_owned(),
                         sender,
                         RoomTimeline {
+                            removed,
                             timeline: self.state.timeline.clone(),
                             settings,
                             shift: self.state.shift,

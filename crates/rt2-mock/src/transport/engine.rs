@@ -17,6 +17,21 @@ use crate::state::{ConnectionPermit, ServerState};
 use crate::transport::polling::{self, DropConnection, refusal};
 use crate::transport::websocket;
 
+/// The answer to a handshake when [`MockConfig::max_connections`] sessions are open.
+///
+/// [`MockConfig::max_connections`]: crate::MockConfig::max_connections
+fn session_limit_reached() -> Response<Body> {
+    let mut answer = response::error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "session limit reached (max_connections sessions are open)",
+    );
+    answer.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from_static("1"),
+    );
+    answer
+}
+
 /// The Engine.IO endpoint path (socket.io's default `path`).
 pub(crate) const ENGINE_PATH: &str = "/socket.io/";
 
@@ -69,7 +84,10 @@ pub(crate) async fn handle(
         RequestKind::Handshake {
             transport: TransportKind::Polling,
         } => {
-            let (_, inputs) = open_session(state, TransportKind::Polling, room, peer, None);
+            let Ok((_, inputs)) = open_session(state, TransportKind::Polling, room, peer, None)
+            else {
+                return Ok(session_limit_reached());
+            };
             polling::poll(&inputs).await
         }
         RequestKind::Handshake {
@@ -80,13 +98,15 @@ pub(crate) async fn handle(
                 Err(why) => return Ok(response::error(StatusCode::BAD_REQUEST, why)),
             };
             let (link, frames) = WsLink::new();
-            let (_, inputs) = open_session(
+            let Ok((_, inputs)) = open_session(
                 state,
                 TransportKind::WebSocket,
                 room,
                 peer,
                 Some(link.clone()),
-            );
+            ) else {
+                return Ok(session_limit_reached());
+            };
             websocket::spawn_websocket(state.clone(), request, permit, link, frames, inputs);
             Ok(answer)
         }
@@ -95,12 +115,13 @@ pub(crate) async fn handle(
             None => Ok(refusal(RequestError::UnknownSid)),
         },
         RequestKind::Post { sid } => match state.hub.get(sid) {
-            Some(handle) => {
-                Ok(
-                    polling::post(&handle.commands, request, state.config.session.max_payload)
-                        .await,
-                )
-            }
+            Some(handle) => Ok(polling::post(
+                &handle.commands,
+                request,
+                state.config.session.max_payload,
+                state.config.body_timeout,
+            )
+            .await),
             None => Ok(refusal(RequestError::UnknownSid)),
         },
         RequestKind::Upgrade { sid } => {
