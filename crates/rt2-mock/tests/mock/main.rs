@@ -5,5 +5,6 @@
 
 mod interop;
 mod interop_python;
+mod limits;
 mod server;
 mod support;
