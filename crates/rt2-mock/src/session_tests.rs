@@ -176,3 +176,37 @@ async fn a_client_that_stops_reading_is_dropped_after_the_grace_period() {
     // Bounded: what the client was sent fits the pipe, the write window and the queue.
     assert!(report.events_sent < 8 + 32 + 64, "{}", report.events_sent);
 }
+
+#[test]
+fn a_session_task_that_never_finishes_is_reported_closed_with_the_reason() {
+    // Dropping the runtime drops the session task mid-run, as a panic unwinding through it
+    // would: the session must not stay listed as open.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let state = state(MockConfig::default());
+    let sid = runtime.block_on(async {
+        let (sid, _inputs) = open_session(
+            &state,
+            TransportKind::Polling,
+            None,
+            "127.0.0.1:9".parse().unwrap(),
+            None,
+        )
+        .unwrap();
+        tokio::task::yield_now().await;
+        sid
+    });
+    assert_eq!(state.hub.len(), 1);
+    drop(runtime);
+    assert_eq!(state.hub.len(), 0);
+    let report = state
+        .hub
+        .report(&sid)
+        .expect("the closed report stays listed");
+    assert_eq!(
+        report.closed.as_deref(),
+        Some("internal error: the session task ended unexpectedly (see the log)")
+    );
+}

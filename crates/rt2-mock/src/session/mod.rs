@@ -128,6 +128,7 @@ pub(crate) fn open_session(
             .map(|scenario| ScenarioSchedule::new(scenario, state.timeline.clone())),
         _token: state.tracker.token(),
         _permit: permit,
+        finished: false,
     };
     // Boxed: a future keeps its by-value arguments beside the locals they move into, so an
     // unboxed task would sit in the spawned future twice (see `size_tests`).
@@ -157,6 +158,27 @@ struct SessionTask {
     _token: TaskToken,
     /// The session's place under the session limit.
     _permit: OwnedSemaphorePermit,
+    /// Set once [`finish`](Self::finish) ran; a task dropped before (a panic unwinding
+    /// through it, a runtime shutting down) is reported closed by `Drop`.
+    finished: bool,
+}
+
+/// The report of a session whose task ended without finishing.
+const TASK_FAILED: &str = "internal error: the session task ended unexpectedly (see the log)";
+
+impl Drop for SessionTask {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        tracing::error!(sid = %self.sid, "session task ended unexpectedly");
+        self.report(|r| {
+            if r.closed.is_none() {
+                r.closed = Some(TASK_FAILED.to_owned());
+            }
+        });
+        self.state.hub.remove(&self.sid);
+    }
 }
 
 impl std::fmt::Debug for SessionTask {
@@ -269,7 +291,7 @@ impl SessionTask {
                 }
             }
         }
-        (*self).finish();
+        self.finish();
     }
 
     /// Drains events and transmits, and moves queued events into the session, until nothing
@@ -297,7 +319,7 @@ impl SessionTask {
         }
     }
 
-    fn finish(mut self) {
+    fn finish(&mut self) {
         // Answer what is still waiting so no request hangs on a session that is gone.
         if let Some(reply) = self.poll.take() {
             let _ = reply.send(PollAnswer::Refused(RequestError::UnknownSid));
@@ -325,6 +347,7 @@ impl SessionTask {
             }
         });
         self.state.hub.remove(&self.sid);
+        self.finished = true;
         tracing::debug!(sid = %self.sid, "session ended");
     }
 
