@@ -28,6 +28,10 @@ enum Outgoing {
     /// The end of a server-initiated close: a `close` packet on long-polling, closing the
     /// WebSocket otherwise. Nothing after it is sent.
     Close,
+    /// The end of a close the client asked for by `POST` while no `GET` of its was pending: a
+    /// `noop` answers the `GET` it sent alongside (see [`ServerConfig::peer_close_grace`]).
+    /// Nothing after it is sent.
+    PeerCloseNoop,
 }
 
 impl Outgoing {
@@ -35,7 +39,7 @@ impl Outgoing {
         match self {
             Self::Text(text) => text.len(),
             Self::Binary(bytes) => bytes.len(),
-            Self::Close => 1,
+            Self::Close | Self::PeerCloseNoop => 1,
         }
     }
 }
@@ -84,7 +88,8 @@ impl Outbound for Outbox {
 enum State {
     Open,
     /// A server-initiated close waits for the outgoing queue (and the `close` packet, on
-    /// long-polling) to go out, until `deadline`.
+    /// long-polling) to go out, until `deadline`; or the client's own `close` waits for the
+    /// `GET` it raced, on long-polling.
     Closing {
         deadline: Instant,
         reason: CloseReason,
@@ -282,7 +287,7 @@ impl ServerSession {
             TransportKind::WebSocket => match self.outbox.pop_front()? {
                 Outgoing::Text(text) => Some(Transmit::Text(text)),
                 Outgoing::Binary(bytes) => Some(Transmit::Binary(bytes)),
-                Outgoing::Close => {
+                Outgoing::Close | Outgoing::PeerCloseNoop => {
                     self.finish_close();
                     Some(Transmit::CloseWebSocket)
                 }
@@ -331,6 +336,11 @@ impl ServerSession {
                 }
                 Outgoing::Close => {
                     body.push('1');
+                    self.finish_close();
+                    break;
+                }
+                Outgoing::PeerCloseNoop => {
+                    body.push('6');
                     self.finish_close();
                     break;
                 }
@@ -510,6 +520,12 @@ impl ServerSession {
 
     /// The body of a long-polling `POST`: one or more packets separated by `\x1e`, binary ones
     /// as `b<base64>`. On `Ok`, answer HTTP 200 with the body `ok`.
+    ///
+    /// A `close` packet ends the session, and what is queued for the client is dropped. A
+    /// pending `GET` is answered with `noop` (`6`) at once, as engine.io answers it. Without
+    /// one, the session waits up to [`ServerConfig::peer_close_grace`] for a `GET` the client
+    /// sent alongside the `close`, answers it with `noop` too, and only then reports
+    /// [`CloseReason::PeerClose`].
     ///
     /// # Errors
     ///
@@ -736,6 +752,18 @@ impl ServerSession {
                         data
                     ),
                 );
+            }
+            EnginePacket::Close
+                if self.transport == TransportKind::Polling
+                    && !self.poll_pending
+                    && !self.config.peer_close_grace.is_zero() =>
+            {
+                // A client may send its `close` and a `GET` at once (the protocol test suites
+                // do), and the `GET` may arrive second. engine.io answers a `GET` pending when
+                // the `close` arrives with `noop`; this answers the late one the same way.
+                self.outbox.clear();
+                let deadline = now.checked_add(self.config.peer_close_grace).unwrap_or(now);
+                self.start_closing(deadline, CloseReason::PeerClose, Outgoing::PeerCloseNoop);
             }
             EnginePacket::Close => self.terminate(CloseReason::PeerClose, true),
             EnginePacket::Message(payload) => self.handle_message(now, payload),
@@ -1143,6 +1171,13 @@ impl ServerSession {
     /// Starts a server-initiated close that lets the queue drain first (socket.io's
     /// `conn.close()`).
     fn begin_close(&mut self, now: Instant, reason: CloseReason) {
+        let deadline = now.checked_add(self.config.close_timeout).unwrap_or(now);
+        self.start_closing(deadline, reason, Outgoing::Close);
+    }
+
+    /// Queues `last` behind what is queued; the session ends once it goes out, or at
+    /// `deadline`. A probing WebSocket is closed at once.
+    fn start_closing(&mut self, deadline: Instant, reason: CloseReason, last: Outgoing) {
         if self.state != State::Open {
             return;
         }
@@ -1150,12 +1185,11 @@ impl ServerSession {
             self.upgrade = Upgrade::None;
             self.direct.push_back(Transmit::CloseWebSocket);
         }
-        let deadline = now.checked_add(self.config.close_timeout).unwrap_or(now);
         self.state = State::Closing { deadline, reason };
-        self.outbox.push_back(Outgoing::Close);
+        self.outbox.push_back(last);
     }
 
-    /// The `close` marker of a server-initiated close went out.
+    /// The last packet of a close (`close`, or the `noop` after the client's own) went out.
     fn finish_close(&mut self) {
         let reason = match self.state {
             State::Closing { reason, .. } => reason,

@@ -488,6 +488,120 @@ fn server_close_on_polling_gives_up_after_close_timeout() {
     );
 }
 
+/// A polling session of the Engine.IO layer whose client's `close` waits `grace` for a raced
+/// `GET`.
+fn engine_polling(clock: &Clock, grace: Duration) -> ServerSession {
+    let mut config = ServerConfig::default();
+    config.layer = Layer::EngineIo;
+    config.peer_close_grace = grace;
+    polling(clock, config)
+}
+
+#[test]
+fn client_close_without_a_pending_poll_ends_after_the_grace() {
+    let clock = Clock::default();
+    let mut session = engine_polling(&clock, Duration::from_millis(50));
+    assert_eq!(session.handle_polling_post(clock.at(10), b"1"), Ok(()));
+    assert!(!session.is_closed());
+    assert_eq!(drain(&mut session), []);
+    assert_eq!(events(&mut session), []);
+    assert_eq!(session.poll_timeout(), Some(clock.at(60)));
+    // Over for the application, and for anything but the raced GET.
+    assert_eq!(
+        session.send_message(sio_session::Message::Text("late".into())),
+        Err(SessionError::Closed)
+    );
+    assert_eq!(
+        session.handle_websocket_upgrade(clock.at(20)),
+        Err(RequestError::BadRequest)
+    );
+    session.handle_timeout(clock.at(59));
+    assert!(!session.is_closed());
+    session.handle_timeout(clock.at(60));
+    assert!(session.is_closed());
+    assert_eq!(drain(&mut session), []);
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::PeerClose)
+    );
+    assert_eq!(
+        session.handle_poll_request(clock.at(61)),
+        Err(RequestError::UnknownSid)
+    );
+}
+
+#[test]
+fn a_get_after_the_grace_meets_an_unknown_sid() {
+    let clock = Clock::default();
+    let mut session = engine_polling(&clock, Duration::from_millis(50));
+    assert_eq!(session.handle_polling_post(clock.at(10), b"1"), Ok(()));
+    // The transport's timer has not fired yet: the GET runs it first.
+    assert_eq!(
+        session.handle_poll_request(clock.at(60)),
+        Err(RequestError::UnknownSid)
+    );
+    assert_eq!(drain(&mut session), []);
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::PeerClose)
+    );
+}
+
+#[test]
+fn a_zero_grace_ends_a_client_close_at_once() {
+    let clock = Clock::default();
+    let mut session = engine_polling(&clock, Duration::ZERO);
+    assert_eq!(session.handle_polling_post(clock.at(10), b"1"), Ok(()));
+    assert!(session.is_closed());
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::PeerClose)
+    );
+    assert_eq!(
+        session.handle_poll_request(clock.at(10)),
+        Err(RequestError::UnknownSid)
+    );
+}
+
+#[test]
+fn client_close_drops_what_is_queued_and_handles_the_packets_before_it() {
+    let clock = Clock::default();
+    let mut session = engine_polling(&clock, Duration::from_millis(50));
+    session
+        .send_message(sio_session::Message::Text("queued".into()))
+        .unwrap();
+    assert_eq!(
+        session.handle_polling_post(clock.at(10), b"4before\x1e1\x1e4after"),
+        Ok(())
+    );
+    assert_eq!(
+        events(&mut session),
+        [ServerEvent::Message(sio_session::Message::Text(
+            "before".into()
+        ))]
+    );
+    session.handle_poll_request(clock.at(11)).unwrap();
+    assert_eq!(drain(&mut session), [poll_response("6")]);
+    assert_eq!(
+        events(&mut session),
+        [ServerEvent::Closed(CloseReason::PeerClose)]
+    );
+}
+
+#[test]
+fn client_close_while_upgrading_closes_the_probing_websocket() {
+    let clock = Clock::default();
+    let mut session = engine_polling(&clock, Duration::from_millis(50));
+    session.handle_websocket_upgrade(clock.at(1)).unwrap();
+    session.handle_frame(clock.at(2), Frame::Text("2probe"));
+    assert_eq!(drain(&mut session), [text("3probe")]);
+    assert_eq!(session.handle_polling_post(clock.at(3), b"1"), Ok(()));
+    assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
+    session.handle_poll_request(clock.at(4)).unwrap();
+    assert_eq!(drain(&mut session), [poll_response("6")]);
+    assert!(session.is_closed());
+}
+
 #[test]
 fn unknown_namespace_list_none_hands_every_connect_to_the_application() {
     let clock = Clock::default();
