@@ -143,11 +143,11 @@
 //! - a `close` packet over WebSocket closes the session at once. engine.io ignores it there
 //!   (engine.io-client closes the WebSocket instead of sending one); against it, the suites'
 //!   WebSocket close tests pass because the session then misses its heartbeat (500 ms);
-//! - a server-initiated close on long-polling sends `close` in the answer to the next `GET`,
-//!   right behind the packets still queued (`4bye\x1e1`, or `1` alone). engine.io sends `1`
-//!   alone to a `GET` pending at the close; otherwise it answers `6\x1e1` to the first `GET`
-//!   after the queued packets went out. Either way the client sees the same packets, then the
-//!   close.
+//! - a server-initiated close on long-polling sends `close` alone, in the answer to the
+//!   `GET` after the one that carried the packets queued before it (to the next `GET` when
+//!   none were), as engine.io does; but where engine.io writes that answer `6\x1e1` (the
+//!   `noop` it sends the `close` behind), this writes `1`. Both answer `1` to a `GET` pending
+//!   at the close with nothing queued.
 //!
 //! As in socket.io, any packet for a namespace whose CONNECT the application has not yet
 //! accepted closes the connection ("invalid state"). socket.io-client never sends one (it

@@ -302,11 +302,15 @@ impl ServerSession {
         }
     }
 
-    /// Encodes the outbox (up to and including a close, and at most
-    /// [`ServerConfig::max_packets_per_poll`] packets) as one polling payload.
+    /// Encodes the outbox (up to a close, and at most [`ServerConfig::max_packets_per_poll`]
+    /// packets) as one polling payload.
     ///
     /// A text packet is written as it is (a polling record is the text frame), a binary one
-    /// as `b<base64>`.
+    /// as `b<base64>`. A close goes out alone, in the answer after the packets queued before
+    /// it, as engine.io sends it: socket.io-client handles the Socket.IO packets of an answer
+    /// on the next tick but a `close` in it at once, so a DISCONNECT sharing its answer would
+    /// reach the application after the close ("transport close", and a reconnection, instead
+    /// of "io server disconnect").
     fn take_polling_payload(&mut self) -> String {
         let mut body = String::with_capacity(self.outbox.bytes + self.outbox.queue.len());
         let max = match self.config.max_packets_per_poll {
@@ -315,6 +319,13 @@ impl ServerSession {
         };
         let mut packets = 0;
         while packets < max {
+            let closes_next = matches!(
+                self.outbox.queue.front(),
+                Some(Outgoing::Close | Outgoing::PeerCloseNoop)
+            );
+            if closes_next && !body.is_empty() {
+                break;
+            }
             let Some(outgoing) = self.outbox.pop_front() else {
                 break;
             };
@@ -1073,8 +1084,9 @@ impl ServerSession {
     }
 
     /// Closes the session from the server side: what is queued goes out first, then the
-    /// WebSocket is closed, or (on long-polling) a `close` packet ends the next poll. If no
-    /// poll comes within `closeTimeout`, the session ends anyway. Reported as
+    /// WebSocket is closed, or (on long-polling) a `close` packet answers the poll after the
+    /// one that carries what is queued (the pending poll at once when nothing is). If no poll
+    /// comes within `closeTimeout`, the session ends anyway. Reported as
     /// [`CloseReason::Requested`].
     pub fn close(&mut self, now: Instant) {
         self.handle_timeout(now);

@@ -463,9 +463,39 @@ fn server_close_on_polling_waits_for_the_next_poll() {
     session.close(clock.at(1));
     assert!(!session.is_closed());
     assert_eq!(drain(&mut session), []);
+    // The queued packets first, and the close alone in the next answer (as engine.io, and
+    // so that socket.io-client sees a DISCONNECT before the close).
     session.handle_poll_request(clock.at(2)).unwrap();
-    assert_eq!(drain(&mut session), [poll_response("4last\x1e1")]);
+    assert_eq!(drain(&mut session), [poll_response("4last")]);
+    assert!(!session.is_closed());
+    session.handle_poll_request(clock.at(3)).unwrap();
+    assert_eq!(drain(&mut session), [poll_response("1")]);
     assert!(session.is_closed());
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::Requested)
+    );
+}
+
+/// socket.io-client handles a `close` in a poll answer before the Socket.IO packets beside
+/// it, so a DISCONNECT must come in an answer of its own to read as "io server disconnect".
+#[test]
+fn server_disconnect_then_close_on_polling_answers_two_polls() {
+    let clock = Clock::default();
+    let mut session = polling(&clock, ServerConfig::default());
+    session.handle_polling_post(clock.at(1), b"40").unwrap();
+    events(&mut session);
+    session.accept_connect("/", "s").unwrap();
+    session.handle_poll_request(clock.at(2)).unwrap();
+    assert_eq!(drain(&mut session), [poll_response("40{\"sid\":\"s\"}")]);
+    // A poll is pending when the server disconnects and closes.
+    session.handle_poll_request(clock.at(3)).unwrap();
+    session.disconnect("/").unwrap();
+    session.close(clock.at(3));
+    assert_eq!(drain(&mut session), [poll_response("41")]);
+    assert!(!session.is_closed());
+    session.handle_poll_request(clock.at(4)).unwrap();
+    assert_eq!(drain(&mut session), [poll_response("1")]);
     assert_eq!(
         closed_with(&events(&mut session)),
         Some(CloseReason::Requested)
@@ -677,10 +707,9 @@ fn packets_are_ignored_while_closing() {
     );
     assert_eq!(events(&mut session), []);
     session.handle_poll_request(clock.at(4)).unwrap();
-    assert_eq!(
-        drain(&mut session),
-        [poll_response("40{\"sid\":\"s\"}\x1e1")]
-    );
+    assert_eq!(drain(&mut session), [poll_response("40{\"sid\":\"s\"}")]);
+    session.handle_poll_request(clock.at(5)).unwrap();
+    assert_eq!(drain(&mut session), [poll_response("1")]);
 }
 
 #[test]
@@ -698,7 +727,8 @@ fn websocket_closing_before_the_close_went_out_keeps_the_reason() {
 }
 
 /// A poll response carries at most `max_packets_per_poll` packets (16 by default, what
-/// python-engineio clients accept); the rest, the close included, go out on the next polls.
+/// python-engineio clients accept); the rest go out on the next polls, and the close alone
+/// after them.
 #[test]
 fn a_poll_response_carries_at_most_max_packets_per_poll() {
     let clock = Clock::default();
@@ -720,7 +750,9 @@ fn a_poll_response_carries_at_most_max_packets_per_poll() {
     assert!(!session.is_closed());
     session.handle_poll_request(clock.at(3)).unwrap();
     let second: Vec<String> = records(drain(&mut session));
-    assert_eq!(second, ["4m16", "4m17", "4m18", "4m19", "1"]);
+    assert_eq!(second, ["4m16", "4m17", "4m18", "4m19"]);
+    session.handle_poll_request(clock.at(4)).unwrap();
+    assert_eq!(records(drain(&mut session)), ["1"]);
     assert!(session.is_closed());
 
     // 0: the whole queue in one response, as engine.io's reference server sends it.
