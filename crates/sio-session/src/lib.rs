@@ -121,6 +121,9 @@
 //!    [`ServerEvent`], and re-arm one timer at [`ServerSession::poll_timeout`] that calls
 //!    [`ServerSession::handle_timeout`]. Once [`ServerSession::is_closed`] is true and the
 //!    transmits are drained, drop the session.
+//! 5. To end a session, [`ServerSession::close`] lets the client collect what is queued;
+//!    a server that stops taking requests calls [`ServerSession::close_now`] instead, which
+//!    waits for no further poll.
 //!
 //! # Conformance
 //!

@@ -1093,6 +1093,32 @@ impl ServerSession {
         self.begin_close(now, CloseReason::Requested);
     }
 
+    /// Closes the session at once, for a server that takes no more requests (a graceful
+    /// shutdown): as [`close`](Self::close), but nothing waits for the client. A WebSocket
+    /// gets what is queued, then closes. On long-polling, a pending `GET` is answered with
+    /// what is queued, or with `close` when nothing is (a `close` behind packets would wait
+    /// for the next poll, which cannot come), and the session ends; what that answer cannot
+    /// carry is dropped. A close already under way, the client's own included, ends now and
+    /// keeps its reason.
+    pub fn close_now(&mut self, now: Instant) {
+        self.handle_timeout(now);
+        self.begin_close(now, CloseReason::Requested);
+        let State::Closing { reason, .. } = self.state else {
+            return;
+        };
+        if self.transport != TransportKind::Polling {
+            // The WebSocket takes the whole queue, close included, at the next drain.
+            return;
+        }
+        if self.poll_pending {
+            self.poll_pending = false;
+            let body = self.take_polling_payload();
+            self.direct.push_back(Transmit::PollResponse(body));
+        }
+        self.outbox.clear();
+        self.finish_close_with(reason);
+    }
+
     // ----------------------------------------------------------------------------------------
     // Internals.
 

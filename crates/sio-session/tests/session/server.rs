@@ -502,6 +502,93 @@ fn server_disconnect_then_close_on_polling_answers_two_polls() {
     );
 }
 
+/// A polling session joined to `/`, with its CONNECT answer collected.
+fn joined_polling(clock: &Clock) -> ServerSession {
+    let mut session = polling(clock, ServerConfig::default());
+    session.handle_polling_post(clock.at(1), b"40").unwrap();
+    events(&mut session);
+    session.accept_connect("/", "s").unwrap();
+    session.handle_poll_request(clock.at(2)).unwrap();
+    assert_eq!(drain(&mut session), [poll_response("40{\"sid\":\"s\"}")]);
+    session
+}
+
+#[test]
+fn close_now_answers_the_pending_poll_and_ends() {
+    let clock = Clock::default();
+    let mut session = joined_polling(&clock);
+    session.handle_poll_request(clock.at(3)).unwrap();
+    session.disconnect("/").unwrap();
+    session.close_now(clock.at(4));
+    assert!(session.is_closed());
+    // The DISCONNECT, without the close behind it (socket.io-client would handle the close
+    // first).
+    assert_eq!(drain(&mut session), [poll_response("41")]);
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::Requested)
+    );
+    assert_eq!(
+        session.handle_poll_request(clock.at(5)),
+        Err(RequestError::UnknownSid)
+    );
+}
+
+#[test]
+fn close_now_with_nothing_queued_answers_the_pending_poll_with_close() {
+    let clock = Clock::default();
+    let mut session = joined_polling(&clock);
+    session.handle_poll_request(clock.at(3)).unwrap();
+    session.close_now(clock.at(4));
+    assert!(session.is_closed());
+    assert_eq!(drain(&mut session), [poll_response("1")]);
+}
+
+#[test]
+fn close_now_without_a_pending_poll_ends_without_waiting() {
+    let clock = Clock::default();
+    let mut session = joined_polling(&clock);
+    session.disconnect("/").unwrap();
+    session.close_now(clock.at(4));
+    assert!(session.is_closed());
+    assert_eq!(drain(&mut session), []);
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::Requested)
+    );
+}
+
+#[test]
+fn close_now_on_websocket_sends_the_queue_then_closes() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    session.disconnect("/chatomni").unwrap();
+    session.close_now(clock.at(2));
+    assert_eq!(
+        drain(&mut session),
+        [text("41/chatomni,"), Transmit::CloseWebSocket]
+    );
+    assert!(session.is_closed());
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::Requested)
+    );
+}
+
+#[test]
+fn close_now_ends_a_close_under_way_with_its_reason() {
+    let clock = Clock::default();
+    let mut session = engine_polling(&clock, Duration::from_millis(50));
+    assert_eq!(session.handle_polling_post(clock.at(10), b"1"), Ok(()));
+    session.close_now(clock.at(11));
+    assert!(session.is_closed());
+    assert_eq!(drain(&mut session), []);
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::PeerClose)
+    );
+}
+
 #[test]
 fn server_close_on_polling_gives_up_after_close_timeout() {
     let clock = Clock::default();
