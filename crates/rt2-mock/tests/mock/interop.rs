@@ -268,6 +268,28 @@ async fn stop_pinging_makes_the_client_time_out() {
 }
 
 #[tokio::test]
+async fn shutdown_is_a_server_disconnect_on_both_transports() {
+    for transports in [json!(["websocket"]), json!(["polling"])] {
+        let mock = start(rt2_mock::MockConfig::default()).await;
+        let mut client = NodeClient::start(
+            &mock,
+            json!({"token": token(ROOM, "k"), "transports": transports, "stay_ms": 5000}),
+        );
+        client.until("connect").await;
+        // Let the polling client's next poll reach the mock: one still on its way when the
+        // listener stops meets a closed connection ("transport error"), whatever the answer.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        mock.shutdown().await.unwrap();
+        let records = client.until("disconnect").await;
+        assert_eq!(
+            records.last().unwrap()["reason"],
+            "io server disconnect",
+            "{transports}: {records:#?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn close_with_a_reason_is_a_server_disconnect() {
     for transports in [json!(["websocket"]), json!(["polling"])] {
         let mock = start(fast_replay()).await;
