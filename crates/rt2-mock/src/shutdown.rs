@@ -1,9 +1,10 @@
 //! Graceful shutdown: one signal that every task can watch, and the OS signals that fire it.
 //!
 //! [`serve`](crate::serve) takes any future as its shutdown trigger. When it completes, the
-//! server stops accepting, every session sends its client an Engine.IO close (so a
-//! `socket.io-client` sees a clean "io server disconnect" rather than a transport error), and
-//! `serve` returns once the connections are gone or a grace period has passed.
+//! server stops accepting, every session disconnects its client as the admin API's
+//! `disconnect` does (so a `socket.io-client` sees a clean "io server disconnect" rather than
+//! a transport error; docs/admin-api.md has the frames), and `serve` returns once the
+//! connections are gone or a grace period has passed.
 
 use tokio::sync::{mpsc, watch};
 

@@ -49,6 +49,14 @@ pub struct ServerConfig {
     /// How long a server-initiated close waits for the client's next poll to deliver the
     /// `close` packet, on long-polling. Default 30 s (engine.io's `closeTimeout`).
     pub close_timeout: Duration,
+    /// Long-polling: when the client's own `close` packet arrives in a `POST` while none of
+    /// its `GET`s is pending, how long the session waits for a `GET` sent alongside the
+    /// `close` that lost the race to it. That `GET` is answered with `noop` (`6`), as engine.io
+    /// answers a `GET` pending when the `close` arrives, and the session ends
+    /// ([`CloseReason::PeerClose`](crate::CloseReason::PeerClose)) then, or after this long.
+    /// `Duration::ZERO` ends it at once: such a `GET` then meets an unknown sid (HTTP 400).
+    /// Default 1 s.
+    pub peer_close_grace: Duration,
     /// Which layers the session speaks. Default [`Layer::SocketIo`].
     pub layer: Layer,
     /// Socket.IO: how long the client has to connect to a first namespace before the session
@@ -79,6 +87,7 @@ impl Default for ServerConfig {
             allow_upgrades: true,
             upgrade_timeout: Duration::from_millis(10_000),
             close_timeout: Duration::from_millis(30_000),
+            peer_close_grace: Duration::from_millis(1_000),
             layer: Layer::SocketIo,
             connect_timeout: Some(Duration::from_millis(45_000)),
             namespaces: None,

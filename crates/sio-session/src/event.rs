@@ -157,7 +157,9 @@ impl fmt::Display for Violation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CloseReason {
-    /// The peer sent an Engine.IO `close` packet (`1`).
+    /// The peer sent an Engine.IO `close` packet (`1`). On long-polling with no `GET` pending,
+    /// reported once the `GET` sent alongside it is answered, or after
+    /// [`ServerConfig::peer_close_grace`](crate::ServerConfig::peer_close_grace).
     PeerClose,
     /// The WebSocket closed (with or without a close frame): `transport close`, as engine.io
     /// words it.

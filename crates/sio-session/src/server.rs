@@ -28,6 +28,10 @@ enum Outgoing {
     /// The end of a server-initiated close: a `close` packet on long-polling, closing the
     /// WebSocket otherwise. Nothing after it is sent.
     Close,
+    /// The end of a close the client asked for by `POST` while no `GET` of its was pending: a
+    /// `noop` answers the `GET` it sent alongside (see [`ServerConfig::peer_close_grace`]).
+    /// Nothing after it is sent.
+    PeerCloseNoop,
 }
 
 impl Outgoing {
@@ -35,7 +39,7 @@ impl Outgoing {
         match self {
             Self::Text(text) => text.len(),
             Self::Binary(bytes) => bytes.len(),
-            Self::Close => 1,
+            Self::Close | Self::PeerCloseNoop => 1,
         }
     }
 }
@@ -84,7 +88,8 @@ impl Outbound for Outbox {
 enum State {
     Open,
     /// A server-initiated close waits for the outgoing queue (and the `close` packet, on
-    /// long-polling) to go out, until `deadline`.
+    /// long-polling) to go out, until `deadline`; or the client's own `close` waits for the
+    /// `GET` it raced, on long-polling.
     Closing {
         deadline: Instant,
         reason: CloseReason,
@@ -282,7 +287,7 @@ impl ServerSession {
             TransportKind::WebSocket => match self.outbox.pop_front()? {
                 Outgoing::Text(text) => Some(Transmit::Text(text)),
                 Outgoing::Binary(bytes) => Some(Transmit::Binary(bytes)),
-                Outgoing::Close => {
+                Outgoing::Close | Outgoing::PeerCloseNoop => {
                     self.finish_close();
                     Some(Transmit::CloseWebSocket)
                 }
@@ -297,11 +302,15 @@ impl ServerSession {
         }
     }
 
-    /// Encodes the outbox (up to and including a close, and at most
-    /// [`ServerConfig::max_packets_per_poll`] packets) as one polling payload.
+    /// Encodes the outbox (up to a close, and at most [`ServerConfig::max_packets_per_poll`]
+    /// packets) as one polling payload.
     ///
     /// A text packet is written as it is (a polling record is the text frame), a binary one
-    /// as `b<base64>`.
+    /// as `b<base64>`. A close goes out alone, in the answer after the packets queued before
+    /// it, as engine.io sends it: socket.io-client handles the Socket.IO packets of an answer
+    /// on the next tick but a `close` in it at once, so a DISCONNECT sharing its answer would
+    /// reach the application after the close ("transport close", and a reconnection, instead
+    /// of "io server disconnect").
     fn take_polling_payload(&mut self) -> String {
         let mut body = String::with_capacity(self.outbox.bytes + self.outbox.queue.len());
         let max = match self.config.max_packets_per_poll {
@@ -310,6 +319,13 @@ impl ServerSession {
         };
         let mut packets = 0;
         while packets < max {
+            let closes_next = matches!(
+                self.outbox.queue.front(),
+                Some(Outgoing::Close | Outgoing::PeerCloseNoop)
+            );
+            if closes_next && !body.is_empty() {
+                break;
+            }
             let Some(outgoing) = self.outbox.pop_front() else {
                 break;
             };
@@ -331,6 +347,11 @@ impl ServerSession {
                 }
                 Outgoing::Close => {
                     body.push('1');
+                    self.finish_close();
+                    break;
+                }
+                Outgoing::PeerCloseNoop => {
+                    body.push('6');
                     self.finish_close();
                     break;
                 }
@@ -510,6 +531,12 @@ impl ServerSession {
 
     /// The body of a long-polling `POST`: one or more packets separated by `\x1e`, binary ones
     /// as `b<base64>`. On `Ok`, answer HTTP 200 with the body `ok`.
+    ///
+    /// A `close` packet ends the session, and what is queued for the client is dropped. A
+    /// pending `GET` is answered with `noop` (`6`) at once, as engine.io answers it. Without
+    /// one, the session waits up to [`ServerConfig::peer_close_grace`] for a `GET` the client
+    /// sent alongside the `close`, answers it with `noop` too, and only then reports
+    /// [`CloseReason::PeerClose`].
     ///
     /// # Errors
     ///
@@ -736,6 +763,18 @@ impl ServerSession {
                         data
                     ),
                 );
+            }
+            EnginePacket::Close
+                if self.transport == TransportKind::Polling
+                    && !self.poll_pending
+                    && !self.config.peer_close_grace.is_zero() =>
+            {
+                // A client may send its `close` and a `GET` at once (the protocol test suites
+                // do), and the `GET` may arrive second. engine.io answers a `GET` pending when
+                // the `close` arrives with `noop`; this answers the late one the same way.
+                self.outbox.clear();
+                let deadline = now.checked_add(self.config.peer_close_grace).unwrap_or(now);
+                self.start_closing(deadline, CloseReason::PeerClose, Outgoing::PeerCloseNoop);
             }
             EnginePacket::Close => self.terminate(CloseReason::PeerClose, true),
             EnginePacket::Message(payload) => self.handle_message(now, payload),
@@ -1045,12 +1084,39 @@ impl ServerSession {
     }
 
     /// Closes the session from the server side: what is queued goes out first, then the
-    /// WebSocket is closed, or (on long-polling) a `close` packet ends the next poll. If no
-    /// poll comes within `closeTimeout`, the session ends anyway. Reported as
+    /// WebSocket is closed, or (on long-polling) a `close` packet answers the poll after the
+    /// one that carries what is queued (the pending poll at once when nothing is). If no poll
+    /// comes within `closeTimeout`, the session ends anyway. Reported as
     /// [`CloseReason::Requested`].
     pub fn close(&mut self, now: Instant) {
         self.handle_timeout(now);
         self.begin_close(now, CloseReason::Requested);
+    }
+
+    /// Closes the session at once, for a server that takes no more requests (a graceful
+    /// shutdown): as [`close`](Self::close), but nothing waits for the client. A WebSocket
+    /// gets what is queued, then closes. On long-polling, a pending `GET` is answered with
+    /// what is queued, or with `close` when nothing is (a `close` behind packets would wait
+    /// for the next poll, which cannot come), and the session ends; what that answer cannot
+    /// carry is dropped. A close already under way, the client's own included, ends now and
+    /// keeps its reason.
+    pub fn close_now(&mut self, now: Instant) {
+        self.handle_timeout(now);
+        self.begin_close(now, CloseReason::Requested);
+        let State::Closing { reason, .. } = self.state else {
+            return;
+        };
+        if self.transport != TransportKind::Polling {
+            // The WebSocket takes the whole queue, close included, at the next drain.
+            return;
+        }
+        if self.poll_pending {
+            self.poll_pending = false;
+            let body = self.take_polling_payload();
+            self.direct.push_back(Transmit::PollResponse(body));
+        }
+        self.outbox.clear();
+        self.finish_close_with(reason);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -1143,6 +1209,13 @@ impl ServerSession {
     /// Starts a server-initiated close that lets the queue drain first (socket.io's
     /// `conn.close()`).
     fn begin_close(&mut self, now: Instant, reason: CloseReason) {
+        let deadline = now.checked_add(self.config.close_timeout).unwrap_or(now);
+        self.start_closing(deadline, reason, Outgoing::Close);
+    }
+
+    /// Queues `last` behind what is queued; the session ends once it goes out, or at
+    /// `deadline`. A probing WebSocket is closed at once.
+    fn start_closing(&mut self, deadline: Instant, reason: CloseReason, last: Outgoing) {
         if self.state != State::Open {
             return;
         }
@@ -1150,12 +1223,11 @@ impl ServerSession {
             self.upgrade = Upgrade::None;
             self.direct.push_back(Transmit::CloseWebSocket);
         }
-        let deadline = now.checked_add(self.config.close_timeout).unwrap_or(now);
         self.state = State::Closing { deadline, reason };
-        self.outbox.push_back(Outgoing::Close);
+        self.outbox.push_back(last);
     }
 
-    /// The `close` marker of a server-initiated close went out.
+    /// The last packet of a close (`close`, or the `noop` after the client's own) went out.
     fn finish_close(&mut self) {
         let reason = match self.state {
             State::Closing { reason, .. } => reason,

@@ -255,9 +255,9 @@ impl SessionTask {
                 biased;
                 _ = shutdown.recv(), if !shutting_down => {
                     shutting_down = true;
-                    self.feed.stop();
-                    self.close_reason = Some("server shutting down".to_owned());
-                    self.session.close(std_now());
+                    self.close_with_reason("server shutting down".to_owned());
+                    // The listener takes no more requests: no later poll can collect the rest.
+                    self.session.close_now(std_now());
                 }
                 input = self.inputs.recv() => match input {
                     Some(input) => self.handle_input(input),

@@ -425,6 +425,18 @@ async fn a_polling_close_packet_ends_the_session() {
     assert_eq!(mock.get(&query).await.0, 400);
 }
 
+/// The suite sends its poll and its `close` together; when the `close` arrives first, the
+/// poll is still answered with a noop.
+#[tokio::test]
+async fn a_polling_close_packet_that_beats_the_poll_ends_the_session() {
+    let mock = engineio().await;
+    let sid = mock.polling_session().await;
+    let query = format!("EIO=4&transport=polling&sid={sid}");
+    assert_eq!(mock.post(&query, b"1").await, (200, "ok".into()));
+    assert_eq!(mock.get(&query).await, (200, "6".into()));
+    assert_eq!(mock.get(&query).await.0, 400);
+}
+
 #[tokio::test]
 async fn a_websocket_close_packet_ends_the_session() {
     let mock = engineio().await;

@@ -268,35 +268,69 @@ async fn stop_pinging_makes_the_client_time_out() {
 }
 
 #[tokio::test]
+async fn shutdown_is_a_server_disconnect_on_both_transports() {
+    for transports in [json!(["websocket"]), json!(["polling"])] {
+        let mock = start(rt2_mock::MockConfig::default()).await;
+        let mut client = NodeClient::start(
+            &mock,
+            json!({"token": token(ROOM, "k"), "transports": transports, "stay_ms": 5000}),
+        );
+        client.until("connect").await;
+        // Let the polling client's next poll reach the mock: one still on its way when the
+        // listener stops meets a closed connection ("transport error"), whatever the answer.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        mock.shutdown().await.unwrap();
+        let records = client.until("disconnect").await;
+        assert_eq!(
+            records.last().unwrap()["reason"],
+            "io server disconnect",
+            "{transports}: {records:#?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn close_with_a_reason_is_a_server_disconnect() {
-    let mock = start(fast_replay()).await;
-    let mut client = NodeClient::start(
-        &mock,
-        json!({"token": token(ROOM, "k"), "transports": ["websocket"], "stay_ms": 5000}),
-    );
-    client.until("connect").await;
-    let sessions = admin_json(&mock, "GET", "/__admin/sessions", "").await;
-    let sid = sessions[0]["sid"].as_str().unwrap().to_owned();
-    let answer = admin_json(
-        &mock,
-        "POST",
-        &format!("/__admin/sessions/{sid}/disconnect"),
-        r#"{"reason":"maintenance"}"#,
-    )
-    .await;
-    assert_eq!(answer["delivered"], 1);
-    let records = client.until("disconnect").await;
-    assert_eq!(
-        records.last().unwrap()["reason"],
-        "io server disconnect",
-        "{records:#?}"
-    );
-    let report = admin_json(&mock, "GET", &format!("/__admin/sessions/{sid}"), "").await;
-    assert!(
-        report["closed"].as_str().unwrap().contains("maintenance"),
-        "{report:#}"
-    );
-    mock.shutdown().await.unwrap();
+    for transports in [json!(["websocket"]), json!(["polling"])] {
+        let mock = start(fast_replay()).await;
+        let mut client = NodeClient::start(
+            &mock,
+            json!({"token": token(ROOM, "k"), "transports": transports, "stay_ms": 5000}),
+        );
+        client.until("connect").await;
+        let sessions = admin_json(&mock, "GET", "/__admin/sessions", "").await;
+        let sid = sessions[0]["sid"].as_str().unwrap().to_owned();
+        let answer = admin_json(
+            &mock,
+            "POST",
+            &format!("/__admin/sessions/{sid}/disconnect"),
+            r#"{"reason":"maintenance"}"#,
+        )
+        .await;
+        assert_eq!(answer["delivered"], 1);
+        let records = client.until("disconnect").await;
+        assert_eq!(
+            records.last().unwrap()["reason"],
+            "io server disconnect",
+            "{transports}: {records:#?}"
+        );
+        // On long-polling the session ends once the client's next poll has taken the close.
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let report = loop {
+            let report = admin_json(&mock, "GET", &format!("/__admin/sessions/{sid}"), "").await;
+            if report["closed"].is_string() || tokio::time::Instant::now() > deadline {
+                break report;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert!(
+            report["closed"]
+                .as_str()
+                .is_some_and(|closed| closed.contains("maintenance")),
+            "{transports}: {report:#}"
+        );
+        mock.shutdown().await.unwrap();
+    }
 }
 
 #[tokio::test]

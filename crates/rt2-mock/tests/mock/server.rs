@@ -2,11 +2,15 @@
 
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use http::StatusCode;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
 use rt2_mock::{MockConfig, MockError, RunningMock};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::*;
 
@@ -412,19 +416,85 @@ async fn a_connection_that_sends_nothing_is_closed_after_the_handshake_timeout()
     mock.shutdown().await.unwrap();
 }
 
+/// Shutdown closes every session as the admin `disconnect` does (docs/admin-api.md):
+/// DISCONNECT for each joined namespace, so that socket.io-client reports
+/// "io server disconnect", then the Engine.IO close.
 #[tokio::test]
-async fn shutdown_closes_sessions_cleanly_and_returns() {
+async fn shutdown_disconnects_a_websocket_session_with_a_reason() {
     let mock = start(MockConfig::default()).await;
-    let (mut socket, _, _) = raw_session(&mock, r#"{"token":"x"}"#).await;
+    let (mut socket, _, reply) = raw_session(&mock, "{}").await;
+    assert!(reply.starts_with("40/chatomni,{\"sid\":"), "{reply}");
     let stopping = tokio::spawn(mock.shutdown());
-    assert_eq!(
-        next_text(&mut socket).await,
-        None,
-        "the client sees the socket close"
-    );
+    let mut texts = Vec::new();
+    let close = loop {
+        let frame = tokio::time::timeout(WAIT, socket.next())
+            .await
+            .expect("a frame in time");
+        match frame {
+            Some(Ok(Message::Text(text))) => texts.push(text.as_str().to_owned()),
+            Some(Ok(Message::Close(close))) => break close.expect("a close frame with a code"),
+            Some(Ok(_)) => {}
+            other => panic!("the socket ended without a close frame: {other:?}"),
+        }
+    };
+    assert_eq!(texts, ["41/chatomni,"]);
+    assert_eq!(u16::from(close.code), 1000);
+    assert_eq!(close.reason.as_str(), "server shutting down");
     tokio::time::timeout(Duration::from_secs(5), stopping)
         .await
         .expect("serve returned within the grace period")
+        .unwrap()
+        .unwrap();
+}
+
+/// On long-polling the DISCONNECT answers the pending poll, and the session ends without
+/// waiting for another one (none could reach a listener that has stopped).
+#[tokio::test]
+async fn shutdown_answers_a_pending_poll_with_disconnect() {
+    let mut config = MockConfig::default();
+    config.shutdown_grace = Duration::from_secs(10);
+    let mock = start(config).await;
+    let base = format!("/socket.io/?EIO=4&transport=polling&room={ROOM}");
+    let (status, _, open) = http(&mock, "GET", &base, &[], "").await;
+    assert_eq!(status, StatusCode::OK, "{open}");
+    let sid = serde_json::from_str::<serde_json::Value>(&open[1..]).unwrap()["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let query = format!("{base}&sid={sid}");
+    let (status, _, _) = http(&mock, "POST", &query, &[], "40/chatomni,{}").await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, reply) = http(&mock, "GET", &query, &[], "").await;
+    assert!(reply.starts_with("40/chatomni,{\"sid\":"), "{reply}");
+
+    // The poll goes out on a connection opened before shutdown begins, and is given a moment
+    // to reach the session: hyper's graceful shutdown closes a connection whose request it
+    // has not read yet.
+    let stream = TcpStream::connect(mock.addr()).await.expect("connect");
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("HTTP handshake");
+    tokio::spawn(connection);
+    let request = http::Request::builder()
+        .method("GET")
+        .uri(&query)
+        .header("host", mock.addr().to_string())
+        .body(Full::new(bytes::Bytes::new()))
+        .unwrap();
+    let pending = tokio::spawn(sender.send_request(request));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let stopping = tokio::spawn(mock.shutdown());
+    let response = tokio::time::timeout(WAIT, pending)
+        .await
+        .expect("the poll answered in time")
+        .unwrap()
+        .expect("a response");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(String::from_utf8_lossy(&body), "41/chatomni,");
+    tokio::time::timeout(Duration::from_secs(5), stopping)
+        .await
+        .expect("serve returned well within the grace period")
         .unwrap()
         .unwrap();
 }

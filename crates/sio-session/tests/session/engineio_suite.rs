@@ -298,6 +298,28 @@ fn polling_forcefully_closes_the_session() {
     );
 }
 
+/// The suite sends the `GET` and the `POST` at once, and they may arrive in either order:
+/// when the `close` comes first, the `GET` sent with it is still answered with `noop`, and
+/// only the poll after that meets an unknown sid.
+#[test]
+fn polling_forcefully_closes_the_session_when_the_close_arrives_first() {
+    let clock = Clock::default();
+    let mut session = polling(&clock, engineio_config());
+    assert_eq!(session.handle_polling_post(clock.at(1), b"1"), Ok(()));
+    assert_eq!(drain(&mut session), []);
+    assert_eq!(session.handle_poll_request(clock.at(2)), Ok(()));
+    assert_eq!(drain(&mut session), [poll_response("6")]);
+    assert!(session.is_closed());
+    assert_eq!(
+        closed_with(&engineio_echo(&mut session)),
+        Some(CloseReason::PeerClose)
+    );
+    assert_eq!(
+        session.handle_poll_request(clock.at(3)),
+        Err(RequestError::UnknownSid)
+    );
+}
+
 #[test]
 fn websocket_forcefully_closes_the_session() {
     let clock = Clock::default();

@@ -22,6 +22,7 @@ enum Step {
     WebSocketClosed,
     Advance(u64),
     Accept,
+    CloseNow,
 }
 
 /// Text that is often close to valid: a known prefix followed by arbitrary characters.
@@ -64,6 +65,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::WebSocketClosed),
         2 => (0u64..700).prop_map(Step::Advance),
         1 => Just(Step::Accept),
+        1 => Just(Step::CloseNow),
     ]
 }
 
@@ -99,6 +101,7 @@ fn run_server(transport: TransportKind, layer: Layer, steps: &[Step]) {
                 let _ = session.accept_connect("/", "s");
                 let _ = session.emit("/", r#"["x",{"_placeholder":true,"num":0}]"#, &[vec![1]]);
             }
+            Step::CloseNow => session.close_now(at),
         }
         while session.poll_transmit().is_some() {}
         while let Some(event) = session.poll_event() {
@@ -142,6 +145,7 @@ fn run_client(steps: &[Step]) {
                 let _ = client.emit("/", r#"["x"]"#, &[]);
             }
             Step::WebSocketClosed => client.handle_websocket_closed(at),
+            Step::CloseNow => client.close(),
             Step::Advance(ms) => {
                 now += ms * 100;
                 client.handle_timeout(clock.at(now));

@@ -463,12 +463,129 @@ fn server_close_on_polling_waits_for_the_next_poll() {
     session.close(clock.at(1));
     assert!(!session.is_closed());
     assert_eq!(drain(&mut session), []);
+    // The queued packets first, and the close alone in the next answer (as engine.io, and
+    // so that socket.io-client sees a DISCONNECT before the close).
     session.handle_poll_request(clock.at(2)).unwrap();
-    assert_eq!(drain(&mut session), [poll_response("4last\x1e1")]);
+    assert_eq!(drain(&mut session), [poll_response("4last")]);
+    assert!(!session.is_closed());
+    session.handle_poll_request(clock.at(3)).unwrap();
+    assert_eq!(drain(&mut session), [poll_response("1")]);
     assert!(session.is_closed());
     assert_eq!(
         closed_with(&events(&mut session)),
         Some(CloseReason::Requested)
+    );
+}
+
+/// socket.io-client handles a `close` in a poll answer before the Socket.IO packets beside
+/// it, so a DISCONNECT must come in an answer of its own to read as "io server disconnect".
+#[test]
+fn server_disconnect_then_close_on_polling_answers_two_polls() {
+    let clock = Clock::default();
+    let mut session = polling(&clock, ServerConfig::default());
+    session.handle_polling_post(clock.at(1), b"40").unwrap();
+    events(&mut session);
+    session.accept_connect("/", "s").unwrap();
+    session.handle_poll_request(clock.at(2)).unwrap();
+    assert_eq!(drain(&mut session), [poll_response("40{\"sid\":\"s\"}")]);
+    // A poll is pending when the server disconnects and closes.
+    session.handle_poll_request(clock.at(3)).unwrap();
+    session.disconnect("/").unwrap();
+    session.close(clock.at(3));
+    assert_eq!(drain(&mut session), [poll_response("41")]);
+    assert!(!session.is_closed());
+    session.handle_poll_request(clock.at(4)).unwrap();
+    assert_eq!(drain(&mut session), [poll_response("1")]);
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::Requested)
+    );
+}
+
+/// A polling session joined to `/`, with its CONNECT answer collected.
+fn joined_polling(clock: &Clock) -> ServerSession {
+    let mut session = polling(clock, ServerConfig::default());
+    session.handle_polling_post(clock.at(1), b"40").unwrap();
+    events(&mut session);
+    session.accept_connect("/", "s").unwrap();
+    session.handle_poll_request(clock.at(2)).unwrap();
+    assert_eq!(drain(&mut session), [poll_response("40{\"sid\":\"s\"}")]);
+    session
+}
+
+#[test]
+fn close_now_answers_the_pending_poll_and_ends() {
+    let clock = Clock::default();
+    let mut session = joined_polling(&clock);
+    session.handle_poll_request(clock.at(3)).unwrap();
+    session.disconnect("/").unwrap();
+    session.close_now(clock.at(4));
+    assert!(session.is_closed());
+    // The DISCONNECT, without the close behind it (socket.io-client would handle the close
+    // first).
+    assert_eq!(drain(&mut session), [poll_response("41")]);
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::Requested)
+    );
+    assert_eq!(
+        session.handle_poll_request(clock.at(5)),
+        Err(RequestError::UnknownSid)
+    );
+}
+
+#[test]
+fn close_now_with_nothing_queued_answers_the_pending_poll_with_close() {
+    let clock = Clock::default();
+    let mut session = joined_polling(&clock);
+    session.handle_poll_request(clock.at(3)).unwrap();
+    session.close_now(clock.at(4));
+    assert!(session.is_closed());
+    assert_eq!(drain(&mut session), [poll_response("1")]);
+}
+
+#[test]
+fn close_now_without_a_pending_poll_ends_without_waiting() {
+    let clock = Clock::default();
+    let mut session = joined_polling(&clock);
+    session.disconnect("/").unwrap();
+    session.close_now(clock.at(4));
+    assert!(session.is_closed());
+    assert_eq!(drain(&mut session), []);
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::Requested)
+    );
+}
+
+#[test]
+fn close_now_on_websocket_sends_the_queue_then_closes() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    session.disconnect("/chatomni").unwrap();
+    session.close_now(clock.at(2));
+    assert_eq!(
+        drain(&mut session),
+        [text("41/chatomni,"), Transmit::CloseWebSocket]
+    );
+    assert!(session.is_closed());
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::Requested)
+    );
+}
+
+#[test]
+fn close_now_ends_a_close_under_way_with_its_reason() {
+    let clock = Clock::default();
+    let mut session = engine_polling(&clock, Duration::from_millis(50));
+    assert_eq!(session.handle_polling_post(clock.at(10), b"1"), Ok(()));
+    session.close_now(clock.at(11));
+    assert!(session.is_closed());
+    assert_eq!(drain(&mut session), []);
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::PeerClose)
     );
 }
 
@@ -486,6 +603,120 @@ fn server_close_on_polling_gives_up_after_close_timeout() {
         closed_with(&events(&mut session)),
         Some(CloseReason::Requested)
     );
+}
+
+/// A polling session of the Engine.IO layer whose client's `close` waits `grace` for a raced
+/// `GET`.
+fn engine_polling(clock: &Clock, grace: Duration) -> ServerSession {
+    let mut config = ServerConfig::default();
+    config.layer = Layer::EngineIo;
+    config.peer_close_grace = grace;
+    polling(clock, config)
+}
+
+#[test]
+fn client_close_without_a_pending_poll_ends_after_the_grace() {
+    let clock = Clock::default();
+    let mut session = engine_polling(&clock, Duration::from_millis(50));
+    assert_eq!(session.handle_polling_post(clock.at(10), b"1"), Ok(()));
+    assert!(!session.is_closed());
+    assert_eq!(drain(&mut session), []);
+    assert_eq!(events(&mut session), []);
+    assert_eq!(session.poll_timeout(), Some(clock.at(60)));
+    // Over for the application, and for anything but the raced GET.
+    assert_eq!(
+        session.send_message(sio_session::Message::Text("late".into())),
+        Err(SessionError::Closed)
+    );
+    assert_eq!(
+        session.handle_websocket_upgrade(clock.at(20)),
+        Err(RequestError::BadRequest)
+    );
+    session.handle_timeout(clock.at(59));
+    assert!(!session.is_closed());
+    session.handle_timeout(clock.at(60));
+    assert!(session.is_closed());
+    assert_eq!(drain(&mut session), []);
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::PeerClose)
+    );
+    assert_eq!(
+        session.handle_poll_request(clock.at(61)),
+        Err(RequestError::UnknownSid)
+    );
+}
+
+#[test]
+fn a_get_after_the_grace_meets_an_unknown_sid() {
+    let clock = Clock::default();
+    let mut session = engine_polling(&clock, Duration::from_millis(50));
+    assert_eq!(session.handle_polling_post(clock.at(10), b"1"), Ok(()));
+    // The transport's timer has not fired yet: the GET runs it first.
+    assert_eq!(
+        session.handle_poll_request(clock.at(60)),
+        Err(RequestError::UnknownSid)
+    );
+    assert_eq!(drain(&mut session), []);
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::PeerClose)
+    );
+}
+
+#[test]
+fn a_zero_grace_ends_a_client_close_at_once() {
+    let clock = Clock::default();
+    let mut session = engine_polling(&clock, Duration::ZERO);
+    assert_eq!(session.handle_polling_post(clock.at(10), b"1"), Ok(()));
+    assert!(session.is_closed());
+    assert_eq!(
+        closed_with(&events(&mut session)),
+        Some(CloseReason::PeerClose)
+    );
+    assert_eq!(
+        session.handle_poll_request(clock.at(10)),
+        Err(RequestError::UnknownSid)
+    );
+}
+
+#[test]
+fn client_close_drops_what_is_queued_and_handles_the_packets_before_it() {
+    let clock = Clock::default();
+    let mut session = engine_polling(&clock, Duration::from_millis(50));
+    session
+        .send_message(sio_session::Message::Text("queued".into()))
+        .unwrap();
+    assert_eq!(
+        session.handle_polling_post(clock.at(10), b"4before\x1e1\x1e4after"),
+        Ok(())
+    );
+    assert_eq!(
+        events(&mut session),
+        [ServerEvent::Message(sio_session::Message::Text(
+            "before".into()
+        ))]
+    );
+    session.handle_poll_request(clock.at(11)).unwrap();
+    assert_eq!(drain(&mut session), [poll_response("6")]);
+    assert_eq!(
+        events(&mut session),
+        [ServerEvent::Closed(CloseReason::PeerClose)]
+    );
+}
+
+#[test]
+fn client_close_while_upgrading_closes_the_probing_websocket() {
+    let clock = Clock::default();
+    let mut session = engine_polling(&clock, Duration::from_millis(50));
+    session.handle_websocket_upgrade(clock.at(1)).unwrap();
+    session.handle_frame(clock.at(2), Frame::Text("2probe"));
+    assert_eq!(drain(&mut session), [text("3probe")]);
+    assert_eq!(session.handle_polling_post(clock.at(3), b"1"), Ok(()));
+    assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
+    session.handle_poll_request(clock.at(4)).unwrap();
+    assert_eq!(drain(&mut session), [poll_response("6")]);
+    assert!(session.is_closed());
 }
 
 #[test]
@@ -563,10 +794,9 @@ fn packets_are_ignored_while_closing() {
     );
     assert_eq!(events(&mut session), []);
     session.handle_poll_request(clock.at(4)).unwrap();
-    assert_eq!(
-        drain(&mut session),
-        [poll_response("40{\"sid\":\"s\"}\x1e1")]
-    );
+    assert_eq!(drain(&mut session), [poll_response("40{\"sid\":\"s\"}")]);
+    session.handle_poll_request(clock.at(5)).unwrap();
+    assert_eq!(drain(&mut session), [poll_response("1")]);
 }
 
 #[test]
@@ -584,7 +814,8 @@ fn websocket_closing_before_the_close_went_out_keeps_the_reason() {
 }
 
 /// A poll response carries at most `max_packets_per_poll` packets (16 by default, what
-/// python-engineio clients accept); the rest, the close included, go out on the next polls.
+/// python-engineio clients accept); the rest go out on the next polls, and the close alone
+/// after them.
 #[test]
 fn a_poll_response_carries_at_most_max_packets_per_poll() {
     let clock = Clock::default();
@@ -606,7 +837,9 @@ fn a_poll_response_carries_at_most_max_packets_per_poll() {
     assert!(!session.is_closed());
     session.handle_poll_request(clock.at(3)).unwrap();
     let second: Vec<String> = records(drain(&mut session));
-    assert_eq!(second, ["4m16", "4m17", "4m18", "4m19", "1"]);
+    assert_eq!(second, ["4m16", "4m17", "4m18", "4m19"]);
+    session.handle_poll_request(clock.at(4)).unwrap();
+    assert_eq!(records(drain(&mut session)), ["1"]);
     assert!(session.is_closed());
 
     // 0: the whole queue in one response, as engine.io's reference server sends it.
