@@ -72,8 +72,8 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, MockError> {
 ///
 /// The caller binds (tests bind `127.0.0.1:0`; [`bind`] gives a clear error for a port in
 /// use), which also lets it learn the port before serving. On shutdown the server stops
-/// accepting, closes every session with an Engine.IO close, and returns once all connections
-/// are gone or [`MockConfig::shutdown_grace`] has passed.
+/// accepting, disconnects every session as the admin API does (DISCONNECT, then the close),
+/// and returns once all connections are gone or [`MockConfig::shutdown_grace`] has passed.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), rt2_mock::MockError> {
