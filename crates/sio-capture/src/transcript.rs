@@ -156,7 +156,7 @@ impl<'c> Transcript<'c> {
             Ok(Frame::Engine(packet)) => self.push_engine_packet(text, &packet),
             Ok(Frame::Socket(packet)) => {
                 self.out.push_str("message ");
-                self.out.push_str(socket_type_name(packet.kind));
+                self.out.push_str(packet.kind.name());
                 self.out.push(' ');
                 self.out.push_str(packet.namespace);
                 if packet.attachments > 0 {
@@ -211,18 +211,14 @@ impl<'c> Transcript<'c> {
     }
 
     fn push_engine_packet(&mut self, text: &str, packet: &EnginePacket<'_>) {
-        let (name, data) = match packet {
+        let data = match packet {
             // The handshake is shown from its JSON so that fields the codec does not model stay
             // visible.
-            EnginePacket::Open(_) => ("open", text.get(1..).unwrap_or("")),
-            EnginePacket::Close => ("close", ""),
-            EnginePacket::Ping(data) => ("ping", *data),
-            EnginePacket::Pong(data) => ("pong", *data),
-            EnginePacket::Message(_) => ("message", text.get(1..).unwrap_or("")),
-            EnginePacket::Upgrade => ("upgrade", ""),
-            EnginePacket::Noop => ("noop", ""),
+            EnginePacket::Open(_) | EnginePacket::Message(_) => text.get(1..).unwrap_or(""),
+            EnginePacket::Ping(data) | EnginePacket::Pong(data) => *data,
+            EnginePacket::Close | EnginePacket::Upgrade | EnginePacket::Noop => "",
         };
-        self.out.push_str(name);
+        self.out.push_str(packet.packet_type().name());
         match packet {
             EnginePacket::Open(_) => {
                 self.out.push('\n');
@@ -350,18 +346,6 @@ impl<'c> Transcript<'c> {
 fn is_polling(url: &str) -> bool {
     url.split_once('?')
         .is_some_and(|(_, query)| query.split('&').any(|pair| pair == "transport=polling"))
-}
-
-fn socket_type_name(kind: SocketPacketType) -> &'static str {
-    match kind {
-        SocketPacketType::Connect => "CONNECT",
-        SocketPacketType::Disconnect => "DISCONNECT",
-        SocketPacketType::Event => "EVENT",
-        SocketPacketType::Ack => "ACK",
-        SocketPacketType::ConnectError => "CONNECT_ERROR",
-        SocketPacketType::BinaryEvent => "BINARY_EVENT",
-        SocketPacketType::BinaryAck => "BINARY_ACK",
-    }
 }
 
 /// Renders records as a normalised transcript (see the [module docs](self)).

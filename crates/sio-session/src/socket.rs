@@ -52,15 +52,16 @@ impl InboundPacket {
     }
 
     pub(crate) fn type_name(&self) -> &'static str {
-        match self {
-            Self::Connect { .. } => "CONNECT",
-            Self::Disconnect { .. } => "DISCONNECT",
-            Self::Event(event) if event.attachments.is_empty() => "EVENT",
-            Self::Event(_) => "BINARY_EVENT",
-            Self::Ack { ack, .. } if ack.attachments.is_empty() => "ACK",
-            Self::Ack { .. } => "BINARY_ACK",
-            Self::ConnectError { .. } => "CONNECT_ERROR",
-        }
+        let kind = match self {
+            Self::Connect { .. } => SocketPacketType::Connect,
+            Self::Disconnect { .. } => SocketPacketType::Disconnect,
+            Self::Event(event) if event.attachments.is_empty() => SocketPacketType::Event,
+            Self::Event(_) => SocketPacketType::BinaryEvent,
+            Self::Ack { ack, .. } if ack.attachments.is_empty() => SocketPacketType::Ack,
+            Self::Ack { .. } => SocketPacketType::BinaryAck,
+            Self::ConnectError { .. } => SocketPacketType::ConnectError,
+        };
+        kind.name()
     }
 }
 

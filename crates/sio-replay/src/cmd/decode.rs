@@ -15,7 +15,7 @@ use sio_capture::import::{ImportOptions, import_capture};
 use sio_capture::normalize::NormalizeConfig;
 use sio_capture::transcript::render_transcript;
 use sio_capture::{Direction, FrameKind, FrameRecord, Record, Redactor};
-use sio_wire::{EnginePacket, Frame, SocketPacketType, WireError};
+use sio_wire::{EnginePacket, EnginePacketType, Frame, SocketPacketType, WireError};
 
 use super::Context;
 use super::import::input_kind;
@@ -212,7 +212,7 @@ fn decode_frame(frame: &FrameRecord, index: u64) -> FrameJson<'_> {
     };
     if frame.kind == FrameKind::Binary {
         // A binary WebSocket frame is an Engine.IO message with raw bytes (an attachment).
-        json.engine_type = Some("message");
+        json.engine_type = Some(EnginePacketType::Message.name());
         match base64::engine::general_purpose::STANDARD.decode(&frame.data) {
             Ok(bytes) => json.data = Some(Data::Bytes { bytes: bytes.len() }),
             Err(err) => {
@@ -228,27 +228,20 @@ fn decode_frame(frame: &FrameRecord, index: u64) -> FrameJson<'_> {
     }
     match sio_wire::decode_message(&frame.data) {
         Ok(Frame::Engine(packet)) => {
-            let (name, data) = match packet {
-                EnginePacket::Open(_) => ("open", json_data(frame.data.get(1..).unwrap_or(""))),
-                EnginePacket::Close => ("close", None),
-                EnginePacket::Ping(data) => {
-                    ("ping", (!data.is_empty()).then_some(Data::Text(data)))
+            json.engine_type = Some(packet.packet_type().name());
+            json.data = match packet {
+                EnginePacket::Open(_) | EnginePacket::Message(_) => {
+                    json_data(frame.data.get(1..).unwrap_or(""))
                 }
-                EnginePacket::Pong(data) => {
-                    ("pong", (!data.is_empty()).then_some(Data::Text(data)))
+                EnginePacket::Ping(data) | EnginePacket::Pong(data) => {
+                    (!data.is_empty()).then_some(Data::Text(data))
                 }
-                EnginePacket::Message(_) => {
-                    ("message", json_data(frame.data.get(1..).unwrap_or("")))
-                }
-                EnginePacket::Upgrade => ("upgrade", None),
-                EnginePacket::Noop => ("noop", None),
+                EnginePacket::Close | EnginePacket::Upgrade | EnginePacket::Noop => None,
             };
-            json.engine_type = Some(name);
-            json.data = data;
         }
         Ok(Frame::Socket(packet)) => {
-            json.engine_type = Some("message");
-            json.socket_type = Some(socket_type_name(packet.kind));
+            json.engine_type = Some(EnginePacketType::Message.name());
+            json.socket_type = Some(packet.kind.name());
             json.namespace = Some(packet.namespace);
             json.ack_id = packet.ack_id;
             json.attachments = Some(packet.attachments);
@@ -275,17 +268,5 @@ fn error_json(err: &WireError) -> ErrorJson {
         kind,
         offset: err.offset(),
         message,
-    }
-}
-
-fn socket_type_name(kind: SocketPacketType) -> &'static str {
-    match kind {
-        SocketPacketType::Connect => "CONNECT",
-        SocketPacketType::Disconnect => "DISCONNECT",
-        SocketPacketType::Event => "EVENT",
-        SocketPacketType::Ack => "ACK",
-        SocketPacketType::ConnectError => "CONNECT_ERROR",
-        SocketPacketType::BinaryEvent => "BINARY_EVENT",
-        SocketPacketType::BinaryAck => "BINARY_ACK",
     }
 }

@@ -55,6 +55,25 @@ impl SocketPacketType {
         }
     }
 
+    /// The type's name as the Socket.IO protocol writes it: `CONNECT`, `DISCONNECT`, `EVENT`,
+    /// `ACK`, `CONNECT_ERROR`, `BINARY_EVENT`, `BINARY_ACK`. Transcripts, decoded views and
+    /// session violations print these.
+    ///
+    /// ```
+    /// assert_eq!(sio_wire::SocketPacketType::BinaryEvent.name(), "BINARY_EVENT");
+    /// ```
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Connect => "CONNECT",
+            Self::Disconnect => "DISCONNECT",
+            Self::Event => "EVENT",
+            Self::Ack => "ACK",
+            Self::ConnectError => "CONNECT_ERROR",
+            Self::BinaryEvent => "BINARY_EVENT",
+            Self::BinaryAck => "BINARY_ACK",
+        }
+    }
+
     /// The type of an ASCII digit, or `None`.
     pub const fn from_digit(digit: u8) -> Option<Self> {
         Some(match digit {

@@ -10,6 +10,26 @@ fn json(text: &str) -> RawJson<'_> {
     RawJson::new(text).unwrap()
 }
 
+/// The names of the protocol's table, in type order: what transcripts and `decode` print.
+#[test]
+fn type_names_follow_the_protocol_table() {
+    let names: Vec<_> = (b'0'..=b'6')
+        .map(|digit| SocketPacketType::from_digit(digit).unwrap().name())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "CONNECT",
+            "DISCONNECT",
+            "EVENT",
+            "ACK",
+            "CONNECT_ERROR",
+            "BINARY_EVENT",
+            "BINARY_ACK"
+        ]
+    );
+}
+
 /// "Packet encoding / Examples" and "Exchange protocol": encoded form and packet.
 #[test]
 fn packet_examples() {
