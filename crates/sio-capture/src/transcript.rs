@@ -42,7 +42,7 @@ use std::fmt::Write as _;
 use std::io::BufRead;
 
 use base64::Engine as _;
-use sio_wire::{EnginePacket, Frame, SocketPacketType};
+use sio_wire::{DecodedFrame, EnginePacket, SocketPacketType};
 
 use crate::error::CaptureError;
 use crate::normalize::{NormalizeConfig, Normalizer};
@@ -153,8 +153,8 @@ impl<'c> Transcript<'c> {
     /// JSON, indented.
     fn push_text_packet(&mut self, text: &str) {
         match sio_wire::decode_message(text) {
-            Ok(Frame::Engine(packet)) => self.push_engine_packet(text, &packet),
-            Ok(Frame::Socket(packet)) => {
+            Ok(DecodedFrame::Engine(packet)) => self.push_engine_packet(text, &packet),
+            Ok(DecodedFrame::Socket(packet)) => {
                 self.out.push_str("message ");
                 self.out.push_str(packet.kind.name());
                 self.out.push(' ');

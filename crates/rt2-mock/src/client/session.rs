@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sio_capture::{CaptureReader, Direction, FrameKind, Header, Record};
-use sio_wire::{Frame, SocketPacketType};
+use sio_wire::{DecodedFrame, SocketPacketType};
 
 use super::record::{RecordConfig, RecordStats, RecordSummary, record_into};
 use super::{ClientError, Endpoint, Token};
@@ -52,7 +52,7 @@ impl Script {
             if frame.from != Direction::Client || frame.conn != 1 || frame.kind != FrameKind::Text {
                 continue;
             }
-            if let Ok(Frame::Socket(packet)) = sio_wire::decode_message(&frame.data) {
+            if let Ok(DecodedFrame::Socket(packet)) = sio_wire::decode_message(&frame.data) {
                 if packet.kind == SocketPacketType::Connect {
                     if !joined {
                         script.namespace = packet.namespace.to_owned();
@@ -91,7 +91,7 @@ impl Script {
                 continue;
             }
             match sio_wire::decode_message(line) {
-                Ok(Frame::Socket(packet)) if packet.kind == SocketPacketType::Connect => {
+                Ok(DecodedFrame::Socket(packet)) if packet.kind == SocketPacketType::Connect => {
                     script.namespace = packet.namespace.to_owned();
                 }
                 Ok(_) => script.frames.push(line.to_owned()),

@@ -15,7 +15,7 @@ use sio_capture::import::{ImportOptions, import_capture};
 use sio_capture::normalize::NormalizeConfig;
 use sio_capture::transcript::render_transcript;
 use sio_capture::{Direction, FrameKind, FrameRecord, Record, Redactor};
-use sio_wire::{EnginePacket, EnginePacketType, Frame, SocketPacketType, WireError};
+use sio_wire::{DecodedFrame, EnginePacket, EnginePacketType, SocketPacketType, WireError};
 
 use super::Context;
 use super::import::input_kind;
@@ -227,7 +227,7 @@ fn decode_frame(frame: &FrameRecord, index: u64) -> FrameJson<'_> {
         return json;
     }
     match sio_wire::decode_message(&frame.data) {
-        Ok(Frame::Engine(packet)) => {
+        Ok(DecodedFrame::Engine(packet)) => {
             json.engine_type = Some(packet.packet_type().name());
             json.data = match packet {
                 EnginePacket::Open(_) | EnginePacket::Message(_) => {
@@ -239,7 +239,7 @@ fn decode_frame(frame: &FrameRecord, index: u64) -> FrameJson<'_> {
                 EnginePacket::Close | EnginePacket::Upgrade | EnginePacket::Noop => None,
             };
         }
-        Ok(Frame::Socket(packet)) => {
+        Ok(DecodedFrame::Socket(packet)) => {
             json.engine_type = Some(EnginePacketType::Message.name());
             json.socket_type = Some(packet.kind.name());
             json.namespace = Some(packet.namespace);
