@@ -40,11 +40,13 @@
 
 use std::fmt::Write as _;
 use std::io::BufRead;
+use std::path::Path;
 
 use base64::Engine as _;
 use sio_wire::{DecodedFrame, EnginePacket, SocketPacketType};
 
 use crate::error::CaptureError;
+use crate::import::{ImportOptions, open_file};
 use crate::normalize::{NormalizeConfig, Normalizer};
 use crate::ordered_json::{OrderedJson, push_indent};
 use crate::reader::CaptureReader;
@@ -372,6 +374,22 @@ pub fn render_capture<R: BufRead>(
 ) -> Result<String, CaptureError> {
     let mut transcript = Transcript::new(config);
     for record in reader {
+        transcript.push(&record?);
+    }
+    Ok(transcript.finish())
+}
+
+/// Renders the transcript of the file at `path`, whatever it holds
+/// ([`open_file`](crate::import::open_file)): a native capture streams, one record in memory
+/// at a time; a HAR file or a DevTools log is imported in memory, tokens redacted.
+///
+/// # Errors
+///
+/// What [`open_file`](crate::import::open_file) reports, then the first bad line of a native
+/// capture.
+pub fn render_file(path: &Path, config: &NormalizeConfig) -> Result<String, CaptureError> {
+    let mut transcript = Transcript::new(config);
+    for record in open_file(path, &ImportOptions::default())?.into_records() {
         transcript.push(&record?);
     }
     Ok(transcript.finish())

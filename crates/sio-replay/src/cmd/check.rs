@@ -17,10 +17,9 @@ use rt2_mock::Capture;
 use rt2_mock::client::Endpoint;
 use rt2_mock::client::session::{Script, SessionConfig, Target, run_session};
 use serde_json::json;
-use sio_capture::import::{ImportOptions, InputKind, detect_file_kind, import_capture};
+use sio_capture::import::{ImportOptions, open_file};
 use sio_capture::normalize::NormalizeConfig;
-use sio_capture::transcript::{render_capture, render_transcript};
-use sio_capture::{CaptureReader, Record};
+use sio_capture::transcript::{render_file, render_transcript};
 
 use super::Context;
 use super::runtime::{runtime, shutdown_signal, token};
@@ -38,16 +37,8 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     let config = NormalizeConfig::default();
     let (transcript, subject) = match &args.offline {
         Some(path) => {
-            let text = match read_records(path, "--offline")? {
-                // A native capture is rendered as it streams, whatever its size.
-                None => {
-                    let reader = CaptureReader::open(path)
-                        .with_context(|| format!("--offline {}", path.display()))?;
-                    render_capture(reader, &config)
-                        .with_context(|| format!("reading {}", path.display()))?
-                }
-                Some(records) => render_transcript(&records, &config),
-            };
+            let text = render_file(path, &config)
+                .with_context(|| format!("--offline {}", path.display()))?;
             (text, format!("transcript of {}", path.display()))
         }
         None => {
@@ -99,12 +90,9 @@ fn session_config(args: &CheckArgs) -> anyhow::Result<(SessionConfig, String)> {
             } else {
                 "--serve"
             };
-            let records = match read_records(path, flag)? {
-                Some(records) => records,
-                None => CaptureReader::open(path)
-                    .and_then(|reader| reader.collect::<Result<Vec<_>, _>>())
-                    .with_context(|| format!("reading {}", path.display()))?,
-            };
+            let records = open_file(path, &ImportOptions::default())
+                .and_then(|file| file.into_records().collect::<Result<Vec<_>, _>>())
+                .with_context(|| format!("{flag} {}", path.display()))?;
             Script::from_records(&records)
         }
         (None, None) => Script::new("/chatomni"),
@@ -141,20 +129,6 @@ fn session_config(args: &CheckArgs) -> anyhow::Result<(SessionConfig, String)> {
     config.max_events = args.events;
     config.max_duration = args.duration;
     Ok((config, subject))
-}
-
-/// The records of `path` when it is not a native capture (a HAR file, a DevTools log, one
-/// frame per line), imported in memory with tokens redacted as `import` does; `None` for a
-/// native capture, which the caller streams. `flag` names the path in errors.
-fn read_records(path: &Path, flag: &str) -> anyhow::Result<Option<Vec<Record>>> {
-    let kind = detect_file_kind(path).with_context(|| format!("{flag} {}", path.display()))?;
-    if kind == InputKind::Native {
-        return Ok(None);
-    }
-    let input = std::fs::read(path).with_context(|| format!("{flag} {}", path.display()))?;
-    let imported = import_capture(&input, &ImportOptions::default().kind(kind))
-        .with_context(|| format!("{flag} {}: importing it", path.display()))?;
-    Ok(Some(imported.all_records().collect()))
 }
 
 /// How the transcript compares with the golden.
