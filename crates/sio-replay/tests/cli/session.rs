@@ -406,6 +406,36 @@ fn check_offline_compares_a_capture_without_a_server() {
         .success();
 }
 
+/// `INSTA_UPDATE` is read as insta reads it; a value insta does not define is an error (exit 2)
+/// before anything runs, rather than a silent default.
+#[test]
+fn check_refuses_an_insta_update_value_insta_does_not_define() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let golden = dir.path().join("offline.snap");
+    sio_replay()
+        .args(["check", "--offline"])
+        .arg(bundled_capture())
+        .arg("--golden")
+        .arg(&golden)
+        .env("INSTA_UPDATE", "yes")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "INSTA_UPDATE=\"yes\" is not one of insta's values",
+        ));
+    assert!(!golden.exists() && !dir.path().join("offline.snap.new").exists());
+    // `unseen` writes a golden that does not exist yet, as insta does.
+    sio_replay()
+        .args(["check", "--offline"])
+        .arg(bundled_capture())
+        .arg("--golden")
+        .arg(&golden)
+        .env("INSTA_UPDATE", "unseen")
+        .assert()
+        .success();
+    assert!(golden.exists());
+}
+
 /// `check --offline` and `check --serve` take a HAR file as they take the capture `import`
 /// makes of it: the transcripts are the same, and the HAR's token never reaches the golden.
 #[test]
