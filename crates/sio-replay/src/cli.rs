@@ -170,7 +170,7 @@ pub(crate) struct RecordArgs {
     pub(crate) room: Option<String>,
 
     /// The Socket.IO namespace to connect to.
-    #[arg(long, default_value = "/chatomni", value_parser = parse_namespace)]
+    #[arg(long, default_value = tpos_chat::NAMESPACE, value_parser = parse_namespace)]
     pub(crate) namespace: String,
 
     /// The token.
@@ -477,7 +477,7 @@ pub(crate) struct LoadArgs {
     pub(crate) room: Option<String>,
 
     /// The Socket.IO namespace to connect to.
-    #[arg(long, default_value = "/chatomni", value_parser = parse_namespace)]
+    #[arg(long, default_value = tpos_chat::NAMESPACE, value_parser = parse_namespace)]
     pub(crate) namespace: String,
 
     /// The token.

@@ -43,7 +43,7 @@ impl Script {
     /// (`/chatomni` if there is none) and its other Socket.IO packets (events, acks,
     /// disconnects). Pongs and the CONNECT are left to the session machine.
     pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Self {
-        let mut script = Script::new("/chatomni");
+        let mut script = Script::new(tpos_chat::NAMESPACE);
         let mut joined = false;
         for record in records {
             let Record::Frame(frame) = record else {
@@ -84,7 +84,7 @@ impl Script {
     /// [`ClientError::Scenario`] with the line number of a line that is not an Engine.IO /
     /// Socket.IO frame.
     pub fn parse_scenario(text: &str) -> Result<Self, ClientError> {
-        let mut script = Script::new("/chatomni");
+        let mut script = Script::new(tpos_chat::NAMESPACE);
         for (index, line) in text.lines().enumerate() {
             let line = line.trim_end();
             if line.trim().is_empty() || line.trim_start().starts_with('#') {

@@ -13,9 +13,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use rt2_mock::Capture;
 use rt2_mock::client::Endpoint;
 use rt2_mock::client::session::{Script, SessionConfig, Target, run_session};
+use rt2_mock::{Capture, ctrl_c_or_sigterm};
 use serde_json::json;
 use sio_capture::golden::{self, InstaUpdate, Snapshot, Verdict};
 use sio_capture::import::{ImportOptions, open_file};
@@ -24,7 +24,7 @@ use sio_capture::normalize::NormalizeConfig;
 use sio_capture::transcript::{render_file, render_transcript};
 
 use super::Context;
-use super::runtime::{runtime, shutdown_signal, token};
+use super::runtime::{runtime, token};
 use crate::Outcome;
 use crate::cli::CheckArgs;
 use crate::print::{Palette, Report, Role, write_json_value};
@@ -56,7 +56,7 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
             let (session_config, subject) = session_config(&args)?;
             let spinner = ctx.progress.spinner("frames");
             let session = runtime()?
-                .block_on(run_session(session_config, shutdown_signal(), |stats| {
+                .block_on(run_session(session_config, ctrl_c_or_sigterm(), |stats| {
                     spinner.set_position(stats.frames);
                 }))
                 .context("running the session")?;
@@ -112,7 +112,7 @@ fn session_config(args: &CheckArgs) -> anyhow::Result<(SessionConfig, String)> {
                 .with_context(|| format!("{flag} {}", path.display()))?;
             Script::from_records(&records)
         }
-        (None, None) => Script::new("/chatomni"),
+        (None, None) => Script::new(tpos_chat::NAMESPACE),
     };
     let (target, subject) = match (&args.serve, &args.url) {
         (Some(path), _) => {
