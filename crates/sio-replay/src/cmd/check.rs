@@ -2,7 +2,7 @@
 //! server) compared with a golden snapshot in insta's format.
 //!
 //! The session is [`rt2_mock::client::session::run_session`]: one client driven by the client
-//! frames of a capture or a scenario file, against `--url` or against a mock started
+//! frames of a capture or of a script (one frame per line), against `--url` or against a mock started
 //! in-process with `--serve`. The transcript is `sio-capture`'s
 //! ([`render_transcript`]) with the default normalisation (sids, timestamps and ids become
 //! placeholders), so only real differences show.
@@ -91,15 +91,22 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
 
 /// The flags as a session configuration, and what is being checked, in words.
 fn session_config(args: &CheckArgs) -> anyhow::Result<(SessionConfig, String)> {
-    let script = match (
-        &args.scenario,
-        args.capture.as_ref().or(args.serve.as_ref()),
-    ) {
-        (Some(path), _) => {
+    let script_file = match (&args.script, &args.scenario) {
+        (Some(path), _) => Some(("--script", path)),
+        (None, Some(path)) => {
+            tracing::warn!(
+                "check --scenario is now --script (a scenario is serve's file of server rules); \
+                 the old name goes away in the next release"
+            );
+            Some(("--scenario", path))
+        }
+        (None, None) => None,
+    };
+    let script = match (script_file, args.capture.as_ref().or(args.serve.as_ref())) {
+        (Some((flag, path)), _) => {
             let text = std::fs::read_to_string(path)
-                .with_context(|| format!("--scenario {}", path.display()))?;
-            Script::parse_scenario(&text)
-                .with_context(|| format!("--scenario {}", path.display()))?
+                .with_context(|| format!("{flag} {}", path.display()))?;
+            Script::parse_scenario(&text).with_context(|| format!("{flag} {}", path.display()))?
         }
         (None, Some(path)) => {
             let flag = if args.capture.is_some() {
