@@ -67,6 +67,7 @@
 //! - `golden.rs`, `junit.rs`: the golden-file workflow and its CI report.
 
 pub mod error;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod golden;

@@ -152,13 +152,15 @@
 //! - `src/config.rs`, `src/event.rs`, `src/transmit.rs`, `src/error.rs`: settings, events,
 //!   frames and transmits, errors.
 //! - `src/char_boundary.rs`: [`floor_char_boundary`], for cutting text at a byte limit.
-//! - `src/fuzzing.rs`: fuzz harness bodies (hidden), for `fuzz/fuzz_targets/session_*.rs`.
+//! - `src/fuzzing.rs`: fuzz harness bodies (hidden, and compiled only with the `fuzzing`
+//!   feature), for `fuzz/fuzz_targets/session_*.rs`.
 
 mod char_boundary;
 mod client;
 mod config;
 mod error;
 mod event;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod request;

@@ -9,10 +9,10 @@
 //!   encoding is canonical, to the same bytes);
 //! - the lazy JSON accessors agree with each other on every sub-value.
 //!
-//! Two bodies need the `fuzzing` feature: the structure-aware round trip
-//! (`roundtrip_socket_packet`), which builds packets from an
-//! [`arbitrary`](https://docs.rs/arbitrary) input type, and `raw_json_new`, which checks the
-//! JSON scanner against serde_json.
+//! Compiled only with the `fuzzing` feature, which `fuzz/` and this crate's own tests turn on:
+//! the structure-aware round trip (`roundtrip_socket_packet`) builds packets from an
+//! [`arbitrary`](https://docs.rs/arbitrary) input type, and `raw_json_new` checks the JSON
+//! scanner against serde_json, the feature's two optional dependencies.
 //!
 //! Not part of the public API: bodies may change with the codec.
 
@@ -484,14 +484,11 @@ fn as_binary(arg: Arg<'_>) -> &[u8] {
     }
 }
 
-#[cfg(feature = "fuzzing")]
 pub use reference::raw_json_new;
-#[cfg(feature = "fuzzing")]
 pub use structured::{
     JsonInput, NamespaceInput, PacketInput, PacketKindInput, roundtrip_socket_packet,
 };
 
-#[cfg(feature = "fuzzing")]
 mod reference {
     //! The JSON validator and accessors against serde_json, the reference parser.
 
@@ -596,7 +593,6 @@ mod reference {
     }
 }
 
-#[cfg(feature = "fuzzing")]
 mod structured {
     //! The structure-aware round trip: packets built from an `arbitrary` input type.
 

@@ -88,7 +88,8 @@
 //! - `src/socket/binary.rs`: placeholders and the binary reassembler.
 //! - `src/json.rs`: the validating JSON scanner and [`RawJson`].
 //! - `src/error.rs`, `src/limits.rs`, `src/status.rs`: errors, limits, [`Status`].
-//! - `src/fuzzing.rs`: fuzz harness bodies (hidden), driven from `fuzz/`.
+//! - `src/fuzzing.rs`: fuzz harness bodies (hidden, and compiled only with the `fuzzing`
+//!   feature), driven from `fuzz/`.
 //!
 //! # Protocol versions
 //!
@@ -114,6 +115,7 @@
 
 pub mod engine;
 mod error;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod json;
