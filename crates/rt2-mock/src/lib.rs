@@ -22,7 +22,7 @@
 //! - [`replay`]: the pure timeline ([`replay::ReplayCursor`]) and timestamp shifting.
 //! - [`http::admin`]: the admin API under `/__admin/` (documented with examples in
 //!   `docs/admin-api.md`); [`http::live_video`]: `GET /api/facebook-graph/livevideo`.
-//! - [`scenario`]: rules that script the server's answers (issue 7); [`client`]: the recorder
+//! - [`scenario`]: rules that script the server's answers; [`client`]: the recorder
 //!   and the load generator.
 //!
 //! # Example
