@@ -108,6 +108,12 @@ pub struct MockConfig {
     pub handshake_timeout: Duration,
     /// On shutdown, how long to wait for sessions to close before dropping them. Default 2 s.
     pub shutdown_grace: Duration,
+    /// A WebSocket write that does not complete within this time (the client stopped
+    /// reading and its TCP window is full) cuts the connection. Default 30 s.
+    pub write_timeout: Duration,
+    /// A request body (a long-polling `POST`, an admin request) must arrive within this time
+    /// once its head did; slower ones are answered `408` and closed. Default 10 s.
+    pub body_timeout: Duration,
     /// Who may use the admin API. Default loopback only.
     pub admin: AdminAccess,
     /// CORS for the long-polling transport. Default any origin.
@@ -137,6 +143,8 @@ impl Default for MockConfig {
             max_connections: 10_000,
             handshake_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(2),
+            write_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(10),
             admin: AdminAccess::LoopbackOnly,
             cors: CorsPolicy::AnyOrigin,
             scenario: None,
@@ -187,6 +195,15 @@ impl MockConfig {
         }
         if self.handshake_timeout.is_zero() {
             return bad("handshake_timeout", "must be more than 0 ms");
+        }
+        if self.write_timeout.is_zero() {
+            return bad("write_timeout", "must be more than 0 ms");
+        }
+        if self.body_timeout.is_zero() {
+            return bad("body_timeout", "must be more than 0 ms");
+        }
+        if self.queue.max_unsent_bytes == 0 {
+            return bad("max_unsent_bytes", "must be at least 1 byte");
         }
         if self.queue.max_frames == 0 || self.queue.max_bytes == 0 {
             return bad(

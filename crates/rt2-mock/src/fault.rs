@@ -69,32 +69,6 @@ impl FaultPlan {
     }
 }
 
-/// What the session must do after it sent its `events_sent`-th event, per the plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct FaultTriggers {
-    /// Cut the connection.
-    pub drop_connection: bool,
-    /// Stop answering.
-    pub stop_answering: bool,
-    /// Send the malformed frame.
-    pub send_malformed: bool,
-    /// Close cleanly with the reason.
-    pub close: bool,
-}
-
-impl FaultPlan {
-    /// The faults that fire when the number of events sent reaches `events_sent` (each fires
-    /// exactly once, at its threshold).
-    pub fn triggers_at(&self, events_sent: u64) -> FaultTriggers {
-        FaultTriggers {
-            drop_connection: self.drop_after_events == Some(events_sent),
-            stop_answering: self.stop_answering_after_events == Some(events_sent),
-            send_malformed: self.malformed_after_events == Some(events_sent),
-            close: self.close_after_events == Some(events_sent),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,19 +86,5 @@ mod tests {
             err.to_string().contains("unknown field `drop_after`"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn triggers_fire_at_their_threshold_only() {
-        let plan = FaultPlan {
-            drop_after_events: Some(2),
-            malformed_after_events: Some(0),
-            ..FaultPlan::default()
-        };
-        assert!(plan.triggers_at(0).send_malformed);
-        assert!(!plan.triggers_at(1).drop_connection);
-        assert!(plan.triggers_at(2).drop_connection);
-        assert!(!plan.triggers_at(3).drop_connection);
-        assert_eq!(plan.malformed_frame(), DEFAULT_MALFORMED_FRAME);
     }
 }

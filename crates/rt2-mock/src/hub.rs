@@ -1,7 +1,7 @@
 //! The table of live sessions, what the admin API shows about each, and the server's counters.
 //!
 //! The hub only routes: each session's state lives in its own task
-//! (`connection.rs`), which the hub reaches through a bounded command
+//! (`session/`), which the hub reaches through a bounded command
 //! channel. The admin-visible [`SessionReport`] is kept beside the handle, behind a mutex the
 //! session task updates as things happen.
 
@@ -11,19 +11,24 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::connection::SessionInput;
 use crate::fault::FaultPlan;
+use crate::session::messages::SessionInput;
 
 /// How many received packets a report keeps per session (the oldest go first).
 const KEPT_RECEIVED: usize = 100;
+/// At most this many bytes of received packet text per report (the oldest go first).
+const KEPT_RECEIVED_BYTES: usize = 64 * 1024;
 /// How many violations a report keeps per session.
 const KEPT_VIOLATIONS: usize = 100;
-/// Longest received packet text kept in a report; longer ones are cut (and say so).
+/// Longest received packet text or violation detail kept in a report; longer ones are cut
+/// (and say so, with their size).
 const KEPT_PACKET_BYTES: usize = 2048;
 /// How many closed sessions stay listed, so that a test can inspect one after its client left.
 const KEPT_CLOSED: usize = 256;
+/// At most about this many bytes of closed sessions' reports are kept (the oldest go first).
+const KEPT_CLOSED_BYTES: usize = 4 << 20;
 /// How many events a live room buffers for subscribers that lag (then they skip ahead).
 pub(crate) const ROOM_BUFFER: usize = 1024;
 
@@ -47,6 +52,8 @@ pub struct ReceivedPacket {
     /// The payload JSON as received (tokens in connect payloads replaced by `<token>`), cut
     /// to 2 KiB.
     pub data: String,
+    /// The payload's size as received, in bytes (more than `data` holds when it was cut).
+    pub bytes: usize,
 }
 
 /// One protocol violation seen from a client.
@@ -57,7 +64,7 @@ pub struct ViolationReport {
     /// `missed_pong`, `malformed_packet`, `connect_without_token`, ... (sio-session's
     /// `ViolationKind::as_str`, plus the mock's own `connect_without_token`).
     pub kind: String,
-    /// What exactly was wrong.
+    /// What exactly was wrong (cut to 2 KiB).
     pub detail: String,
 }
 
@@ -86,6 +93,9 @@ pub struct SessionReport {
     pub received: VecDeque<ReceivedPacket>,
     /// How many packets the client sent in all.
     pub received_total: u64,
+    /// Bytes of packet text held in `received`.
+    #[serde(skip)]
+    received_bytes: usize,
     /// Protocol violations seen from the client (the first 100).
     pub violations: Vec<ViolationReport>,
     /// Events sent to the client (replayed and injected).
@@ -121,6 +131,7 @@ impl SessionReport {
             user: None,
             received: VecDeque::new(),
             received_total: 0,
+            received_bytes: 0,
             violations: Vec::new(),
             events_sent: 0,
             events_dropped: 0,
@@ -136,24 +147,21 @@ impl SessionReport {
         namespace: &str,
         data: &str,
     ) {
-        let mut data = data.to_owned();
-        if data.len() > KEPT_PACKET_BYTES {
-            let mut cut = KEPT_PACKET_BYTES;
-            while !data.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            data.truncate(cut);
-            data.push_str("…(cut)");
-        }
-        if self.received.len() == KEPT_RECEIVED {
-            self.received.pop_front();
-        }
-        self.received.push_back(ReceivedPacket {
+        let packet = ReceivedPacket {
             at_ms,
             kind,
-            namespace: namespace.to_owned(),
-            data,
-        });
+            namespace: kept(namespace),
+            data: kept(data),
+            bytes: data.len(),
+        };
+        self.received_bytes += packet.data.len() + packet.namespace.len();
+        self.received.push_back(packet);
+        while self.received.len() > KEPT_RECEIVED || self.received_bytes > KEPT_RECEIVED_BYTES {
+            let Some(old) = self.received.pop_front() else {
+                break;
+            };
+            self.received_bytes -= old.data.len() + old.namespace.len();
+        }
         self.received_total += 1;
     }
 
@@ -162,30 +170,33 @@ impl SessionReport {
             self.violations.push(ViolationReport {
                 at_ms,
                 kind: kind.to_owned(),
-                detail,
+                detail: kept(&detail),
             });
         }
     }
+
+    /// About how many bytes the report holds (its texts), to bound what closed ones keep.
+    pub(crate) fn approx_bytes(&self) -> usize {
+        let violations: usize = self
+            .violations
+            .iter()
+            .map(|v| v.detail.len() + v.kind.len())
+            .sum();
+        512 + self.received_bytes + violations + self.closed.as_ref().map_or(0, String::len)
+    }
 }
 
-/// What the admin API (or the hub) asks of a session task.
-#[derive(Debug, Clone)]
-pub(crate) enum SessionCommand {
-    /// Send an EVENT in `namespace` (if the client joined it); `data` is the JSON array
-    /// `["name", ...args]`.
-    Emit {
-        /// The namespace.
-        namespace: Arc<str>,
-        /// The payload array.
-        data: Arc<str>,
-    },
-    /// Send an Engine.IO text frame exactly as given (e.g. a malformed one).
-    SendRaw(String),
-    /// Close the session cleanly with this reason.
-    Disconnect(String),
-    /// Replace the session's faults (boxed: the plan is large, and every session's input
-    /// channel allocates slots the size of its largest message).
-    SetFaults(Box<FaultPlan>),
+/// `text` as a report keeps it: whole up to [`KEPT_PACKET_BYTES`], else cut on a character
+/// boundary with a note of its full size.
+fn kept(text: &str) -> String {
+    if text.len() <= KEPT_PACKET_BYTES {
+        return text.to_owned();
+    }
+    let mut cut = KEPT_PACKET_BYTES;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…(cut, {} bytes in all)", &text[..cut], text.len())
 }
 
 /// How the hub reaches one session.
@@ -206,17 +217,36 @@ impl SessionHandle {
     }
 }
 
-/// Server-wide counters.
+/// One of the server-wide counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stat {
+    ConnectionsAccepted,
+    ConnectionsRefused,
+    SessionsOpened,
+    EventsSent,
+    EventsDropped,
+    AuthRefused,
+    Violations,
+    HttpRequests,
+    SlowClients,
+}
+
+/// Server-wide counters, one per [`Stat`].
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
-    pub(crate) connections_accepted: AtomicU64,
-    pub(crate) connections_refused: AtomicU64,
-    pub(crate) sessions_opened: AtomicU64,
-    pub(crate) events_sent: AtomicU64,
-    pub(crate) events_dropped: AtomicU64,
-    pub(crate) auth_refused: AtomicU64,
-    pub(crate) violations: AtomicU64,
-    pub(crate) http_requests: AtomicU64,
+    counters: [AtomicU64; 9],
+}
+
+impl Stats {
+    /// Adds `n` to `stat`.
+    pub(crate) fn add(&self, stat: Stat, n: u64) {
+        self.counters[stat as usize].fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The current value of `stat`.
+    pub(crate) fn get(&self, stat: Stat) -> u64 {
+        self.counters[stat as usize].load(Ordering::Relaxed)
+    }
 }
 
 /// The stats as the admin API shows them.
@@ -240,16 +270,50 @@ pub struct StatsReport {
     pub violations: u64,
     /// HTTP requests handled (polling, live-video, admin, upgrades).
     pub http_requests: u64,
+    /// Sessions cut because the client stopped reading (`slow_client` in their report).
+    pub slow_clients: u64,
     /// Live-mode rooms with a running timeline.
     pub live_rooms: usize,
+}
+
+/// A live room in the table: where its events go, and the handle that keeps its timeline
+/// task running (dropping it stops the task).
+#[derive(Debug)]
+struct LiveRoom {
+    events: broadcast::Sender<Arc<str>>,
+    _running: oneshot::Sender<()>,
+}
+
+/// What the first member of a live room gets: the sender its timeline task broadcasts on, and
+/// the receiver that tells the task the room was removed.
+pub(crate) type RoomStarter = (broadcast::Sender<Arc<str>>, oneshot::Receiver<()>);
+
+/// The reports of recently closed sessions, bounded in count and in bytes.
+#[derive(Debug, Default)]
+struct ClosedReports {
+    reports: VecDeque<SessionReport>,
+    bytes: usize,
+}
+
+impl ClosedReports {
+    fn push(&mut self, report: SessionReport) {
+        self.bytes += report.approx_bytes();
+        self.reports.push_back(report);
+        while self.reports.len() > KEPT_CLOSED || self.bytes > KEPT_CLOSED_BYTES {
+            let Some(old) = self.reports.pop_front() else {
+                break;
+            };
+            self.bytes -= old.approx_bytes();
+        }
+    }
 }
 
 /// The session table, the live rooms and the counters.
 #[derive(Debug)]
 pub(crate) struct Hub {
     sessions: Mutex<HashMap<Arc<str>, SessionHandle>>,
-    closed: Mutex<VecDeque<SessionReport>>,
-    rooms: Mutex<HashMap<Arc<str>, broadcast::Sender<Arc<str>>>>,
+    closed: Mutex<ClosedReports>,
+    rooms: Mutex<HashMap<Arc<str>, LiveRoom>>,
     run_faults: Mutex<FaultPlan>,
     pub(crate) stats: Stats,
 }
@@ -258,7 +322,7 @@ impl Hub {
     pub(crate) fn new(faults: FaultPlan) -> Self {
         Self {
             sessions: Mutex::new(HashMap::new()),
-            closed: Mutex::new(VecDeque::new()),
+            closed: Mutex::new(ClosedReports::default()),
             rooms: Mutex::new(HashMap::new()),
             run_faults: Mutex::new(faults),
             stats: Stats::default(),
@@ -275,18 +339,14 @@ impl Hub {
 
     pub(crate) fn insert(&self, sid: Arc<str>, handle: SessionHandle) {
         lock(&self.sessions).insert(sid, handle);
-        self.stats.sessions_opened.fetch_add(1, Ordering::Relaxed);
+        self.stats.add(Stat::SessionsOpened, 1);
     }
 
     /// Removes a session and keeps its final report for the admin API.
     pub(crate) fn remove(&self, sid: &str) {
         let removed = lock(&self.sessions).remove(sid);
         if let Some(handle) = removed {
-            let mut closed = lock(&self.closed);
-            if closed.len() == KEPT_CLOSED {
-                closed.pop_front();
-            }
-            closed.push_back(handle.report());
+            lock(&self.closed).push(handle.report());
         }
     }
 
@@ -303,7 +363,7 @@ impl Hub {
         let open: Vec<SessionHandle> = lock(&self.sessions).values().cloned().collect();
         let mut reports: Vec<SessionReport> = open.iter().map(SessionHandle::report).collect();
         reports.sort_by(|a, b| a.opened_at.cmp(&b.opened_at).then(a.sid.cmp(&b.sid)));
-        reports.extend(lock(&self.closed).iter().cloned());
+        reports.extend(lock(&self.closed).reports.iter().cloned());
         reports
     }
 
@@ -313,6 +373,7 @@ impl Hub {
             return Some(handle.report());
         }
         lock(&self.closed)
+            .reports
             .iter()
             .rev()
             .find(|report| report.sid == sid)
@@ -332,36 +393,53 @@ impl Hub {
         self.in_room(None)
     }
 
-    /// Subscribes to a live room's events; the bool is true when the room is new and its
-    /// timeline task must be started by the caller.
+    /// Subscribes to a live room's events; when the room is new, also returns what its
+    /// timeline task needs, which the caller starts.
     pub(crate) fn join_live_room(
         &self,
         room: &str,
-    ) -> (
-        broadcast::Receiver<Arc<str>>,
-        Option<broadcast::Sender<Arc<str>>>,
-    ) {
+    ) -> (broadcast::Receiver<Arc<str>>, Option<RoomStarter>) {
         let mut rooms = lock(&self.rooms);
-        if let Some(sender) = rooms.get(room) {
-            return (sender.subscribe(), None);
+        if let Some(live) = rooms.get(room) {
+            return (live.events.subscribe(), None);
         }
         let (sender, receiver) = broadcast::channel(ROOM_BUFFER);
-        rooms.insert(room.into(), sender.clone());
-        (receiver, Some(sender))
+        let (running, removed) = oneshot::channel();
+        rooms.insert(
+            room.into(),
+            LiveRoom {
+                events: sender.clone(),
+                _running: running,
+            },
+        );
+        (receiver, Some((sender, removed)))
+    }
+
+    /// Removes a live room nobody listens to any more (its timeline task stops); the next
+    /// member starts it anew. Call once a member dropped its receiver.
+    pub(crate) fn leave_live_room(&self, room: &str) {
+        let mut rooms = lock(&self.rooms);
+        if rooms
+            .get(room)
+            .is_some_and(|live| live.events.receiver_count() == 0)
+        {
+            rooms.remove(room);
+        }
     }
 
     pub(crate) fn stats(&self) -> StatsReport {
-        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        let get = |stat| self.stats.get(stat);
         StatsReport {
-            connections_accepted: load(&self.stats.connections_accepted),
-            connections_refused: load(&self.stats.connections_refused),
-            sessions_opened: load(&self.stats.sessions_opened),
+            connections_accepted: get(Stat::ConnectionsAccepted),
+            connections_refused: get(Stat::ConnectionsRefused),
+            sessions_opened: get(Stat::SessionsOpened),
             sessions_open: self.len(),
-            events_sent: load(&self.stats.events_sent),
-            events_dropped: load(&self.stats.events_dropped),
-            auth_refused: load(&self.stats.auth_refused),
-            violations: load(&self.stats.violations),
-            http_requests: load(&self.stats.http_requests),
+            events_sent: get(Stat::EventsSent),
+            events_dropped: get(Stat::EventsDropped),
+            auth_refused: get(Stat::AuthRefused),
+            violations: get(Stat::Violations),
+            http_requests: get(Stat::HttpRequests),
+            slow_clients: get(Stat::SlowClients),
             live_rooms: lock(&self.rooms).len(),
         }
     }
@@ -424,17 +502,39 @@ mod tests {
         assert_eq!(report.received.len(), KEPT_RECEIVED);
         assert_eq!(report.received_total, KEPT_RECEIVED as u64 + 6);
         let last = report.received.back().unwrap();
-        assert!(last.data.ends_with("…(cut)"));
-        assert!(last.data.len() <= KEPT_PACKET_BYTES + "…(cut)".len());
+        assert!(
+            last.data.ends_with("…(cut, 4096 bytes in all)"),
+            "{}",
+            last.data
+        );
+        assert_eq!(last.bytes, 4096);
+        assert!(last.data.len() <= KEPT_PACKET_BYTES + 40);
     }
 
     #[test]
     fn the_first_live_room_member_starts_the_room() {
         let hub = Hub::new(FaultPlan::default());
-        let (_rx, starter) = hub.join_live_room("r");
-        assert!(starter.is_some());
-        let (_rx2, starter2) = hub.join_live_room("r");
+        let (rx, starter) = hub.join_live_room("r");
+        let (_sender, mut removed) = starter.expect("the first member starts the room");
+        let (rx2, starter2) = hub.join_live_room("r");
         assert!(starter2.is_none());
         assert_eq!(hub.stats().live_rooms, 1);
+        drop(rx);
+        hub.leave_live_room("r");
+        assert_eq!(hub.stats().live_rooms, 1, "one member is still in the room");
+        assert!(
+            removed
+                .try_recv()
+                .is_err_and(|e| e == oneshot::error::TryRecvError::Empty)
+        );
+        drop(rx2);
+        hub.leave_live_room("r");
+        assert_eq!(hub.stats().live_rooms, 0, "an empty room is removed");
+        assert_eq!(
+            removed.try_recv(),
+            Err(oneshot::error::TryRecvError::Closed)
+        );
+        let (_rx3, starter3) = hub.join_live_room("r");
+        assert!(starter3.is_some(), "the next member starts the room anew");
     }
 }

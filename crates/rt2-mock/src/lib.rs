@@ -1,5 +1,5 @@
-//! rt2-mock: a mock of TPOS's rt-2 Socket.IO server that replays captures to real clients, and
-//! the client side used by `sio-replay record` and `load`.
+//! rt2-mock: a mock of TPOS's rt-2 Socket.IO server that replays captures to real clients.
+//! (The clients, `record`, `load` and `check`'s scripted sessions, are the `rt2-client` crate.)
 //!
 //! The mock stands in for `wss://rt-2.tpos.app` so that a browser client on the real
 //! `socket.io-client`, or a CI job, runs with no network: it speaks Engine.IO v4 (WebSocket,
@@ -22,8 +22,7 @@
 //! - [`replay`]: the pure timeline ([`replay::ReplayCursor`]) and timestamp shifting.
 //! - [`http::admin`]: the admin API under `/__admin/` (documented with examples in
 //!   `docs/admin-api.md`); [`http::live_video`]: `GET /api/facebook-graph/livevideo`.
-//! - [`scenario`]: rules that script the server's answers; [`client`]: the recorder
-//!   and the load generator.
+//! - [`scenario`]: rules that script the server's answers.
 //!
 //! # Example
 //!
@@ -63,27 +62,27 @@
 //! - `auth.rs`, `fault.rs`, `queue.rs`, `config.rs`, `error.rs`, `shutdown.rs`.
 
 pub mod auth;
-pub mod client;
 pub mod config;
-mod connection;
 pub mod error;
 pub mod fault;
 pub mod http;
 pub mod hub;
+mod listener;
 pub mod queue;
 pub mod replay;
 pub mod scenario;
-mod server;
+mod session;
 #[cfg(test)]
 mod session_tests;
 mod shutdown;
+mod state;
 mod transport;
 
 pub use auth::AuthMode;
 pub use config::{AdminAccess, CorsPolicy, MockConfig, ReplayMode, ReplaySettings};
 pub use error::MockError;
 pub use fault::FaultPlan;
+pub use listener::{Acceptor, PlainTcp, RunningMock, bind, serve, serve_with};
 pub use queue::{QueueLimits, SlowClientPolicy};
 pub use replay::{Capture, Pace};
-pub use server::{Acceptor, PlainTcp, RunningMock, bind, serve, serve_with};
 pub use shutdown::ctrl_c_or_sigterm;

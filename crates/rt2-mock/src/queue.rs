@@ -35,6 +35,11 @@ pub struct QueueLimits {
     pub max_bytes: usize,
     /// What to do when an event does not fit.
     pub policy: SlowClientPolicy,
+    /// At most this many bytes of frames handed to the transport and not yet written to the
+    /// client, control frames included (connect replies, acks, pings, scenario emits): a
+    /// client that stops reading while it keeps sending is disconnected as a slow client
+    /// once more than this waits for it, whatever the policy. Default 4 MiB.
+    pub max_unsent_bytes: usize,
 }
 
 impl Default for QueueLimits {
@@ -45,6 +50,7 @@ impl Default for QueueLimits {
             policy: SlowClientPolicy::Disconnect {
                 grace: Duration::from_secs(5),
             },
+            max_unsent_bytes: 4 << 20,
         }
     }
 }
@@ -202,6 +208,7 @@ mod tests {
             max_frames: 2,
             max_bytes: 1000,
             policy,
+            ..QueueLimits::default()
         }
     }
 
@@ -276,6 +283,7 @@ mod tests {
             max_frames: 100,
             max_bytes: 10,
             policy: SlowClientPolicy::DropOldest,
+            ..QueueLimits::default()
         });
         assert_eq!(push(&mut queue, "123456", now), PushOutcome::Queued);
         assert_eq!(

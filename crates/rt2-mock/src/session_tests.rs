@@ -12,8 +12,9 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
-use crate::connection::{WsLink, open_session};
-use crate::server::ServerState;
+use crate::session::messages::WsLink;
+use crate::session::open_session;
+use crate::state::ServerState;
 use crate::transport::websocket::run_websocket;
 use crate::{Capture, MockConfig, Pace, QueueLimits, SlowClientPolicy};
 
@@ -32,8 +33,15 @@ async fn connect(state: &Arc<ServerState>, buffer: usize) -> (Client, Arc<str>) 
         Some("tomato.tpos.vn"),
         "127.0.0.1:9".parse().unwrap(),
         Some(link.clone()),
-    );
-    tokio::spawn(run_websocket(server, link, frames, inputs));
+    )
+    .unwrap();
+    tokio::spawn(run_websocket(
+        server,
+        link,
+        frames,
+        inputs,
+        state.config.write_timeout,
+    ));
     (client, sid)
 }
 
@@ -148,6 +156,7 @@ async fn a_client_that_stops_reading_is_dropped_after_the_grace_period() {
         policy: SlowClientPolicy::Disconnect {
             grace: Duration::from_secs(5),
         },
+        ..QueueLimits::default()
     };
     let state = state(config);
     // A 16 KiB pipe the client never drains: the writer blocks after a few events.
@@ -161,9 +170,43 @@ async fn a_client_that_stops_reading_is_dropped_after_the_grace_period() {
         }
         assert!(start.elapsed() < Duration::from_secs(60), "never dropped");
     };
-    assert_eq!(closed, "slow client: send queue full for 5000 ms");
+    assert_eq!(closed, "slow_client: send queue full for 5000 ms");
     let report = state.hub.report(&sid).unwrap();
     assert!(report.events_dropped > 0);
     // Bounded: what the client was sent fits the pipe, the write window and the queue.
     assert!(report.events_sent < 8 + 32 + 64, "{}", report.events_sent);
+}
+
+#[test]
+fn a_session_task_that_never_finishes_is_reported_closed_with_the_reason() {
+    // Dropping the runtime drops the session task mid-run, as a panic unwinding through it
+    // would: the session must not stay listed as open.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let state = state(MockConfig::default());
+    let sid = runtime.block_on(async {
+        let (sid, _inputs) = open_session(
+            &state,
+            TransportKind::Polling,
+            None,
+            "127.0.0.1:9".parse().unwrap(),
+            None,
+        )
+        .unwrap();
+        tokio::task::yield_now().await;
+        sid
+    });
+    assert_eq!(state.hub.len(), 1);
+    drop(runtime);
+    assert_eq!(state.hub.len(), 0);
+    let report = state
+        .hub
+        .report(&sid)
+        .expect("the closed report stays listed");
+    assert_eq!(
+        report.closed.as_deref(),
+        Some("internal error: the session task ended unexpectedly (see the log)")
+    );
 }

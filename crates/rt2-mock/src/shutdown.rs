@@ -5,7 +5,7 @@
 //! `socket.io-client` sees a clean "io server disconnect" rather than a transport error), and
 //! `serve` returns once the connections are gone or a grace period has passed.
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 /// A cloneable view of the server's shutdown state (mini-redis's `Shutdown`, on a `watch`
 /// channel so late subscribers still see a shutdown that already happened).
@@ -43,6 +43,34 @@ impl ShutdownSignal {
         // that is a shutdown too.
         let _ = self.receiver.wait_for(|down| *down).await;
     }
+}
+
+/// Counts running tasks so that shutdown can wait for them (mini-redis's `shutdown_complete`
+/// channel: every task holds a sender, and the receiver sees `None` when all are gone).
+#[derive(Debug, Clone)]
+pub(crate) struct TaskTracker {
+    sender: mpsc::Sender<()>,
+}
+
+impl TaskTracker {
+    /// A tracker and the receiver that sees `None` once every token is dropped.
+    pub(crate) fn new() -> (Self, mpsc::Receiver<()>) {
+        let (sender, receiver) = mpsc::channel(1);
+        (Self { sender }, receiver)
+    }
+
+    /// A token to hold for as long as the task runs.
+    pub(crate) fn token(&self) -> TaskToken {
+        TaskToken {
+            _sender: self.sender.clone(),
+        }
+    }
+}
+
+/// Held by a running task; see [`TaskTracker`].
+#[derive(Debug)]
+pub(crate) struct TaskToken {
+    _sender: mpsc::Sender<()>,
 }
 
 /// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM: pass it to [`serve`](crate::serve).

@@ -15,11 +15,11 @@ use hyper::body::Incoming;
 use serde::{Deserialize, Serialize};
 
 use crate::config::AdminAccess;
-use crate::connection::SessionInput;
 use crate::fault::FaultPlan;
 use crate::http::response::{self, Body};
-use crate::hub::{SessionCommand, SessionHandle};
-use crate::server::ServerState;
+use crate::hub::SessionHandle;
+use crate::session::messages::{SessionCommand, SessionInput};
+use crate::state::ServerState;
 
 /// The path prefix of every admin route.
 pub const ADMIN_PREFIX: &str = "/__admin";

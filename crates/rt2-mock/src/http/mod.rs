@@ -1,6 +1,7 @@
 //! The HTTP side: routing, the live-video REST endpoint and the admin API.
 
 pub mod admin;
-pub mod live_video;
+pub(crate) mod cors;
+pub(crate) mod live_video;
 pub(crate) mod response;
 pub(crate) mod routes;

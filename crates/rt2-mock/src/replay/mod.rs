@@ -2,13 +2,18 @@
 //!
 //! - `capture.rs`: [`Capture`], a capture file read for serving.
 //! - `timeline.rs`: [`ReplayTimeline`] and [`ReplayCursor`], pure functions of elapsed time.
-//! - `shift.rs`: [`shift_timestamps`], moving an event's timestamps to now.
+//! - `shift.rs`: [`shift_timestamps`] and [`TimestampShift`], moving an event's timestamps to
+//!   now.
+//! - `live_videos.rs`: [`LiveVideoCatalog`], the capture's live videos, by page.
+//! - `room.rs`: live mode's shared timeline per room, a task broadcasting to the room.
 
 mod capture;
+mod live_videos;
 pub(crate) mod room;
 mod shift;
 mod timeline;
 
 pub use capture::Capture;
-pub use shift::shift_timestamps;
+pub use live_videos::{LiveVideoCatalog, PageError};
+pub use shift::{TimestampShift, shift_timestamps};
 pub use timeline::{CursorSettings, DueEvent, Pace, ReplayCursor, ReplayEvent, ReplayTimeline};

@@ -6,7 +6,52 @@
 //! escapes, so one textual pass over the packet finds them at both levels without decoding
 //! either, and leaves key order, escaping and everything else byte-for-byte as captured.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+/// How a run moves replayed timestamps: not at all, or so that each pass of the timeline looks
+/// recorded when it starts. Worked out once at start-up from the capture.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimestampShift {
+    /// When the capture's timeline starts, in wall time; `None` leaves payloads as captured.
+    origin: Option<OffsetDateTime>,
+}
+
+impl TimestampShift {
+    /// Payloads are replayed as captured.
+    pub const NONE: Self = Self { origin: None };
+
+    /// Shifts timestamps relative to `origin`, the wall time of the timeline's start (the
+    /// capture's `started_at` plus the offset of its first event), when there is one.
+    pub fn from_origin(origin: Option<OffsetDateTime>) -> Self {
+        Self { origin }
+    }
+
+    /// `data` with its timestamps moved so that the pass starting `pass_start` into a replay
+    /// begun at `started_wall` looks recorded now; `data` itself when there is nothing to do.
+    pub fn apply(
+        &self,
+        data: Arc<str>,
+        started_wall: OffsetDateTime,
+        pass_start: Duration,
+    ) -> Arc<str> {
+        let Some(origin) = self.origin else {
+            return data;
+        };
+        let pass_wall = started_wall + pass_start;
+        let delta = pass_wall - origin;
+        // Whole milliseconds keep the shifted timestamps as precise as the captured ones.
+        let delta = time::Duration::milliseconds(
+            i64::try_from(delta.whole_milliseconds()).unwrap_or(i64::MAX),
+        );
+        match shift_timestamps(&data, delta) {
+            Some(shifted) => shifted.into(),
+            None => data,
+        }
+    }
+}
 
 /// Returns `packet` with every JSON string that is exactly an RFC 3339 timestamp moved by
 /// `delta`, keeping each one's precision and offset style; `None` when nothing changed.

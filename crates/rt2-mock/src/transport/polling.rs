@@ -2,6 +2,8 @@
 //! the client's packets. Both are requests to the session task; this module only turns
 //! answers into HTTP.
 
+use std::time::Duration;
+
 use bytes::{Bytes, BytesMut};
 use http::{Request, Response, StatusCode};
 use http_body_util::BodyExt;
@@ -9,8 +11,8 @@ use hyper::body::Incoming;
 use sio_session::RequestError;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::connection::{PollAnswer, SessionInput};
 use crate::http::response::{self, Body};
+use crate::session::messages::{PollAnswer, SessionInput};
 
 /// The connection must be cut without an answer (the "drop the connection" fault). Returned
 /// as the service's error, which makes hyper close the connection at once.
@@ -53,11 +55,13 @@ pub(crate) async fn poll(
 }
 
 /// Reads a `POST` body (stopping just past `max_payload` so the session sees the excess
-/// without the mock buffering all of it) and hands it to the session.
+/// without the mock buffering all of it, and giving up after `body_timeout`) and hands it to
+/// the session.
 pub(crate) async fn post(
     inputs: &mpsc::Sender<SessionInput>,
     request: Request<Incoming>,
     max_payload: u64,
+    body_timeout: Duration,
 ) -> Response<Body> {
     let (reply, answer) = oneshot::channel();
     if inputs
@@ -72,16 +76,39 @@ pub(crate) async fn post(
         Ok(Err(err)) => return refusal(err),
         Err(_) => return refusal(RequestError::UnknownSid),
     }
-    let body = match read_capped(request.into_body(), max_payload).await {
-        Ok(body) => body,
-        Err(err) => {
-            tracing::debug!("polling POST body failed: {err}");
-            return response::error(
-                StatusCode::BAD_REQUEST,
-                "the request body could not be read",
-            );
-        }
-    };
+    let body =
+        match tokio::time::timeout(body_timeout, read_capped(request.into_body(), max_payload))
+            .await
+        {
+            Ok(Ok(body)) => body,
+            Err(_) => {
+                // The session learns nothing of a body that never came: it keeps waiting for the
+                // POST to end, so tell it the request is over with an empty body it refuses.
+                let (reply, _) = oneshot::channel();
+                let _ = inputs
+                    .send(SessionInput::PostBody {
+                        body: Box::new(Bytes::new()),
+                        reply,
+                    })
+                    .await;
+                let mut answer = response::error(
+                    StatusCode::REQUEST_TIMEOUT,
+                    &format!("the request body did not arrive within {body_timeout:?}"),
+                );
+                answer.headers_mut().insert(
+                    http::header::CONNECTION,
+                    http::HeaderValue::from_static("close"),
+                );
+                return answer;
+            }
+            Ok(Err(err)) => {
+                tracing::debug!("polling POST body failed: {err}");
+                return response::error(
+                    StatusCode::BAD_REQUEST,
+                    "the request body could not be read",
+                );
+            }
+        };
     let (reply, answer) = oneshot::channel();
     if inputs
         .send(SessionInput::PostBody {

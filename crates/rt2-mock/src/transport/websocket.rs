@@ -20,9 +20,9 @@ use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
-use crate::connection::{SessionInput, WsFrame, WsLink, WsOut};
 use crate::http::response::{self, Body};
-use crate::server::{ConnectionPermit, ServerState};
+use crate::session::messages::{SessionInput, WsFrame, WsLink, WsOut};
+use crate::state::{ConnectionPermit, ServerState};
 
 /// How long the reader waits for the client's close reply after the server closed.
 const CLOSE_REPLY_WAIT: Duration = Duration::from_secs(1);
@@ -94,6 +94,7 @@ pub(crate) fn spawn_websocket(
         .max_message_size(Some(limit))
         .max_frame_size(Some(limit));
     let token = state.tracker.token();
+    let write_timeout = state.config.write_timeout;
     tokio::spawn(async move {
         let _token = token;
         let _permit = permit;
@@ -108,7 +109,7 @@ pub(crate) fn spawn_websocket(
         let socket =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
-        run_websocket(socket, link, frames, inputs).await;
+        run_websocket(socket, link, frames, inputs, write_timeout).await;
     });
 }
 
@@ -129,18 +130,52 @@ pub(crate) fn spawn_closed_websocket(state: &ServerState, request: Request<Incom
     });
 }
 
-/// Reads and writes one WebSocket until either side ends it.
+/// Why a write ended the writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WriteEnd {
+    /// The connection failed (the client left).
+    Failed,
+    /// The write did not complete within the write timeout: the client stopped reading.
+    Stalled,
+}
+
+impl WriteEnd {
+    fn is_stall(self) -> bool {
+        self == WriteEnd::Stalled
+    }
+}
+
+/// Runs one write, cut after `limit`: a client that stops reading must not hold its
+/// connection, its memory and its place under the connection limit for ever.
+async fn bounded<E>(
+    limit: Duration,
+    write: impl std::future::Future<Output = Result<(), E>>,
+) -> Result<(), WriteEnd> {
+    match tokio::time::timeout(limit, write).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(WriteEnd::Failed),
+        Err(_) => {
+            tracing::debug!("a WebSocket write stalled for {limit:?}; cutting the connection");
+            Err(WriteEnd::Stalled)
+        }
+    }
+}
+
+/// Reads and writes one WebSocket until either side ends it. A write that takes longer than
+/// `write_timeout` cuts the connection.
 pub(crate) async fn run_websocket<S>(
     socket: WebSocketStream<S>,
     link: WsLink,
     mut frames: mpsc::UnboundedReceiver<WsOut>,
     inputs: mpsc::Sender<SessionInput>,
+    write_timeout: Duration,
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     let (mut sink, mut stream) = socket.split();
     let id = link.id;
     let progress = link.progress.clone();
+    let link_progress_for_cut = link.progress.clone();
     // The session holds the link (and so the sender of `frames`); drop ours so the writer ends
     // when the session lets go.
     drop(link);
@@ -182,55 +217,71 @@ pub(crate) async fn run_websocket<S>(
             // back, so it flushes frame by frame as before.
             let mut next = Some(first);
             let mut events = 0;
+            let mut bytes = 0;
             while let Some(out) = next.take() {
                 let latency = Duration::from_millis(progress.latency_ms.load(Ordering::Relaxed));
                 if !latency.is_zero() {
-                    if sink.flush().await.is_err() {
-                        return false;
+                    if let Err(end) = bounded(write_timeout, sink.flush()).await {
+                        return end.is_stall();
                     }
                     tokio::time::sleep_until(out.queued_at + latency).await;
                 }
+                bytes += out.frame.len();
                 let result = match out.frame {
-                    WsFrame::Text(text) => sink.feed(Message::text(text)).await,
-                    WsFrame::Binary(bytes) => sink.feed(Message::binary(bytes)).await,
+                    WsFrame::Text(text) => {
+                        bounded(write_timeout, sink.feed(Message::text(text))).await
+                    }
+                    WsFrame::Binary(bytes) => {
+                        bounded(write_timeout, sink.feed(Message::binary(bytes))).await
+                    }
                     WsFrame::Close(close) => {
                         let reason = truncate_reason(close.reason);
                         let frame = CloseFrame {
                             code: CloseCode::from(close.code),
                             reason: reason.into(),
                         };
-                        let _ = sink.send(Message::Close(Some(frame))).await;
-                        return false;
+                        let sent =
+                            bounded(write_timeout, sink.send(Message::Close(Some(frame)))).await;
+                        return sent.is_err_and(WriteEnd::is_stall);
                     }
                     // The frames fed before the cut still go out (a drop-after-N fault
                     // delivers its N events), then the connection is cut.
                     WsFrame::Abort => {
-                        let _ = sink.flush().await;
+                        let _ = bounded(write_timeout, sink.flush()).await;
                         return true;
                     }
                 };
-                if result.is_err() {
-                    return false;
+                if let Err(end) = result {
+                    return end.is_stall();
                 }
                 events += usize::from(out.is_event);
                 if events < 64 {
                     next = frames.try_recv().ok();
                 }
             }
-            let result = sink.flush().await;
+            let result = bounded(write_timeout, sink.flush()).await;
+            progress.unsent_bytes.fetch_sub(bytes, Ordering::Relaxed);
             if events > 0 {
                 progress.in_flight.fetch_sub(events, Ordering::Relaxed);
                 progress.written.notify_one();
             }
-            if result.is_err() {
-                return false;
+            if let Err(end) = result {
+                return end.is_stall();
             }
         }
         // The session let go without a close frame (it ended): close politely.
-        let _ = sink.send(Message::Close(None)).await;
+        let _ = bounded(write_timeout, sink.send(Message::Close(None))).await;
         false
     };
 
+    // A slow client is cut without waiting for its stalled write.
+    let cut = link_progress_for_cut;
+    let writer = async move {
+        tokio::select! {
+            aborted = writer => aborted,
+            _ = cut.cut.notified() => true,
+        }
+    };
     tokio::pin!(reader, writer);
     tokio::select! {
         _ = &mut reader => {
@@ -265,7 +316,7 @@ fn truncate_reason(mut reason: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connection::WsClose;
+    use crate::session::messages::WsClose;
     use tokio::time::Instant;
 
     /// A server-side WebSocket task over an in-memory pipe, and the client end.
@@ -280,7 +331,13 @@ mod tests {
         let client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
         let (link, frames) = WsLink::new();
         let (inputs, session) = mpsc::channel(8);
-        let task = tokio::spawn(run_websocket(server, link.clone(), frames, inputs));
+        let task = tokio::spawn(run_websocket(
+            server,
+            link.clone(),
+            frames,
+            inputs,
+            Duration::from_secs(10),
+        ));
         (client, link, session, task)
     }
 
@@ -380,7 +437,13 @@ mod tests {
         }
         link.progress.in_flight.store(10, Ordering::Relaxed);
         let (inputs, _session) = mpsc::channel(8);
-        let _task = tokio::spawn(run_websocket(server, link.clone(), frames, inputs));
+        let _task = tokio::spawn(run_websocket(
+            server,
+            link.clone(),
+            frames,
+            inputs,
+            Duration::from_secs(10),
+        ));
         for n in 0..10 {
             let message = client.next().await.unwrap().unwrap();
             assert_eq!(message, Message::text(format!("42[\"e\",{n}]")));

@@ -1,7 +1,7 @@
 //! `sio-replay check`: a transcript (of an existing capture, or of a session run now against a
 //! server) compared with a golden snapshot in insta's format.
 //!
-//! The session is [`rt2_mock::client::session::run_session`]: one client driven by the client
+//! The session is [`rt2_client::session::run_session`]: one client driven by the client
 //! frames of a capture or of a script (one frame per line), against `--url` or against a mock started
 //! in-process with `--serve`. The transcript is `sio-capture`'s
 //! ([`render_transcript`]) with the default normalisation (sids, timestamps and ids become
@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use rt2_mock::client::Endpoint;
-use rt2_mock::client::session::{Script, SessionConfig, Target, run_session};
+use rt2_client::Endpoint;
+use rt2_client::session::{Script, SessionConfig, Target, run_session};
 use rt2_mock::{Capture, ctrl_c_or_sigterm};
 use serde_json::json;
 use sio_capture::golden::{self, InstaUpdate, Snapshot, Verdict};

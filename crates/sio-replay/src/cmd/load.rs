@@ -1,11 +1,11 @@
-//! `sio-replay load`: flags → [`rt2_mock::client::load::LoadConfig`] →
-//! [`rt2_mock::client::load::load`] → one report.
+//! `sio-replay load`: flags → [`rt2_client::load::LoadConfig`] →
+//! [`rt2_client::load::load`] → one report.
 
 use std::io::{self, Write};
 
 use anyhow::Context as _;
-use rt2_mock::client::Endpoint;
-use rt2_mock::client::load::{AckProbe, LoadConfig, LoadReport, Percentiles, load};
+use rt2_client::Endpoint;
+use rt2_client::load::{AckProbe, LoadConfig, LoadReport, Percentiles, load};
 use rt2_mock::ctrl_c_or_sigterm;
 use serde_json::json;
 

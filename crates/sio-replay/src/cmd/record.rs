@@ -1,11 +1,11 @@
-//! `sio-replay record`: flags → [`rt2_mock::client::record::RecordConfig`] →
-//! [`rt2_mock::client::record::record`] → a summary.
+//! `sio-replay record`: flags → [`rt2_client::record::RecordConfig`] →
+//! [`rt2_client::record::record`] → a summary.
 
 use std::io::{self, Write};
 
 use anyhow::Context as _;
-use rt2_mock::client::Endpoint;
-use rt2_mock::client::record::{RecordConfig, RecordSummary, StopReason, record};
+use rt2_client::Endpoint;
+use rt2_client::record::{RecordConfig, RecordSummary, StopReason, record};
 use rt2_mock::ctrl_c_or_sigterm;
 use serde_json::json;
 

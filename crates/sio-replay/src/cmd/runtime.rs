@@ -2,7 +2,7 @@
 //! [`rt2_mock::ctrl_c_or_sigterm`].
 
 use anyhow::Context as _;
-use rt2_mock::client::Token;
+use rt2_client::Token;
 
 use crate::cli::TokenArgs;
 

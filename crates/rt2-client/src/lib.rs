@@ -1,4 +1,4 @@
-//! Client side: the recorder ([`record`]), scripted sessions ([`session`], what
+//! rt2-client: the client side of sio-replay, the recorder ([`record`]), scripted sessions ([`session`], what
 //! `sio-replay check` runs) and the load generator ([`load`]).
 //!
 //! All three dial an [`Endpoint`] (a `ws://`/`wss://` or `http(s)://` URL, a room, a namespace,
@@ -8,12 +8,15 @@
 //! module adds is I/O and policy: writing frames to a capture as they arrive, reconnecting
 //! with backoff, stopping on limits or a signal, timing connects, events and acks.
 //!
+//! `check --serve` runs its scripted session against a mock started for the occasion, so this
+//! crate depends on `rt2-mock`; the mock does not depend on it.
+//!
 //! ```no_run
 //! use std::time::Duration;
-//! use rt2_mock::client::{Endpoint, Token};
-//! use rt2_mock::client::record::{RecordConfig, record};
+//! use rt2_client::{Endpoint, Token};
+//! use rt2_client::record::{RecordConfig, record};
 //!
-//! # async fn run() -> Result<(), rt2_mock::client::ClientError> {
+//! # async fn run() -> Result<(), rt2_client::ClientError> {
 //! let mut endpoint = Endpoint::new("wss://rt-2.tpos.app");
 //! endpoint.room = Some("tomato.tpos.vn".to_owned());
 //! endpoint.token = std::env::var("SIO_TOKEN").ok().map(Token::new);

@@ -13,8 +13,8 @@ use futures_util::{SinkExt, StreamExt};
 use sio_session::{ClientConfig, ClientEvent, ClientSession, Frame, IncomingEvent, Transmit};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::ClientError;
-use super::dial::Socket;
+use crate::ClientError;
+use crate::dial::Socket;
 
 /// Something that happened on a connection.
 #[derive(Debug)]

@@ -1,4 +1,5 @@
-//! The listener: accepting connections, limits, and graceful shutdown.
+//! The listener: accepting connections, limits, and graceful shutdown; [`RunningMock`] for
+//! tests and embedding.
 //!
 //! [`serve`] runs until its shutdown future completes. Each accepted TCP connection passes
 //! through an [`Acceptor`] (plain TCP today; a TLS acceptor can wrap the stream without
@@ -7,7 +8,6 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use hyper::server::conn::http1;
@@ -15,14 +15,13 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{Semaphore, mpsc};
 
 use crate::config::MockConfig;
 use crate::error::MockError;
-use crate::http::live_video::LiveVideoCatalog;
-use crate::hub::Hub;
-use crate::replay::ReplayTimeline;
-use crate::shutdown::{ShutdownSignal, ShutdownTrigger, shutdown_channel};
+use crate::hub::Stat;
+use crate::shutdown::ShutdownTrigger;
+use crate::state::{ConnectionPermit, ServerState};
 
 /// Turns an accepted TCP stream into the byte stream HTTP is served on.
 ///
@@ -67,82 +66,6 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, MockError> {
     TcpListener::bind(addr)
         .await
         .map_err(|source| MockError::Bind { addr, source })
-}
-
-/// Everything a request handler needs, shared by every connection.
-#[derive(Debug)]
-pub(crate) struct ServerState {
-    pub(crate) config: MockConfig,
-    pub(crate) hub: Hub,
-    pub(crate) timeline: ReplayTimeline,
-    pub(crate) live_videos: LiveVideoCatalog,
-    /// `http` or `https`: how clients reach this server ([`Acceptor::scheme`]).
-    pub(crate) scheme: &'static str,
-    pub(crate) shutdown: ShutdownSignal,
-    pub(crate) tracker: TaskTracker,
-}
-
-impl ServerState {
-    /// The shared state for `config` (validated by the caller), with the trigger that starts
-    /// the shutdown and the receiver that sees `None` once every tracked task has ended.
-    pub(crate) fn new(
-        config: MockConfig,
-        scheme: &'static str,
-    ) -> (Arc<Self>, ShutdownTrigger, mpsc::Receiver<()>) {
-        let (timeline, live_videos) = match &config.capture {
-            Some(capture) => {
-                let timeline = capture.timeline(&config.namespace);
-                let live_videos = LiveVideoCatalog::from_capture(capture);
-                if live_videos.skipped() > 0 {
-                    tracing::warn!(
-                        skipped = live_videos.skipped(),
-                        "some captured live-video responses could not be decoded and are not served"
-                    );
-                }
-                (timeline, live_videos)
-            }
-            None => (ReplayTimeline::default(), LiveVideoCatalog::default()),
-        };
-        let (trigger, signal) = shutdown_channel();
-        let (tracker, all_done) = TaskTracker::new();
-        let state = Arc::new(ServerState {
-            hub: Hub::new(config.faults.clone()),
-            timeline,
-            live_videos,
-            scheme,
-            shutdown: signal,
-            tracker,
-            config,
-        });
-        (state, trigger, all_done)
-    }
-}
-
-/// Counts running tasks so that shutdown can wait for them (mini-redis's `shutdown_complete`
-/// channel: every task holds a sender, and the receiver sees `None` when all are gone).
-#[derive(Debug, Clone)]
-pub(crate) struct TaskTracker {
-    sender: mpsc::Sender<()>,
-}
-
-impl TaskTracker {
-    fn new() -> (Self, mpsc::Receiver<()>) {
-        let (sender, receiver) = mpsc::channel(1);
-        (Self { sender }, receiver)
-    }
-
-    /// A token to hold for as long as the task runs.
-    pub(crate) fn token(&self) -> TaskToken {
-        TaskToken {
-            _sender: self.sender.clone(),
-        }
-    }
-}
-
-/// Held by a running task; see [`TaskTracker`].
-#[derive(Debug)]
-pub(crate) struct TaskToken {
-    _sender: mpsc::Sender<()>,
 }
 
 /// Serves the mock on `listener` until `shutdown` completes.
@@ -190,7 +113,8 @@ pub async fn serve_with<A: Acceptor>(
         "mock rt-2 listening"
     );
     let acceptor = Arc::new(acceptor);
-    let permits = Arc::new(Semaphore::new(state.config.max_connections));
+    let max_connections = fit_to_fd_limit(state.config.max_connections, open_files_limit());
+    let permits = Arc::new(Semaphore::new(max_connections));
 
     accept_loop(&listener, &state, &acceptor, &permits, shutdown).await;
 
@@ -227,20 +151,12 @@ async fn accept_loop<A: Acceptor>(
             }
         };
         let Ok(permit) = permits.clone().try_acquire_owned() else {
-            state
-                .hub
-                .stats
-                .connections_refused
-                .fetch_add(1, Ordering::Relaxed);
+            state.hub.stats.add(Stat::ConnectionsRefused, 1);
             tracing::warn!(%peer, "connection limit reached; refusing");
             tokio::spawn(refuse_connection(tcp));
             continue;
         };
-        state
-            .hub
-            .stats
-            .connections_accepted
-            .fetch_add(1, Ordering::Relaxed);
+        state.hub.stats.add(Stat::ConnectionsAccepted, 1);
         let _ = tcp.set_nodelay(true);
         let state = state.clone();
         let acceptor = acceptor.clone();
@@ -249,6 +165,44 @@ async fn accept_loop<A: Acceptor>(
             serve_connection(state, acceptor, tcp, peer, Arc::new(permit)).await;
         });
     }
+}
+
+/// File descriptors kept for what is not a client connection: the listener, the capture,
+/// logs, the runtime's own.
+const RESERVED_FDS: usize = 64;
+
+/// The process's soft limit on open files (`ulimit -n`), read from `/proc/self/limits`;
+/// `None` where that cannot be read (not Linux) or says "unlimited".
+fn open_files_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))?;
+    line["Max open files".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// `max_connections`, lowered (with a warning that says how to raise it) when the open-files
+/// limit cannot hold that many connections: past it, `accept` fails for everyone instead of
+/// the surplus being answered `503`.
+fn fit_to_fd_limit(max_connections: usize, open_files: Option<usize>) -> usize {
+    let Some(open_files) = open_files else {
+        return max_connections;
+    };
+    let fits = open_files.saturating_sub(RESERVED_FDS).max(1);
+    if max_connections <= fits {
+        return max_connections;
+    }
+    tracing::warn!(
+        "max_connections {max_connections} is more than the open-files limit ({open_files}, \
+         `ulimit -n`) allows; serving at most {fits} connections at once (raise the limit \
+         with `ulimit -n {}` to serve {max_connections})",
+        max_connections + RESERVED_FDS
+    );
+    fits
 }
 
 /// Answers a connection over the limit with a `503` and closes it.
@@ -261,10 +215,6 @@ async fn refuse_connection(mut tcp: TcpStream) {
     let _ = tokio::time::timeout(Duration::from_secs(1), tcp.write_all(response.as_bytes())).await;
     let _ = tcp.shutdown().await;
 }
-
-/// A connection's place under [`MockConfig::max_connections`]; a WebSocket upgraded from the
-/// connection keeps it after hyper lets go of the connection.
-pub(crate) type ConnectionPermit = Arc<OwnedSemaphorePermit>;
 
 async fn serve_connection<A: Acceptor>(
     state: Arc<ServerState>,
@@ -381,5 +331,22 @@ impl RunningMock {
             Ok(result) => result,
             Err(err) => Err(MockError::Listener(std::io::Error::other(err))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_connection_limit_fits_the_open_files_limit() {
+        assert_eq!(fit_to_fd_limit(10_000, Some(1024)), 1024 - RESERVED_FDS);
+        assert_eq!(fit_to_fd_limit(500, Some(1024)), 500);
+        assert_eq!(fit_to_fd_limit(10_000, None), 10_000);
+        assert_eq!(fit_to_fd_limit(10, Some(3)), 1);
+        assert!(
+            open_files_limit().is_some_and(|n| n > 0),
+            "Linux has /proc/self/limits"
+        );
     }
 }

@@ -18,10 +18,10 @@ use sio_capture::{
 };
 use tokio_tungstenite::tungstenite::Message;
 
-use super::connection::{Connection, Happening};
-use super::dial::{Socket, connect_websocket};
-use super::http_get::http_get;
-use super::{ClientError, Endpoint};
+use crate::connection::{Connection, Happening};
+use crate::dial::{Socket, connect_websocket};
+use crate::http_get::http_get;
+use crate::{ClientError, Endpoint};
 
 /// What to record and when to stop.
 #[derive(Debug, Clone)]
@@ -504,7 +504,7 @@ mod tests {
     fn config(url: &str, out: &std::path::Path) -> RecordConfig {
         let mut endpoint = Endpoint::new(url);
         endpoint.room = Some("tomato.tpos.vn".to_owned());
-        endpoint.token = Some(super::super::Token::new(
+        endpoint.token = Some(crate::Token::new(
             "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
         ));
         let mut config = RecordConfig::new(endpoint, out);

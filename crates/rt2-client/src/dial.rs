@@ -7,7 +7,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
-use super::ClientError;
+use crate::ClientError;
 
 /// A WebSocket to a Socket.IO server, over TCP or TLS.
 pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;

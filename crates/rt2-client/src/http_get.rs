@@ -9,7 +9,7 @@ use sio_capture::HttpRecord;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use super::ClientError;
+use crate::ClientError;
 
 /// GETs `url` (http or https) with `Authorization: Bearer <token>` when a token is given, and
 /// returns the exchange stamped `t_ms`. The whole exchange must finish within `limit`.

@@ -16,9 +16,9 @@ use std::time::Duration;
 use sio_capture::{CaptureReader, Direction, FrameKind, Header, Record};
 use sio_wire::{DecodedFrame, SocketPacketType};
 
-use super::record::{RecordConfig, RecordStats, RecordSummary, record_into};
-use super::{ClientError, Endpoint, Token};
-use crate::{AuthMode, Capture, MockConfig, Pace, ReplaySettings, RunningMock};
+use crate::record::{RecordConfig, RecordStats, RecordSummary, record_into};
+use crate::{ClientError, Endpoint, Token};
+use rt2_mock::{AuthMode, Capture, MockConfig, Pace, ReplaySettings, RunningMock};
 
 /// What the client of a session does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,12 +71,12 @@ impl Script {
     /// payload is replaced by the session's token).
     ///
     /// ```
-    /// use rt2_mock::client::session::Script;
+    /// use rt2_client::session::Script;
     ///
     /// let script = Script::parse_scenario("# join, then ask\n40/chatomni,{}\n42/chatomni,[\"hi\"]\n")?;
     /// assert_eq!(script.namespace, "/chatomni");
     /// assert_eq!(script.frames, ["42/chatomni,[\"hi\"]"]);
-    /// # Ok::<(), rt2_mock::client::ClientError>(())
+    /// # Ok::<(), rt2_client::ClientError>(())
     /// ```
     ///
     /// # Errors
@@ -176,7 +176,7 @@ pub fn session_token(room: &str) -> String {
 /// # Errors
 ///
 /// [`ClientError::Mock`] when the mock cannot start; otherwise as
-/// [`record`](super::record::record) (with no reconnects).
+/// [`record`](crate::record::record) (with no reconnects).
 pub async fn run_session(
     config: SessionConfig,
     shutdown: impl Future<Output = ()>,
@@ -195,16 +195,14 @@ pub async fn run_session(
         }
         Target::Mock { capture, room } => {
             let events = capture.timeline(&script.namespace).len() as u64;
-            let mock_config = MockConfig {
-                namespace: script.namespace.clone(),
-                auth: AuthMode::Claims,
-                replay: ReplaySettings {
-                    pace: Pace::AsFastAsClientReads,
-                    ..ReplaySettings::default()
-                },
-                capture: Some(capture),
-                ..MockConfig::default()
+            let mut mock_config = MockConfig::default();
+            mock_config.namespace = script.namespace.clone();
+            mock_config.auth = AuthMode::Claims;
+            mock_config.replay = ReplaySettings {
+                pace: Pace::AsFastAsClientReads,
+                ..ReplaySettings::default()
             };
+            mock_config.capture = Some(capture);
             let mock = RunningMock::start(SocketAddr::from(([127, 0, 0, 1], 0)), mock_config)
                 .await
                 .map_err(ClientError::Mock)?;

@@ -31,9 +31,9 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use tokio::sync::{Semaphore, watch};
 
-use super::connection::{Connection, Happening};
-use super::dial::connect_websocket;
-use super::{ClientError, Endpoint};
+use crate::connection::{Connection, Happening};
+use crate::dial::connect_websocket;
+use crate::{ClientError, Endpoint};
 
 /// At most this many arrivals are kept per client for the skew figures; beyond it, events are
 /// still counted but not matched (memory stays bounded however long the run).

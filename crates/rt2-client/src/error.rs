@@ -88,7 +88,7 @@ pub enum ClientError {
     },
     /// The in-process mock of a scripted session could not start.
     #[error("the mock could not start")]
-    Mock(#[source] crate::MockError),
+    Mock(#[source] rt2_mock::MockError),
     /// An option has a value the client cannot use.
     #[error("invalid option `{option}`: {message}")]
     Config {

@@ -1,0 +1,197 @@
+//! The messages between a session task and everything that talks to it: the transports
+//! (WebSocket frames, long-polling requests), the hub and the admin API. A module of its own
+//! so that both sides import it and neither imports the other (quinn-proto's `shared.rs`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use sio_session::RequestError;
+use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::fault::FaultPlan;
+
+/// At most this many event frames are handed to a WebSocket writer and not yet written; the
+/// rest wait in the session's send queue, where the slow-client policy applies.
+pub(crate) const WRITE_WINDOW: usize = 32;
+
+/// What a session task is told.
+#[derive(Debug)]
+pub(crate) enum SessionInput {
+    /// From the admin API (boxed: rare, and 40 bytes would size every slot of the channel).
+    Command(Box<SessionCommand>),
+    /// A long-polling `GET`; answered when the session has something to send.
+    PollGet { reply: oneshot::Sender<PollAnswer> },
+    /// A long-polling `POST`'s headers arrived.
+    PostBegin {
+        reply: oneshot::Sender<Result<(), RequestError>>,
+    },
+    /// A long-polling `POST`'s body (boxed: `Bytes` is 32 bytes, and every session's input
+    /// channel allocates 32 slots the size of its largest message).
+    PostBody {
+        body: Box<Bytes>,
+        reply: oneshot::Sender<Result<(), RequestError>>,
+    },
+    /// A WebSocket for this session (an upgrade from long-polling).
+    AttachWebSocket {
+        link: WsLink,
+        reply: oneshot::Sender<Result<(), RequestError>>,
+    },
+    /// A text frame from WebSocket `link`.
+    WsText { link: u64, text: String },
+    /// A binary frame from WebSocket `link` (boxed like `PostBody`'s body).
+    WsBinary { link: u64, data: Box<Bytes> },
+    /// WebSocket `link` closed or failed.
+    WsClosed { link: u64 },
+}
+
+/// The answer to a long-polling `GET`.
+#[derive(Debug)]
+pub(crate) enum PollAnswer {
+    /// HTTP 200 with this payload, after `latency`.
+    Body { body: String, latency: Duration },
+    /// HTTP 400 (or 403/413) with Engine.IO's error JSON.
+    Refused(RequestError),
+    /// Cut the connection without an answer (the "drop the connection" fault).
+    Abort,
+}
+
+/// A frame for a WebSocket writer.
+#[derive(Debug)]
+pub(crate) struct WsOut {
+    pub(crate) frame: WsFrame,
+    /// When it was handed over; a latency fault holds it until `queued_at + latency`.
+    pub(crate) queued_at: Instant,
+    /// Counted in the write window.
+    pub(crate) is_event: bool,
+}
+
+/// What a WebSocket writer writes. The rare variants are boxed so that the frequent one,
+/// `Text`, decides the size: the `WsOut` channel allocates 32 slots at its creation, per
+/// connection.
+#[derive(Debug)]
+pub(crate) enum WsFrame {
+    Text(String),
+    Binary(Box<[u8]>),
+    Close(Box<WsClose>),
+    Abort,
+}
+
+/// A close frame for a WebSocket writer.
+#[derive(Debug)]
+pub(crate) struct WsClose {
+    pub(crate) code: u16,
+    pub(crate) reason: String,
+}
+
+/// The session's side of one WebSocket: where to send frames and how far the writer is.
+#[derive(Debug, Clone)]
+pub(crate) struct WsLink {
+    pub(crate) id: u64,
+    pub(crate) frames: mpsc::UnboundedSender<WsOut>,
+    pub(crate) progress: Arc<WsProgress>,
+}
+
+/// Shared between a session and its WebSocket writer.
+#[derive(Debug, Default)]
+pub(crate) struct WsProgress {
+    /// Event frames handed over and not yet written.
+    pub(crate) in_flight: AtomicUsize,
+    /// Bytes of frames (of every kind) handed over and not yet written.
+    pub(crate) unsent_bytes: AtomicUsize,
+    /// Woken each time the writer writes an event frame.
+    pub(crate) written: Notify,
+    /// Notified when the session cuts a slow client: the writer stops at once, even in the
+    /// middle of a write the client does not read.
+    pub(crate) cut: Notify,
+    /// The latency fault, in milliseconds.
+    pub(crate) latency_ms: AtomicU64,
+}
+
+static NEXT_LINK: AtomicU64 = AtomicU64::new(1);
+
+impl WsLink {
+    /// A new link and the receiving end its writer drains.
+    pub(crate) fn new() -> (Self, mpsc::UnboundedReceiver<WsOut>) {
+        let (frames, receiver) = mpsc::unbounded_channel();
+        let link = Self {
+            id: NEXT_LINK.fetch_add(1, Ordering::Relaxed),
+            frames,
+            progress: Arc::new(WsProgress::default()),
+        };
+        (link, receiver)
+    }
+
+    pub(crate) fn send(&self, frame: WsFrame, is_event: bool) {
+        if is_event {
+            self.progress.in_flight.fetch_add(1, Ordering::Relaxed);
+        }
+        self.progress
+            .unsent_bytes
+            .fetch_add(frame.len(), Ordering::Relaxed);
+        // The writer may be gone (the client left); the session learns that from WsClosed.
+        let _ = self.frames.send(WsOut {
+            frame,
+            queued_at: Instant::now(),
+            is_event,
+        });
+    }
+
+    pub(crate) fn window_full(&self) -> bool {
+        self.progress.in_flight.load(Ordering::Relaxed) >= WRITE_WINDOW
+    }
+
+    /// Bytes handed to the writer and not yet written.
+    pub(crate) fn unsent_bytes(&self) -> usize {
+        self.progress.unsent_bytes.load(Ordering::Relaxed)
+    }
+}
+
+impl WsFrame {
+    /// The bytes this frame puts on the wire (payload only), as counted in
+    /// [`WsProgress::unsent_bytes`].
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            WsFrame::Text(text) => text.len(),
+            WsFrame::Binary(bytes) => bytes.len(),
+            WsFrame::Close(close) => close.reason.len() + 2,
+            WsFrame::Abort => 0,
+        }
+    }
+}
+
+/// What the admin API (or the hub) asks of a session task.
+#[derive(Debug, Clone)]
+pub(crate) enum SessionCommand {
+    /// Send an EVENT in `namespace` (if the client joined it); `data` is the JSON array
+    /// `["name", ...args]`.
+    Emit {
+        /// The namespace.
+        namespace: Arc<str>,
+        /// The payload array.
+        data: Arc<str>,
+    },
+    /// Send an Engine.IO text frame exactly as given (e.g. a malformed one).
+    SendRaw(String),
+    /// Close the session cleanly with this reason.
+    Disconnect(String),
+    /// Replace the session's faults (boxed: the plan is large, and every session's input
+    /// channel allocates slots the size of its largest message).
+    SetFaults(Box<FaultPlan>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_slots_stay_small() {
+        // Each channel allocates a block of 32 slots at creation: 8 bytes more per slot is
+        // 256 bytes more per connection.
+        assert!(std::mem::size_of::<WsFrame>() <= 24);
+        assert!(std::mem::size_of::<WsOut>() <= 48);
+        assert!(std::mem::size_of::<SessionInput>() <= 40);
+    }
+}

@@ -1,0 +1,231 @@
+//! What goes to the client: replayed, room and injected events through the send queue and
+//! into the session, and the session's transmits out to the WebSocket writer or the pending
+//! long-polling request.
+
+use std::sync::Arc;
+
+use sio_session::{Frame, SessionError, Transmit, TransportKind};
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+use super::SessionTask;
+use crate::config::ReplayMode;
+use crate::hub::Stat;
+use crate::queue::PushOutcome;
+use crate::replay::CursorSettings;
+use crate::replay::room::{RoomTimeline, spawn_room};
+use crate::session::messages::{PollAnswer, WsClose, WsFrame};
+use crate::session::std_now;
+
+impl SessionTask {
+    pub(super) fn start_replay(&mut self) {
+        if self.state.timeline.is_empty() {
+            return;
+        }
+        let settings = CursorSettings {
+            pace: self.state.config.replay.pace,
+            repeat: self.state.config.replay.repeat,
+            loop_pause: self.state.config.replay.loop_pause,
+        };
+        match self.state.config.replay.mode {
+            ReplayMode::PerConnection => {
+                self.feed
+                    .start_replay(self.state.timeline.clone(), settings);
+            }
+            ReplayMode::Live => {
+                let room = self.handle.room.as_deref().unwrap_or("");
+                let (receiver, starter) = self.state.hub.join_live_room(room);
+                if let Some((sender, removed)) = starter {
+                    spawn_room(
+                        room.to_owned(),
+                        sender,
+                        RoomTimeline {
+                            removed,
+                            timeline: self.state.timeline.clone(),
+                            settings,
+                            shift: self.state.shift,
+                            shutdown: self.state.shutdown.clone(),
+                            token: self.state.tracker.token(),
+                        },
+                    );
+                }
+                self.feed.join_room(receiver);
+            }
+        }
+    }
+
+    pub(super) fn take_due_replay(&mut self) {
+        let namespace = self.feed.namespace().clone();
+        for data in self.feed.take_due(&self.state.shift) {
+            self.enqueue(namespace.clone(), data);
+        }
+    }
+
+    pub(super) fn on_room_event(
+        &mut self,
+        received: Result<Arc<str>, broadcast::error::RecvError>,
+    ) {
+        match received {
+            Ok(data) => self.enqueue(self.feed.namespace().clone(), data),
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                self.count(Stat::EventsDropped, missed);
+            }
+            // The feed stopped listening to the room.
+            Err(broadcast::error::RecvError::Closed) => {}
+        }
+    }
+
+    pub(super) fn enqueue(&mut self, namespace: Arc<str>, data: Arc<str>) {
+        if self.faults.is_frozen() {
+            return;
+        }
+        match self.feed.push(namespace, data, Instant::now()) {
+            PushOutcome::Queued => {}
+            PushOutcome::QueuedDroppingOldest(n) => self.count(Stat::EventsDropped, n as u64),
+            PushOutcome::Refused => self.count(Stat::EventsDropped, 1),
+            PushOutcome::Overflowed => {
+                self.count(Stat::EventsDropped, 1);
+                self.drop_slow_client();
+            }
+        }
+    }
+
+    /// Moves queued events into the session while the transport can take them; true when
+    /// any moved.
+    pub(super) fn flush_pending(&mut self) -> bool {
+        if !self.faults.may_send() || self.feed.is_empty() || self.session.is_closed() {
+            return false;
+        }
+        let mut moved = false;
+        match self.session.transport() {
+            TransportKind::WebSocket => {
+                while self.ws.as_ref().is_some_and(|link| !link.window_full()) {
+                    let Some((namespace, data)) = self.feed.pop() else {
+                        break;
+                    };
+                    self.deliver(&namespace, &data);
+                    moved = true;
+                    if !self.faults.may_send() || self.session.is_closed() {
+                        break;
+                    }
+                }
+            }
+            TransportKind::Polling => {
+                if !self.session.is_poll_pending() {
+                    return false;
+                }
+                // One poll answer carries at most about half of maxPayload of events, so that
+                // the payload stays well inside what the client accepts.
+                let budget = usize::try_from(self.state.config.session.max_payload / 2)
+                    .unwrap_or(usize::MAX);
+                let mut used = 0;
+                while used < budget.max(1) {
+                    let Some((namespace, data)) = self.feed.pop() else {
+                        break;
+                    };
+                    used += data.len();
+                    self.deliver(&namespace, &data);
+                    moved = true;
+                    if !self.faults.may_send() || self.session.is_closed() {
+                        break;
+                    }
+                }
+            }
+        }
+        moved
+    }
+
+    /// Emits one event into the session and writes it out, then applies the faults whose
+    /// threshold it reaches.
+    pub(super) fn deliver(&mut self, namespace: &str, data: &str) {
+        self.deliver_with(namespace, data, &[]);
+    }
+
+    /// [`deliver`](Self::deliver) with binary attachments (a BINARY_EVENT).
+    pub(super) fn deliver_with(&mut self, namespace: &str, data: &str, attachments: &[Vec<u8>]) {
+        let websocket = self.session.transport() == TransportKind::WebSocket;
+        if websocket {
+            // Frames queued before the event are control frames; drain them first so that
+            // the write window counts only events. (On long-polling, draining would answer the
+            // pending poll before the events are in it.)
+            while let Some(transmit) = self.session.poll_transmit() {
+                self.on_transmit(transmit, false);
+            }
+        }
+        match self.session.emit(namespace, data, attachments) {
+            Ok(()) => {
+                self.events_sent += 1;
+                self.count(Stat::EventsSent, 1);
+                if websocket {
+                    while let Some(transmit) = self.session.poll_transmit() {
+                        self.on_transmit(transmit, true);
+                    }
+                }
+                self.apply_faults();
+            }
+            Err(SessionError::NotConnected(_)) => {
+                // The client has not joined (or has left) the namespace: nothing to send.
+            }
+            Err(SessionError::Closed) => self.feed.stop(),
+            Err(err) => tracing::debug!(sid = %self.sid, "event not sent: {err}"),
+        }
+    }
+
+    pub(super) fn on_transmit(&mut self, transmit: Transmit, is_event: bool) {
+        match transmit {
+            Transmit::Text(text) => {
+                if self.faults.plan().stop_pinging && text == "2" {
+                    // Keep the session's own heartbeat satisfied so that only the client
+                    // notices the missing pings.
+                    self.session.handle_frame(std_now(), Frame::Text("3"));
+                    return;
+                }
+                if let Some(link) = &self.ws {
+                    link.send(WsFrame::Text(text), is_event);
+                }
+            }
+            Transmit::Binary(bytes) => {
+                if let Some(link) = &self.ws {
+                    link.send(WsFrame::Binary(bytes.into_boxed_slice()), is_event);
+                }
+            }
+            Transmit::PollResponse(mut body) => {
+                if self.faults.plan().stop_pinging {
+                    body = self.strip_pings(body);
+                }
+                if let Some(reply) = self.poll.take() {
+                    let latency = self.faults.latency();
+                    let _ = reply.send(PollAnswer::Body { body, latency });
+                }
+            }
+            Transmit::CloseWebSocket => {
+                if let Some(link) = self.ws.take() {
+                    link.send(
+                        WsFrame::Close(Box::new(WsClose {
+                            code: 1000,
+                            reason: self.close_reason.clone().unwrap_or_default(),
+                        })),
+                        false,
+                    );
+                }
+            }
+        }
+    }
+
+    /// Removes ping records from a polling payload (the "stop pinging" fault), answering them
+    /// to the session with a pong of its own.
+    fn strip_pings(&mut self, body: String) -> String {
+        if !body.split('\x1e').any(|record| record == "2") {
+            return body;
+        }
+        let kept: Vec<&str> = body.split('\x1e').filter(|record| *record != "2").collect();
+        let _ = self.session.begin_polling_post(std_now());
+        let _ = self.session.handle_polling_post(std_now(), b"3");
+        if kept.is_empty() {
+            // An empty answer is not a valid payload; a noop makes the client poll again.
+            "6".to_owned()
+        } else {
+            kept.join("\x1e")
+        }
+    }
+}
