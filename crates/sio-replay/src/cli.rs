@@ -353,7 +353,11 @@ pub(crate) struct CheckArgs {
 
     /// Compare this existing capture with the golden, without any server. Here and in
     /// --serve and --capture, a HAR file or DevTools log is imported in memory (redacted).
-    #[arg(long, value_name = "CAPTURE", conflicts_with_all = ["url", "serve", "script", "scenario"])]
+    #[arg(
+        long,
+        value_name = "CAPTURE",
+        conflicts_with_all = ["url", "serve", "script", "scenario"]
+    )]
     pub(crate) offline: Option<PathBuf>,
 
     /// Start the mock in-process on 127.0.0.1 serving this capture, and run the session

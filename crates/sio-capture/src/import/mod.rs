@@ -10,7 +10,9 @@
 //!
 //! [`detect_input_kind`] sniffs the kind from the first bytes; [`ImportOptions::kind`] forces
 //! one. [`open_file`] detects a file's kind and imports it, or leaves a native capture to
-//! stream: what every command that takes "a capture" calls. Where a text input has no direction marks, the direction is inferred from the Engine.IO
+//! stream: what every command that takes "a capture" calls.
+//!
+//! Where a text input has no direction marks, the direction is inferred from the Engine.IO
 //! and Socket.IO packet (`0` open, `2` ping and a `40` with a `sid` come from the server; `3`
 //! pong and a `40` without one from the client; other packets from the server) and the
 //! summary counts how many were inferred.

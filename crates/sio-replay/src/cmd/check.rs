@@ -2,10 +2,11 @@
 //! server) compared with a golden snapshot in insta's format.
 //!
 //! The session is [`rt2_client::session::run_session`]: one client driven by the client
-//! frames of a capture or of a script (one frame per line), against `--url` or against a mock started
-//! in-process with `--serve`. The transcript is `sio-capture`'s
+//! frames of a capture or of a script (one frame per line), against `--url` or against a mock
+//! started in-process with `--serve`. The transcript is `sio-capture`'s
 //! ([`render_transcript`]) with the default normalisation (sids, timestamps and ids become
-//! placeholders), so only real differences show.
+//! placeholders), so only real differences show; [`golden::check`] compares it with the
+//! golden and writes what `--accept` or `INSTA_UPDATE` allows.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
