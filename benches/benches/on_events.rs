@@ -11,7 +11,7 @@
 //!   (`decode_value`), then the inner document into a `serde_json::Value`, as a socketioxide
 //!   handler taking `Data<String>` would do.
 //!
-//! Issue 3's target: `tpos-chat/typed-borrowed` at least 3x `serde_json/Value`.
+//! The target: `tpos-chat/typed-borrowed` at least 3x `serde_json/Value`.
 
 mod event_decoders;
 

@@ -1,4 +1,4 @@
-//! Peak memory of a streaming capture read, for captures of different sizes (issue: the
+//! Peak memory of a streaming capture read, for captures of different sizes (the target: the
 //! reader's memory stays flat as the capture grows).
 //!
 //! Usage:

@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use sio_benches::Corpus;
 use sio_wire::engine::{EnginePacket, Payload, decode_text_frame};
 use sio_wire::socket::SocketPacketType;
-use sio_wire::{Frame, FrameHeader, decode_message, decode_message_header};
+use sio_wire::{DecodedFrame, FrameHeader, decode_message, decode_message_header};
 use socketioxide_core::Value as SioxValue;
 use socketioxide_core::packet::PacketData;
 use socketioxide_core::parser::{Parse, ParseConfig, ParseError, ParserState};
@@ -37,13 +37,13 @@ pub(crate) fn sio_wire_header(frame: &str) -> Outcome {
 /// per type) and the event name read, all borrowed from the frame.
 pub(crate) fn sio_wire_validated(frame: &str) -> Outcome {
     match decode_message(frame).map_err(|e| e.to_string())? {
-        Frame::Socket(packet) => Ok(match packet.kind {
+        DecodedFrame::Socket(packet) => Ok(match packet.kind {
             SocketPacketType::Event | SocketPacketType::BinaryEvent => {
                 packet.event_name().map_err(|e| e.to_string())?.len()
             }
             _ => packet.namespace.len() + packet.ack_id.unwrap_or(0) as usize,
         }),
-        Frame::Engine(other) => Ok(other.packet_type().as_number() as usize),
+        DecodedFrame::Engine(other) => Ok(other.packet_type().as_number() as usize),
     }
 }
 

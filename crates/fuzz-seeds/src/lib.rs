@@ -2,7 +2,8 @@
 //! `cargo test`, so every corpus stays green on stable without the fuzzer.
 //!
 //! Each fuzz target in `fuzz/fuzz_targets/` is one line calling a body in its crate's hidden
-//! `fuzzing` module; that crate's `tests/fuzz_corpus.rs` runs the target's seeds through the
+//! `fuzzing` module (behind the crate's `fuzzing` feature, which its tests turn on); that
+//! crate's `tests/fuzz_corpus.rs` runs the target's seeds through the
 //! same body with [`replay`]. `tests/every_target.rs` here checks that no target lacks
 //! seeds or a replay. `fuzz/README.md` says how to run the fuzzer itself.
 //!

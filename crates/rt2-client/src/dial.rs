@@ -55,7 +55,7 @@ impl Endpoint {
         Endpoint {
             url: url.into(),
             room: None,
-            namespace: "/chatomni".to_owned(),
+            namespace: tpos_chat::NAMESPACE.to_owned(),
             token: None,
             ca: None,
         }

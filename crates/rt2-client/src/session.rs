@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sio_capture::{CaptureReader, Direction, FrameKind, Header, Record};
-use sio_wire::{Frame, SocketPacketType};
+use sio_wire::{DecodedFrame, SocketPacketType};
 
 use crate::record::{RecordConfig, RecordStats, RecordSummary, record_into};
 use crate::{ClientError, Endpoint, Token};
@@ -43,7 +43,7 @@ impl Script {
     /// (`/chatomni` if there is none) and its other Socket.IO packets (events, acks,
     /// disconnects). Pongs and the CONNECT are left to the session machine.
     pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Self {
-        let mut script = Script::new("/chatomni");
+        let mut script = Script::new(tpos_chat::NAMESPACE);
         let mut joined = false;
         for record in records {
             let Record::Frame(frame) = record else {
@@ -52,7 +52,7 @@ impl Script {
             if frame.from != Direction::Client || frame.conn != 1 || frame.kind != FrameKind::Text {
                 continue;
             }
-            if let Ok(Frame::Socket(packet)) = sio_wire::decode_message(&frame.data) {
+            if let Ok(DecodedFrame::Socket(packet)) = sio_wire::decode_message(&frame.data) {
                 if packet.kind == SocketPacketType::Connect {
                     if !joined {
                         script.namespace = packet.namespace.to_owned();
@@ -84,14 +84,14 @@ impl Script {
     /// [`ClientError::Scenario`] with the line number of a line that is not an Engine.IO /
     /// Socket.IO frame.
     pub fn parse_scenario(text: &str) -> Result<Self, ClientError> {
-        let mut script = Script::new("/chatomni");
+        let mut script = Script::new(tpos_chat::NAMESPACE);
         for (index, line) in text.lines().enumerate() {
             let line = line.trim_end();
             if line.trim().is_empty() || line.trim_start().starts_with('#') {
                 continue;
             }
             match sio_wire::decode_message(line) {
-                Ok(Frame::Socket(packet)) if packet.kind == SocketPacketType::Connect => {
+                Ok(DecodedFrame::Socket(packet)) if packet.kind == SocketPacketType::Connect => {
                     script.namespace = packet.namespace.to_owned();
                 }
                 Ok(_) => script.frames.push(line.to_owned()),

@@ -134,7 +134,7 @@ impl Default for MockConfig {
         session.max_payload = 1_000_000;
         Self {
             session,
-            namespace: "/chatomni".to_owned(),
+            namespace: tpos_chat::NAMESPACE.to_owned(),
             auth: AuthMode::Any,
             capture: None,
             replay: ReplaySettings::default(),

@@ -34,6 +34,26 @@ pub enum CaptureError {
     /// A writer was asked to write a second header record.
     #[error("a capture has exactly one header record and it was already written")]
     HeaderAlreadyWritten,
+    /// A named file (a golden snapshot, its pending `.snap.new`) could not be read, written,
+    /// created or removed.
+    #[error("{action} {}: {source}", path.display())]
+    File {
+        /// What was being done: `reading`, `writing`, `creating`, `removing`.
+        action: &'static str,
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `INSTA_UPDATE` holds a value insta does not define.
+    #[error(
+        "INSTA_UPDATE={value:?} is not one of insta's values: auto, always (or 1), new, unseen, no, force"
+    )]
+    InvalidInstaUpdate {
+        /// The value found (lossily decoded when it is not UTF-8).
+        value: String,
+    },
 }
 
 impl CaptureError {

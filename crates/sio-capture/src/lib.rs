@@ -18,6 +18,9 @@
 //!   headers and `access_token` parameters.
 //! - [`normalize`] replaces sids, timestamps and ids by stable placeholders, by JSON path.
 //! - [`transcript`] renders records as text for people and snapshot tests.
+//! - [`view`] shows records one at a time, decoded, for a person or as JSON.
+//! - [`golden`] keeps transcripts as golden snapshots in insta's `.snap` format (compare,
+//!   accept, pending `.snap.new`, `INSTA_UPDATE`); [`junit`] reports a check as JUnit XML.
 //!
 //! ```
 //! use sio_capture::normalize::NormalizeConfig;
@@ -60,17 +63,23 @@
 //! - `error.rs`: [`CaptureError`], the crate's one error type.
 //! - `import/`: `har.rs`, `text.rs` (DevTools and plain text), detection in `mod.rs`.
 //! - `redact.rs`, `normalize.rs`, `transcript.rs`, `ordered_json.rs`.
+//! - `view.rs`: the decoded view of single records.
+//! - `golden.rs`, `junit.rs`: the golden-file workflow and its CI report.
 
 pub mod error;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod golden;
 pub mod import;
+pub mod junit;
 pub mod normalize;
 mod ordered_json;
 mod reader;
 pub mod record;
 pub mod redact;
 pub mod transcript;
+pub mod view;
 pub mod writer;
 
 pub use error::{CaptureError, ImportError, ImportLocation, LineErrorKind};

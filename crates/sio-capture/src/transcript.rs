@@ -40,11 +40,13 @@
 
 use std::fmt::Write as _;
 use std::io::BufRead;
+use std::path::Path;
 
 use base64::Engine as _;
-use sio_wire::{EnginePacket, Frame, SocketPacketType};
+use sio_wire::{DecodedFrame, EnginePacket, SocketPacketType};
 
 use crate::error::CaptureError;
+use crate::import::{ImportOptions, open_file};
 use crate::normalize::{NormalizeConfig, Normalizer};
 use crate::ordered_json::{OrderedJson, push_indent};
 use crate::reader::CaptureReader;
@@ -153,10 +155,10 @@ impl<'c> Transcript<'c> {
     /// JSON, indented.
     fn push_text_packet(&mut self, text: &str) {
         match sio_wire::decode_message(text) {
-            Ok(Frame::Engine(packet)) => self.push_engine_packet(text, &packet),
-            Ok(Frame::Socket(packet)) => {
+            Ok(DecodedFrame::Engine(packet)) => self.push_engine_packet(text, &packet),
+            Ok(DecodedFrame::Socket(packet)) => {
                 self.out.push_str("message ");
-                self.out.push_str(socket_type_name(packet.kind));
+                self.out.push_str(packet.kind.name());
                 self.out.push(' ');
                 self.out.push_str(packet.namespace);
                 if packet.attachments > 0 {
@@ -211,18 +213,14 @@ impl<'c> Transcript<'c> {
     }
 
     fn push_engine_packet(&mut self, text: &str, packet: &EnginePacket<'_>) {
-        let (name, data) = match packet {
+        let data = match packet {
             // The handshake is shown from its JSON so that fields the codec does not model stay
             // visible.
-            EnginePacket::Open(_) => ("open", text.get(1..).unwrap_or("")),
-            EnginePacket::Close => ("close", ""),
-            EnginePacket::Ping(data) => ("ping", *data),
-            EnginePacket::Pong(data) => ("pong", *data),
-            EnginePacket::Message(_) => ("message", text.get(1..).unwrap_or("")),
-            EnginePacket::Upgrade => ("upgrade", ""),
-            EnginePacket::Noop => ("noop", ""),
+            EnginePacket::Open(_) | EnginePacket::Message(_) => text.get(1..).unwrap_or(""),
+            EnginePacket::Ping(data) | EnginePacket::Pong(data) => *data,
+            EnginePacket::Close | EnginePacket::Upgrade | EnginePacket::Noop => "",
         };
-        self.out.push_str(name);
+        self.out.push_str(packet.packet_type().name());
         match packet {
             EnginePacket::Open(_) => {
                 self.out.push('\n');
@@ -352,18 +350,6 @@ fn is_polling(url: &str) -> bool {
         .is_some_and(|(_, query)| query.split('&').any(|pair| pair == "transport=polling"))
 }
 
-fn socket_type_name(kind: SocketPacketType) -> &'static str {
-    match kind {
-        SocketPacketType::Connect => "CONNECT",
-        SocketPacketType::Disconnect => "DISCONNECT",
-        SocketPacketType::Event => "EVENT",
-        SocketPacketType::Ack => "ACK",
-        SocketPacketType::ConnectError => "CONNECT_ERROR",
-        SocketPacketType::BinaryEvent => "BINARY_EVENT",
-        SocketPacketType::BinaryAck => "BINARY_ACK",
-    }
-}
-
 /// Renders records as a normalised transcript (see the [module docs](self)).
 pub fn render_transcript<'a>(
     records: impl IntoIterator<Item = &'a Record>,
@@ -388,6 +374,22 @@ pub fn render_capture<R: BufRead>(
 ) -> Result<String, CaptureError> {
     let mut transcript = Transcript::new(config);
     for record in reader {
+        transcript.push(&record?);
+    }
+    Ok(transcript.finish())
+}
+
+/// Renders the transcript of the file at `path`, whatever it holds
+/// ([`open_file`](crate::import::open_file)): a native capture streams, one record in memory
+/// at a time; a HAR file or a DevTools log is imported in memory, tokens redacted.
+///
+/// # Errors
+///
+/// What [`open_file`](crate::import::open_file) reports, then the first bad line of a native
+/// capture.
+pub fn render_file(path: &Path, config: &NormalizeConfig) -> Result<String, CaptureError> {
+    let mut transcript = Transcript::new(config);
+    for record in open_file(path, &ImportOptions::default())?.into_records() {
         transcript.push(&record?);
     }
     Ok(transcript.finish())

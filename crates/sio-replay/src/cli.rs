@@ -81,6 +81,7 @@ Examples:
   sio-replay check --serve captures/rt2-chatomni.jsonl --golden golden.snap
   sio-replay check --url ws://127.0.0.1:3000 --room tomato.tpos.vn \\
       --capture captures/rt2-chatomni.jsonl --golden golden.snap
+  sio-replay check --serve captures/rt2-chatomni.jsonl --script client.txt --golden golden.snap
 
 A mismatch prints a decoded unified diff, writes `<golden>.new` for `cargo insta review`,
 and exits 1. `--accept` writes the golden instead. Errors exit 2.")]
@@ -170,7 +171,7 @@ pub(crate) struct RecordArgs {
     pub(crate) room: Option<String>,
 
     /// The Socket.IO namespace to connect to.
-    #[arg(long, default_value = "/chatomni", value_parser = parse_namespace)]
+    #[arg(long, default_value = tpos_chat::NAMESPACE, value_parser = parse_namespace)]
     pub(crate) namespace: String,
 
     /// The token.
@@ -352,11 +353,15 @@ pub(crate) struct CheckArgs {
 
     /// Compare this existing capture with the golden, without any server. Here and in
     /// --serve and --capture, a HAR file or DevTools log is imported in memory (redacted).
-    #[arg(long, value_name = "CAPTURE", conflicts_with_all = ["url", "serve", "scenario"])]
+    #[arg(
+        long,
+        value_name = "CAPTURE",
+        conflicts_with_all = ["url", "serve", "script", "scenario"]
+    )]
     pub(crate) offline: Option<PathBuf>,
 
     /// Start the mock in-process on 127.0.0.1 serving this capture, and run the session
-    /// against it (the capture's client frames drive the session unless --scenario is given).
+    /// against it (the capture's client frames drive the session unless --script is given).
     #[arg(long, value_name = "CAPTURE", conflicts_with = "url")]
     pub(crate) serve: Option<PathBuf>,
 
@@ -365,11 +370,17 @@ pub(crate) struct CheckArgs {
     pub(crate) url: Option<String>,
 
     /// Replay the client frames of this capture to drive the session (with --url).
-    #[arg(long, value_name = "CAPTURE", conflicts_with = "scenario")]
+    #[arg(long, value_name = "CAPTURE", conflicts_with_all = ["script", "scenario"])]
     pub(crate) capture: Option<PathBuf>,
 
-    /// Drive the session from a scenario file instead (one client frame per line).
+    /// Drive the session from a script instead: one client frame per line, as it goes on the
+    /// wire (`#` starts a comment).
     #[arg(long, value_name = "FILE")]
+    pub(crate) script: Option<PathBuf>,
+
+    /// The old name of --script, hidden and kept for one release (`serve --scenario` is a
+    /// file of server rules, which this never was).
+    #[arg(long, value_name = "FILE", hide = true, conflicts_with = "script")]
     pub(crate) scenario: Option<PathBuf>,
 
     /// The tenant (`room` query parameter) for a live session.
@@ -477,7 +488,7 @@ pub(crate) struct LoadArgs {
     pub(crate) room: Option<String>,
 
     /// The Socket.IO namespace to connect to.
-    #[arg(long, default_value = "/chatomni", value_parser = parse_namespace)]
+    #[arg(long, default_value = tpos_chat::NAMESPACE, value_parser = parse_namespace)]
     pub(crate) namespace: String,
 
     /// The token.

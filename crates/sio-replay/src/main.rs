@@ -9,7 +9,6 @@
 
 mod cli;
 mod cmd;
-mod golden;
 mod print;
 mod progress;
 mod tls;

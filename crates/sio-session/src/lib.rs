@@ -167,12 +167,16 @@
 //! - `src/request.rs`: [`validate_request`] and [`RequestError`].
 //! - `src/config.rs`, `src/event.rs`, `src/transmit.rs`, `src/error.rs`: settings, events,
 //!   frames and transmits, errors.
-//! - `src/fuzzing.rs`: fuzz harness bodies (hidden), for `fuzz/fuzz_targets/session_*.rs`.
+//! - `src/char_boundary.rs`: [`floor_char_boundary`], for cutting text at a byte limit.
+//! - `src/fuzzing.rs`: fuzz harness bodies (hidden, and compiled only with the `fuzzing`
+//!   feature), for `fuzz/fuzz_targets/session_*.rs`.
 
+mod char_boundary;
 mod client;
 mod config;
 mod error;
 mod event;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod request;
@@ -180,6 +184,7 @@ mod server;
 mod socket;
 mod transmit;
 
+pub use char_boundary::floor_char_boundary;
 pub use client::ClientSession;
 pub use config::{ClientConfig, Layer, ServerConfig};
 pub use error::SessionError;

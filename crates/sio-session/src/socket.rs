@@ -12,6 +12,7 @@ use sio_wire::socket::{
 };
 use sio_wire::{Limits, RawJson, SocketError, SocketErrorKind, Status};
 
+use crate::char_boundary::floor_char_boundary;
 use crate::config::Layer;
 use crate::error::SessionError;
 use crate::event::{IncomingAck, IncomingEvent, Message, Violation, ViolationKind};
@@ -52,15 +53,16 @@ impl InboundPacket {
     }
 
     pub(crate) fn type_name(&self) -> &'static str {
-        match self {
-            Self::Connect { .. } => "CONNECT",
-            Self::Disconnect { .. } => "DISCONNECT",
-            Self::Event(event) if event.attachments.is_empty() => "EVENT",
-            Self::Event(_) => "BINARY_EVENT",
-            Self::Ack { ack, .. } if ack.attachments.is_empty() => "ACK",
-            Self::Ack { .. } => "BINARY_ACK",
-            Self::ConnectError { .. } => "CONNECT_ERROR",
-        }
+        let kind = match self {
+            Self::Connect { .. } => SocketPacketType::Connect,
+            Self::Disconnect { .. } => SocketPacketType::Disconnect,
+            Self::Event(event) if event.attachments.is_empty() => SocketPacketType::Event,
+            Self::Event(_) => SocketPacketType::BinaryEvent,
+            Self::Ack { ack, .. } if ack.attachments.is_empty() => SocketPacketType::Ack,
+            Self::Ack { .. } => SocketPacketType::BinaryAck,
+            Self::ConnectError { .. } => SocketPacketType::ConnectError,
+        };
+        kind.name()
     }
 }
 
@@ -525,14 +527,8 @@ pub(crate) fn quote_excerpt(text: &str, offset: usize) -> String {
     if text.len() <= MAX {
         return format!("{text:?}");
     }
-    let mut start = offset.saturating_sub(MAX / 2).min(text.len());
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    let mut end = (start + MAX).min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let start = floor_char_boundary(text, offset.saturating_sub(MAX / 2));
+    let end = floor_char_boundary(text, start + MAX);
     let excerpt = text.get(start..end).unwrap_or_default();
     format!(
         "{}{excerpt:?}{} (bytes {start}..{end} of {})",

@@ -9,10 +9,10 @@
 //!   encoding is canonical, to the same bytes);
 //! - the lazy JSON accessors agree with each other on every sub-value.
 //!
-//! Two bodies need the `fuzzing` feature: the structure-aware round trip
-//! (`roundtrip_socket_packet`), which builds packets from an
-//! [`arbitrary`](https://docs.rs/arbitrary) input type, and `raw_json_new`, which checks the
-//! JSON scanner against serde_json.
+//! Compiled only with the `fuzzing` feature, which `fuzz/` and this crate's own tests turn on:
+//! the structure-aware round trip (`roundtrip_socket_packet`) builds packets from an
+//! [`arbitrary`](https://docs.rs/arbitrary) input type, and `raw_json_new` checks the JSON
+//! scanner against serde_json, the feature's two optional dependencies.
 //!
 //! Not part of the public API: bodies may change with the codec.
 
@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use crate::engine::{self, EnginePacket, Payload, PollingPacket};
 use crate::json::JsonKind;
 use crate::socket::{self, Arg, BinaryReassembler, SocketPacket};
-use crate::{Frame, Limits, RawJson, SocketErrorKind, Status};
+use crate::{DecodedFrame, Limits, RawJson, SocketErrorKind, Status};
 
 /// Drives [`engine::decode_text_frame_bytes`]: an Engine.IO packet in a WebSocket text frame.
 ///
@@ -179,7 +179,7 @@ pub fn decode_polling_payload_v3(data: &[u8]) {
     assert_eq!(again.as_ref().ok(), Some(&packets), "re-encoded {out:?}");
 }
 
-/// Drives [`socket::decode_socket_packet`] (v5) and [`socket::decode_socket_packet_v4`]: a
+/// Drives [`socket::decode_socket_packet`] (v5) and [`socket::decode_socket_packet_eio3`]: a
 /// Socket.IO packet, with its payload walked through every [`RawJson`] accessor.
 ///
 /// Invariants: error offsets are within the packet; a decoded packet re-encodes with
@@ -198,9 +198,9 @@ pub fn decode_socket_packet(data: &[u8]) {
         Err(e) => assert_offset(e.offset, text.len()),
     }
     let limits = Limits::default();
-    match socket::decode_socket_packet_v4(text, &limits) {
+    match socket::decode_socket_packet_eio3(text, &limits) {
         Ok(packet) => {
-            check_socket_roundtrip(&packet, |t| socket::decode_socket_packet_v4(t, &limits));
+            check_socket_roundtrip(&packet, |t| socket::decode_socket_packet_eio3(t, &limits));
             check_payload(&packet);
         }
         Err(e) => assert_offset(e.offset, text.len()),
@@ -224,11 +224,11 @@ pub fn decode_message(data: &[u8]) {
             let again = crate::decode_message(&out);
             assert_eq!(again.as_ref().ok(), Some(&frame), "re-encoded {out:?}");
             match frame {
-                Frame::Socket(packet) => {
+                DecodedFrame::Socket(packet) => {
                     let inner = text.get(1..).unwrap_or_default();
                     assert_eq!(socket::decode_socket_packet(inner), Ok(packet));
                 }
-                Frame::Engine(packet) => {
+                DecodedFrame::Engine(packet) => {
                     assert_eq!(engine::decode_text_frame(text), Ok(packet));
                 }
             }
@@ -484,14 +484,11 @@ fn as_binary(arg: Arg<'_>) -> &[u8] {
     }
 }
 
-#[cfg(feature = "fuzzing")]
 pub use reference::raw_json_new;
-#[cfg(feature = "fuzzing")]
 pub use structured::{
     JsonInput, NamespaceInput, PacketInput, PacketKindInput, roundtrip_socket_packet,
 };
 
-#[cfg(feature = "fuzzing")]
 mod reference {
     //! The JSON validator and accessors against serde_json, the reference parser.
 
@@ -596,7 +593,6 @@ mod reference {
     }
 }
 
-#[cfg(feature = "fuzzing")]
 mod structured {
     //! The structure-aware round trip: packets built from an `arbitrary` input type.
 
@@ -605,7 +601,7 @@ mod structured {
     use crate::engine::{self, EnginePacket, PollingPacket};
     use crate::json::write_json_str;
     use crate::socket::{self, BinaryReassembler, SocketPacket, SocketPacketType};
-    use crate::{Frame, Limits, RawJson, Status};
+    use crate::{DecodedFrame, Limits, RawJson, Status};
 
     /// The deepest payload a canonical packet has (the default [`Limits::max_json_depth`]).
     const MAX_DEPTH: u32 = 128;
@@ -836,7 +832,10 @@ mod structured {
 
         let mut frame = String::new();
         crate::encode_message(&packet, &mut frame);
-        assert_eq!(crate::decode_message(&frame), Ok(Frame::Socket(packet)));
+        assert_eq!(
+            crate::decode_message(&frame),
+            Ok(DecodedFrame::Socket(packet))
+        );
 
         // The same packet in a polling payload, after a ping and before its attachments.
         let ping = input.ping.as_deref().unwrap_or("");

@@ -42,10 +42,10 @@
 //! # Example
 //!
 //! ```
-//! use sio_wire::{decode_message, Frame, socket::SocketPacketType};
+//! use sio_wire::{decode_message, DecodedFrame, socket::SocketPacketType};
 //!
 //! let frame = r#"42/chatomni,["on-events","{\"EventName\":\"chatomni.on-message\"}"]"#;
-//! let Frame::Socket(packet) = decode_message(frame)? else {
+//! let DecodedFrame::Socket(packet) = decode_message(frame)? else {
 //!     return Err("expected a Socket.IO packet".into());
 //! };
 //! assert_eq!(packet.kind, SocketPacketType::Event);
@@ -88,7 +88,8 @@
 //! - `src/socket/binary.rs`: placeholders and the binary reassembler.
 //! - `src/json.rs`: the validating JSON scanner and [`RawJson`].
 //! - `src/error.rs`, `src/limits.rs`, `src/status.rs`: errors, limits, [`Status`].
-//! - `src/fuzzing.rs`: fuzz harness bodies (hidden), driven from `fuzz/`.
+//! - `src/fuzzing.rs`: fuzz harness bodies (hidden, and compiled only with the `fuzzing`
+//!   feature), driven from `fuzz/`.
 //!
 //! # Protocol versions
 //!
@@ -102,9 +103,9 @@
 //! | Binary WebSocket frame | the bytes as they are | a type byte `0x04`, then the bytes | [`engine::decode_binary_frame_v3`] |
 //! | Handshake | has `maxPayload` | no `maxPayload` (hence `Option`) | [`engine::decode_text_frame`] |
 //! | Heartbeat | the server pings, the client pongs | the client pings, the server pongs | (same packets) |
-//! | CONNECT | always sent by the client, may carry an auth object | implicit for `/`; no payload; auth in the namespace's query (`/admin?token=1`) | [`socket::decode_socket_packet_v4`] |
+//! | CONNECT | always sent by the client, may carry an auth object | implicit for `/`; no payload; auth in the namespace's query (`/admin?token=1`) | [`socket::decode_socket_packet_eio3`] |
 //! | Namespace | followed by `,` (may run to the end of a packet without one) | socket.io-parser 2.x wrote `0/admin` with no `,` | either decoder |
-//! | Type 4 | CONNECT_ERROR, payload `{"message":...}` | ERROR, payload a plain JSON string `"Not authorized"` | [`socket::decode_socket_packet_v4`] |
+//! | Type 4 | CONNECT_ERROR, payload `{"message":...}` | ERROR, payload a plain JSON string `"Not authorized"` | [`socket::decode_socket_packet_eio3`] |
 //!
 //! The v3 binary (XHR2) polling encoding (`<0|1><length digits><0xff><packet>`) decodes with
 //! [`engine::decode_polling_payload_v3_binary`]. The Engine.IO v2 protocol (Socket.IO 0.9) is
@@ -114,6 +115,7 @@
 
 pub mod engine;
 mod error;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod json;
@@ -137,14 +139,19 @@ pub use socket::{
 };
 pub use status::Status;
 
-/// A decoded text frame: an Engine.IO packet, or the Socket.IO packet inside a message.
+/// A decoded text frame: an Engine.IO packet, or the Socket.IO packet inside a message. What
+/// [`decode_message`] returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Frame<'a> {
+pub enum DecodedFrame<'a> {
     /// Any Engine.IO packet other than a message (open, close, ping, pong, upgrade, noop).
     Engine(EnginePacket<'a>),
     /// An Engine.IO message, decoded as a Socket.IO packet.
     Socket(SocketPacket<'a>),
 }
+
+/// The old name of [`DecodedFrame`].
+#[deprecated(note = "renamed to DecodedFrame")]
+pub type Frame<'a> = DecodedFrame<'a>;
 
 /// Decodes a WebSocket text frame through both layers: the Engine.IO packet, and when it is a
 /// message, the Socket.IO packet inside.
@@ -154,7 +161,7 @@ pub enum Frame<'a> {
 /// # Errors
 /// [`WireError::Engine`] when the Engine.IO packet is malformed, [`WireError::Socket`] when
 /// the message is not a valid Socket.IO packet.
-pub fn decode_message(frame: &str) -> Result<Frame<'_>, WireError> {
+pub fn decode_message(frame: &str) -> Result<DecodedFrame<'_>, WireError> {
     decode_message_with(frame, &Limits::default())
 }
 
@@ -162,7 +169,7 @@ pub fn decode_message(frame: &str) -> Result<Frame<'_>, WireError> {
 ///
 /// # Errors
 /// [`EngineErrorKind::InvalidUtf8`] at the first invalid byte, then as [`decode_message`].
-pub fn decode_message_bytes(frame: &[u8]) -> Result<Frame<'_>, WireError> {
+pub fn decode_message_bytes(frame: &[u8]) -> Result<DecodedFrame<'_>, WireError> {
     match std::str::from_utf8(frame) {
         Ok(text) => decode_message(text),
         Err(e) => Err(WireError::Engine(EngineError::new(
@@ -176,16 +183,19 @@ pub fn decode_message_bytes(frame: &[u8]) -> Result<Frame<'_>, WireError> {
 ///
 /// # Errors
 /// As [`decode_message`].
-pub fn decode_message_with<'a>(frame: &'a str, limits: &Limits) -> Result<Frame<'a>, WireError> {
+pub fn decode_message_with<'a>(
+    frame: &'a str,
+    limits: &Limits,
+) -> Result<DecodedFrame<'a>, WireError> {
     match engine::decode_text_frame_with(frame, limits)? {
         EnginePacket::Message(Payload::Text(text)) => {
             match socket::decode_socket_packet_with(text, limits) {
-                Ok(packet) => Ok(Frame::Socket(packet)),
+                Ok(packet) => Ok(DecodedFrame::Socket(packet)),
                 // The Socket.IO packet starts after the one-byte Engine.IO type.
                 Err(e) => Err(WireError::Socket(SocketError::new(e.kind, e.offset + 1))),
             }
         }
-        other => Ok(Frame::Engine(other)),
+        other => Ok(DecodedFrame::Engine(other)),
     }
 }
 
@@ -242,20 +252,35 @@ pub fn decode_message_header_with<'a>(
 }
 
 /// Decodes a text frame from a Socket.IO 1.x/2.x peer (`EIO=3`): as [`decode_message_with`],
-/// with the Socket.IO packet decoded by [`socket::decode_socket_packet_v4`].
+/// with the Socket.IO packet decoded by [`socket::decode_socket_packet_eio3`].
 ///
 /// # Errors
 /// As [`decode_message`].
-pub fn decode_message_v4<'a>(frame: &'a str, limits: &Limits) -> Result<Frame<'a>, WireError> {
+pub fn decode_message_eio3<'a>(
+    frame: &'a str,
+    limits: &Limits,
+) -> Result<DecodedFrame<'a>, WireError> {
     match engine::decode_text_frame_with(frame, limits)? {
         EnginePacket::Message(Payload::Text(text)) => {
-            match socket::decode_socket_packet_v4(text, limits) {
-                Ok(packet) => Ok(Frame::Socket(packet)),
+            match socket::decode_socket_packet_eio3(text, limits) {
+                Ok(packet) => Ok(DecodedFrame::Socket(packet)),
                 Err(e) => Err(WireError::Socket(SocketError::new(e.kind, e.offset + 1))),
             }
         }
-        other => Ok(Frame::Engine(other)),
+        other => Ok(DecodedFrame::Engine(other)),
     }
+}
+
+/// The old name of [`decode_message_eio3`].
+///
+/// # Errors
+/// As [`decode_message_eio3`].
+#[deprecated(note = "renamed to decode_message_eio3: it reads the EIO=3 protocol")]
+pub fn decode_message_v4<'a>(
+    frame: &'a str,
+    limits: &Limits,
+) -> Result<DecodedFrame<'a>, WireError> {
+    decode_message_eio3(frame, limits)
 }
 
 /// Appends a Socket.IO packet wrapped in an Engine.IO message (`4` + packet) to `out`: a
@@ -265,14 +290,14 @@ pub fn encode_message(packet: &SocketPacket<'_>, out: &mut String) {
     socket::encode_socket_packet(packet, out);
 }
 
-/// Appends any decoded [`Frame`] back as a text frame.
+/// Appends any decoded [`DecodedFrame`] back as a text frame.
 ///
 /// # Errors
 /// As [`engine::encode_text_frame`] (a binary message cannot be a text frame).
-pub fn encode_frame(frame: &Frame<'_>, out: &mut String) -> Result<(), EngineError> {
+pub fn encode_frame(frame: &DecodedFrame<'_>, out: &mut String) -> Result<(), EngineError> {
     match frame {
-        Frame::Engine(packet) => engine::encode_text_frame(packet, out),
-        Frame::Socket(packet) => {
+        DecodedFrame::Engine(packet) => engine::encode_text_frame(packet, out),
+        DecodedFrame::Socket(packet) => {
             encode_message(packet, out);
             Ok(())
         }

@@ -11,7 +11,7 @@ use std::hint::black_box;
 use sio_wire::engine::{EnginePacket, PollingPacket, decode_polling_payload, decode_text_frame};
 use sio_wire::json::JsonKind;
 use sio_wire::socket::{SocketPacketType, decode_socket_packet};
-use sio_wire::{Frame, RawJson, decode_message, decode_message_bytes};
+use sio_wire::{DecodedFrame, RawJson, decode_message, decode_message_bytes};
 
 struct CountingAllocator;
 
@@ -114,7 +114,7 @@ fn decoding_text_frames_does_not_allocate() {
     let mut checked_args = 0usize;
     let count = allocations_during(|| {
         for frame in &frames {
-            let Ok(Frame::Socket(packet)) = decode_message(black_box(frame)) else {
+            let Ok(DecodedFrame::Socket(packet)) = decode_message(black_box(frame)) else {
                 panic!("decode failed")
             };
             assert_eq!(packet.kind, SocketPacketType::Event);
@@ -143,7 +143,7 @@ fn decoding_text_frames_does_not_allocate() {
             let Ok(decoded) = decode_message(black_box(frame)) else {
                 panic!("decode failed: {frame}")
             };
-            if let Frame::Socket(p) = decoded {
+            if let DecodedFrame::Socket(p) = decoded {
                 if let Some(data) = p.data {
                     // Comparing an escaped event name does not allocate either.
                     black_box(data.elements().next().map(|e| e.str_eq("on-events")));

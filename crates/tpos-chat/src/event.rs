@@ -19,7 +19,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 use sio_wire::socket::SocketPacketType;
-use sio_wire::{Frame, decode_message};
+use sio_wire::{DecodedFrame, decode_message};
 
 use crate::borrowed::{option_cow, own, own_opt};
 use crate::error::from_json;
@@ -530,7 +530,7 @@ impl EventDecoder {
     /// `on-events` frame anything [`EventDecoder::decode_argument`] reports (offsets there
     /// count from the start of the argument).
     pub fn decode_frame<'a>(&'a mut self, frame: &'a str) -> Result<Option<OnEvent<'a>>, Error> {
-        let Frame::Socket(packet) = decode_message(frame)? else {
+        let DecodedFrame::Socket(packet) = decode_message(frame)? else {
             return Ok(None);
         };
         if packet.kind != SocketPacketType::Event

@@ -6,8 +6,8 @@
 //! # Where the names come from
 //!
 //! The seed analysis observed `ChannelType` 4 and `MessageType` 12 on the same message and read
-//! them as "4 = Zalo, 1 = Facebook" and "12 = Text?". The project's issue fixes those names, so
-//! they are what this crate uses. TPOS's own web client names the codes differently
+//! them as "4 = Zalo, 1 = Facebook" and "12 = Text?". The project's requirements fix those names,
+//! so they are what this crate uses. TPOS's own web client names the codes differently
 //! (`ChatomniChannelType`: 1 = TUser, 4 = FacebookPage; `ChatomniMessageType`: 11 =
 //! FacebookMessage, 12 = FacebookComment, 21 = ZaloMessage), which suggests 4/12 is a comment on
 //! a Facebook page. The numbers are what matter on the wire; [`ChannelType::code`] and

@@ -57,6 +57,7 @@ mod claims;
 mod error;
 mod escaped;
 mod event;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod json_string;

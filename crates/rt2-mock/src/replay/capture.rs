@@ -10,7 +10,7 @@ use sio_capture::{
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use sio_wire::{Frame, SocketPacket, SocketPacketType};
+use sio_wire::{DecodedFrame, SocketPacket, SocketPacketType};
 
 use crate::error::MockError;
 use crate::replay::timeline::{ReplayEvent, ReplayTimeline};
@@ -190,7 +190,7 @@ impl Capture {
 /// decodes; frames that do not decode are not replayed.
 fn socket_packet(frame: &str) -> Option<SocketPacket<'_>> {
     match sio_wire::decode_message(frame) {
-        Ok(Frame::Socket(packet)) => Some(packet),
+        Ok(DecodedFrame::Socket(packet)) => Some(packet),
         _ => None,
     }
 }

@@ -585,7 +585,7 @@ async fn closed(reply: &mut Option<oneshot::Sender<PollAnswer>>) {
 
 #[cfg(test)]
 mod size_tests {
-    //! Sizes that decide the resident memory of an idle connection (issue 4: at most 16 KiB):
+    //! Sizes that decide the resident memory of an idle connection (the target: at most 16 KiB):
     //! every session's two channels allocate 32 slots of their message type when created, and
     //! the session task's future is one allocation of its own size.
     use super::*;

@@ -9,7 +9,10 @@
 //! | a native capture | [`InputKind::Native`] | read as is (and redacted) |
 //!
 //! [`detect_input_kind`] sniffs the kind from the first bytes; [`ImportOptions::kind`] forces
-//! one. Where a text input has no direction marks, the direction is inferred from the Engine.IO
+//! one. [`open_file`] detects a file's kind and imports it, or leaves a native capture to
+//! stream: what every command that takes "a capture" calls.
+//!
+//! Where a text input has no direction marks, the direction is inferred from the Engine.IO
 //! and Socket.IO packet (`0` open, `2` ping and a `40` with a `sid` come from the server; `3`
 //! pong and a `40` without one from the client; other packets from the server) and the
 //! summary counts how many were inferred.
@@ -30,7 +33,9 @@ mod har;
 mod text;
 
 use std::fmt;
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufReader, Write};
+use std::path::Path;
 
 pub use har::import_har;
 pub use text::{import_devtools_text, import_plain_text};
@@ -145,13 +150,107 @@ pub const DETECT_PREFIX_BYTES: u64 = 64 * 1024;
 /// # Errors
 ///
 /// The I/O error of opening or reading the file.
-pub fn detect_file_kind(path: &std::path::Path) -> std::io::Result<InputKind> {
+pub fn detect_file_kind(path: &Path) -> std::io::Result<InputKind> {
     use std::io::Read as _;
     let mut head = Vec::new();
-    std::fs::File::open(path)?
+    File::open(path)?
         .take(DETECT_PREFIX_BYTES)
         .read_to_end(&mut head)?;
     Ok(detect_input_kind(&head))
+}
+
+/// A file opened by [`open_file`]: a native capture left to stream in constant memory, or any
+/// other input imported in memory.
+#[derive(Debug)]
+pub enum CaptureFile {
+    /// A native capture, read record by record.
+    Native(CaptureReader<BufReader<File>>),
+    /// A HAR file, a DevTools log or plain text, imported (and redacted as the options say).
+    Imported(Imported),
+}
+
+impl CaptureFile {
+    /// What the file was read as.
+    pub fn kind(&self) -> InputKind {
+        match self {
+            CaptureFile::Native(_) => InputKind::Native,
+            CaptureFile::Imported(imported) => imported.summary.kind,
+        }
+    }
+
+    /// Every record, header first, as [`CaptureReader`] yields them: streamed from a native
+    /// capture (an error names its line), from memory otherwise.
+    pub fn into_records(self) -> CaptureFileRecords {
+        CaptureFileRecords(match self {
+            CaptureFile::Native(reader) => RecordSource::Native(reader),
+            CaptureFile::Imported(imported) => RecordSource::Imported(
+                std::iter::once(Record::Header(imported.header)).chain(imported.records),
+            ),
+        })
+    }
+}
+
+/// The records of a [`CaptureFile`]: see [`CaptureFile::into_records`].
+#[derive(Debug)]
+pub struct CaptureFileRecords(RecordSource);
+
+#[derive(Debug)]
+enum RecordSource {
+    Native(CaptureReader<BufReader<File>>),
+    Imported(std::iter::Chain<std::iter::Once<Record>, std::vec::IntoIter<Record>>),
+}
+
+impl Iterator for CaptureFileRecords {
+    type Item = Result<Record, CaptureError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            RecordSource::Native(reader) => reader.next(),
+            RecordSource::Imported(records) => records.next().map(Ok),
+        }
+    }
+}
+
+/// Opens the file at `path` as whatever it is, so that every command can take a capture, a
+/// HAR file or a DevTools log alike: the kind is detected from the file's first
+/// [`DETECT_PREFIX_BYTES`] ([`detect_file_kind`]) unless `options` names one; a native capture
+/// is then left to stream ([`CaptureFile::Native`]), and anything else is read and imported
+/// in memory with [`import_capture`] ([`CaptureFile::Imported`]).
+///
+/// A native capture is not redacted again (its writer redacted it); `options.redactor`
+/// applies to imports.
+///
+/// ```
+/// use sio_capture::import::{CaptureFile, ImportOptions, InputKind, open_file};
+///
+/// let dir = std::env::temp_dir().join(format!("sio-capture-open-file-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let log = dir.join("frames.txt");
+/// std::fs::write(&log, "0{\"sid\":\"a\"}\n40/chatomni,{\"token\":\"secret\"}\n")?;
+/// let file = open_file(&log, &ImportOptions::default())?;
+/// assert_eq!(file.kind(), InputKind::PlainText);
+/// let records = file.into_records().collect::<Result<Vec<_>, _>>()?;
+/// assert_eq!(records.len(), 3); // the header, then two frames
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// [`CaptureError::Io`] when the file cannot be opened or read; for an import, what
+/// [`import_capture`] reports (a line or a JSON path). The errors of a native capture's lines
+/// come later, from its reader.
+pub fn open_file(path: &Path, options: &ImportOptions) -> Result<CaptureFile, CaptureError> {
+    let kind = match options.kind {
+        Some(kind) => kind,
+        None => detect_file_kind(path)?,
+    };
+    if kind == InputKind::Native {
+        return Ok(CaptureFile::Native(CaptureReader::open(path)?));
+    }
+    let input = std::fs::read(path)?;
+    let options = options.clone().kind(kind);
+    Ok(CaptureFile::Imported(import_capture(&input, &options)?))
 }
 
 /// How to import.

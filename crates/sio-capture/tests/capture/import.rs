@@ -1,8 +1,8 @@
 //! Importers on browser exports: what they find, what they redact, and how they fail.
 
 use sio_capture::import::{
-    DETECT_PREFIX_BYTES, ImportOptions, InputKind, detect_file_kind, detect_input_kind,
-    import_capture,
+    CaptureFile, DETECT_PREFIX_BYTES, ImportOptions, InputKind, detect_file_kind,
+    detect_input_kind, import_capture, open_file,
 };
 use sio_capture::{
     CaptureError, CaptureReader, Direction, FrameKind, ImportLocation, Record, Redactor,
@@ -78,6 +78,59 @@ fn files_are_detected_from_their_first_bytes() {
         InputKind::DevtoolsText
     );
     assert!(detect_file_kind(&dir.path().join("missing")).is_err());
+}
+
+/// `open_file` streams a native capture and imports anything else, redacted, with the records
+/// an import of the same bytes gives.
+#[test]
+fn open_file_streams_captures_and_imports_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let har = dir.path().join("session.har");
+    std::fs::write(&har, fixture("chrome.har")).unwrap();
+    let file = open_file(&har, &ImportOptions::default()).unwrap();
+    assert_eq!(file.kind(), InputKind::Har);
+    assert!(matches!(file, CaptureFile::Imported(_)));
+    let records: Vec<Record> = file.into_records().map(Result::unwrap).collect();
+    assert_eq!(
+        records,
+        import(&fixture("chrome.har"))
+            .all_records()
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        !format!("{records:?}").contains(FIXTURE_JWT_SIGNATURE),
+        "redacted"
+    );
+
+    let native = dir.path().join("session.jsonl");
+    let mut bytes = Vec::new();
+    import(&fixture("chrome.har")).write_to(&mut bytes).unwrap();
+    std::fs::write(&native, &bytes).unwrap();
+    let file = open_file(&native, &ImportOptions::default()).unwrap();
+    assert_eq!(file.kind(), InputKind::Native);
+    assert!(matches!(file, CaptureFile::Native(_)));
+    let streamed: Vec<Record> = file.into_records().map(Result::unwrap).collect();
+    assert_eq!(streamed.len(), records.len());
+
+    // A forced kind is not second-guessed: this capture read as plain text is one frame per line.
+    let forced = open_file(
+        &native,
+        &ImportOptions::default().kind(InputKind::PlainText),
+    )
+    .unwrap();
+    assert_eq!(forced.kind(), InputKind::PlainText);
+
+    assert!(matches!(
+        open_file(&dir.path().join("missing"), &ImportOptions::default()),
+        Err(CaptureError::Io(_))
+    ));
+    let cut = dir.path().join("cut.har");
+    let har_bytes = fixture("chrome.har");
+    std::fs::write(&cut, &har_bytes[..har_bytes.len() / 2]).unwrap();
+    assert!(matches!(
+        open_file(&cut, &ImportOptions::default()),
+        Err(CaptureError::Import(_))
+    ));
 }
 
 #[test]

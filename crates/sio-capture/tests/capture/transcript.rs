@@ -2,7 +2,7 @@
 
 use sio_capture::import::{ImportOptions, import_capture};
 use sio_capture::normalize::NormalizeConfig;
-use sio_capture::transcript::{Transcript, render_capture, render_transcript};
+use sio_capture::transcript::{Transcript, render_capture, render_file, render_transcript};
 use sio_capture::{CaptureReader, Direction, FrameRecord, Header, Record};
 
 use crate::fixtures::fixture;
@@ -16,6 +16,21 @@ fn transcript_of(fixture_name: &str, config: &NormalizeConfig) -> String {
 #[test]
 fn chrome_har_transcript() {
     insta::assert_snapshot!(transcript_of("chrome.har", &NormalizeConfig::default()));
+}
+
+/// A file's transcript is the same whether it is the HAR or the capture imported from it.
+#[test]
+fn render_file_takes_a_har_as_it_takes_its_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let har = dir.path().join("session.har");
+    std::fs::write(&har, fixture("chrome.har")).unwrap();
+    let capture = dir.path().join("session.jsonl");
+    let imported = import_capture(&fixture("chrome.har"), &ImportOptions::default()).unwrap();
+    std::fs::write(&capture, imported.write_to(Vec::new()).unwrap()).unwrap();
+    let config = NormalizeConfig::default();
+    let from_har = render_file(&har, &config).unwrap();
+    assert_eq!(from_har, transcript_of("chrome.har", &config));
+    assert_eq!(render_file(&capture, &config).unwrap(), from_har);
 }
 
 #[test]

@@ -1,27 +1,21 @@
 //! `sio-replay decode`: any input the importers read (capture, HAR, DevTools text, or one frame
-//! per line on stdin) → records → each frame decoded by [`sio_wire::decode_message`] and
-//! printed: the human view is `sio-capture`'s transcript (nothing normalised, times shown), the
-//! JSON view one object per record.
+//! per line on stdin) → records → [`sio_capture::view`], each record decoded and printed: the
+//! human view is `sio-capture`'s transcript (nothing normalised, times shown), the JSON view
+//! one object per record.
 
-use std::borrow::Cow;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
 use anyhow::Context as _;
-use base64::Engine as _;
-use serde::Serialize;
-use serde_json::value::RawValue;
 use sio_capture::import::{ImportOptions, import_capture};
-use sio_capture::normalize::NormalizeConfig;
-use sio_capture::transcript::render_transcript;
-use sio_capture::{Direction, FrameKind, FrameRecord, Record, Redactor};
-use sio_wire::{EnginePacket, Frame, SocketPacketType, WireError};
+use sio_capture::view::{LineTone, RecordView, view_records};
+use sio_capture::{Direction, Redactor};
 
 use super::Context;
 use super::import::input_kind;
 use crate::Outcome;
 use crate::cli::{DecodeArgs, DirectionArg};
-use crate::print::{Palette, Report, Role, write_json_value};
+use crate::print::{Palette, Report, Role};
 
 /// Run `decode`.
 pub(crate) fn run(args: DecodeArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
@@ -36,22 +30,8 @@ pub(crate) fn run(args: DecodeArgs, ctx: &mut Context) -> anyhow::Result<Outcome
         DirectionArg::Client => Direction::Client,
         DirectionArg::Server => Direction::Server,
     });
-    let config = NormalizeConfig::none().include_time(true);
-    let mut index = 0;
-    for record in imported.all_records() {
-        if let (Some(only), Record::Frame(frame)) = (only, &record) {
-            if frame.from != only {
-                continue;
-            }
-        }
-        if matches!(record, Record::Frame(_)) {
-            index += 1;
-        }
-        ctx.printer.print(&DecodedRecord {
-            record: &record,
-            index,
-            config: &config,
-        })?;
+    for view in view_records(imported.all_records(), only) {
+        ctx.printer.print(&DecodedRecord(view))?;
     }
     Ok(Outcome::Success)
 }
@@ -70,222 +50,28 @@ fn read_input(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {
 }
 
 /// One record of the input, decoded for printing.
-struct DecodedRecord<'a> {
-    record: &'a Record,
-    /// The frame's position among the input's frames, from 1 (frames only).
-    index: u64,
-    config: &'a NormalizeConfig,
-}
+struct DecodedRecord(RecordView);
 
-impl Report for DecodedRecord<'_> {
+impl Report for DecodedRecord {
     fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {
-        let text = render_transcript(std::iter::once(self.record), self.config);
-        for line in text.lines() {
-            // The transcript's frame lines read `conn 1 ↓ server: ...`; colour them by who
-            // sent the frame, and frames that did not decode as errors.
-            let role = if line.contains(": undecodable") {
-                Some(Role::Bad)
-            } else if line.contains(" ↑ client: ") {
-                Some(Role::Client)
-            } else if line.contains(" ↓ server: ") {
-                Some(Role::Server)
-            } else {
-                None
+        for line in self.0.human_lines() {
+            // Frame lines are coloured by who sent the frame, and frames that did not decode
+            // as errors.
+            let role = match line.tone {
+                LineTone::Client => Some(Role::Client),
+                LineTone::Server => Some(Role::Server),
+                LineTone::Undecodable => Some(Role::Bad),
+                LineTone::Plain => None,
             };
             match role {
-                Some(role) => writeln!(out, "{}", palette.paint(role, line))?,
-                None => writeln!(out, "{line}")?,
+                Some(role) => writeln!(out, "{}", palette.paint(role, &line.text))?,
+                None => writeln!(out, "{}", line.text)?,
             }
         }
         Ok(())
     }
 
     fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
-        match self.record {
-            Record::Frame(frame) => serde_json::to_writer(out, &decode_frame(frame, self.index))
-                .map_err(io::Error::from),
-            Record::Header(header) => write_json_value(
-                out,
-                &serde_json::json!({
-                    "record": "header",
-                    "source": header.source,
-                    "url": header.url,
-                    "room": header.room,
-                    "started_at": header.started_at,
-                }),
-            ),
-            Record::Http(http) => write_json_value(
-                out,
-                &serde_json::json!({
-                    "record": "http",
-                    "t_ms": http.t_ms,
-                    "method": http.method,
-                    "url": http.url,
-                    "status": http.status,
-                    "body_bytes": http.body.len(),
-                }),
-            ),
-            Record::Gap(gap) => write_json_value(
-                out,
-                &serde_json::json!({
-                    "record": "gap",
-                    "t_ms": gap.t_ms,
-                    "conn": gap.conn,
-                    "reason": gap.reason,
-                }),
-            ),
-        }
-    }
-}
-
-/// A decoded frame as `decode --format json` prints it. Every key is always present (null when
-/// it does not apply) so that consumers can rely on the shape.
-#[derive(Debug, Serialize)]
-struct FrameJson<'a> {
-    record: &'static str,
-    index: u64,
-    t_ms: f64,
-    conn: u32,
-    from: &'static str,
-    kind: &'static str,
-    engine_type: Option<&'static str>,
-    socket_type: Option<&'static str>,
-    namespace: Option<&'a str>,
-    ack_id: Option<u64>,
-    attachments: Option<u32>,
-    event: Option<Cow<'a, str>>,
-    data: Option<Data<'a>>,
-    error: Option<ErrorJson>,
-}
-
-/// A payload: JSON kept verbatim (member order and all), plain text, or a binary length.
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-enum Data<'a> {
-    Json(&'a RawValue),
-    Text(&'a str),
-    Bytes { bytes: usize },
-}
-
-/// Why a frame did not decode, and where.
-#[derive(Debug, Serialize)]
-struct ErrorJson {
-    /// `engine` or `socket`: which layer refused the frame.
-    layer: &'static str,
-    /// The codec's error kind, e.g. `UnknownPacketType` or `Json(UnexpectedEnd)`.
-    kind: String,
-    /// Byte offset from the start of the frame.
-    offset: usize,
-    /// The codec's message.
-    message: String,
-}
-
-fn json_data(text: &str) -> Option<Data<'_>> {
-    if text.is_empty() {
-        return None;
-    }
-    Some(match serde_json::from_str::<&RawValue>(text) {
-        Ok(raw) => Data::Json(raw),
-        Err(_) => Data::Text(text),
-    })
-}
-
-fn decode_frame(frame: &FrameRecord, index: u64) -> FrameJson<'_> {
-    let mut json = FrameJson {
-        record: "frame",
-        index,
-        t_ms: frame.t_ms,
-        conn: frame.conn,
-        from: frame.from.as_str(),
-        kind: match frame.kind {
-            FrameKind::Text => "text",
-            FrameKind::Binary => "binary",
-        },
-        engine_type: None,
-        socket_type: None,
-        namespace: None,
-        ack_id: None,
-        attachments: None,
-        event: None,
-        data: None,
-        error: None,
-    };
-    if frame.kind == FrameKind::Binary {
-        // A binary WebSocket frame is an Engine.IO message with raw bytes (an attachment).
-        json.engine_type = Some("message");
-        match base64::engine::general_purpose::STANDARD.decode(&frame.data) {
-            Ok(bytes) => json.data = Some(Data::Bytes { bytes: bytes.len() }),
-            Err(err) => {
-                json.error = Some(ErrorJson {
-                    layer: "capture",
-                    kind: "InvalidBase64".to_owned(),
-                    offset: 0,
-                    message: err.to_string(),
-                })
-            }
-        }
-        return json;
-    }
-    match sio_wire::decode_message(&frame.data) {
-        Ok(Frame::Engine(packet)) => {
-            let (name, data) = match packet {
-                EnginePacket::Open(_) => ("open", json_data(frame.data.get(1..).unwrap_or(""))),
-                EnginePacket::Close => ("close", None),
-                EnginePacket::Ping(data) => {
-                    ("ping", (!data.is_empty()).then_some(Data::Text(data)))
-                }
-                EnginePacket::Pong(data) => {
-                    ("pong", (!data.is_empty()).then_some(Data::Text(data)))
-                }
-                EnginePacket::Message(_) => {
-                    ("message", json_data(frame.data.get(1..).unwrap_or("")))
-                }
-                EnginePacket::Upgrade => ("upgrade", None),
-                EnginePacket::Noop => ("noop", None),
-            };
-            json.engine_type = Some(name);
-            json.data = data;
-        }
-        Ok(Frame::Socket(packet)) => {
-            json.engine_type = Some("message");
-            json.socket_type = Some(socket_type_name(packet.kind));
-            json.namespace = Some(packet.namespace);
-            json.ack_id = packet.ack_id;
-            json.attachments = Some(packet.attachments);
-            if matches!(
-                packet.kind,
-                SocketPacketType::Event | SocketPacketType::BinaryEvent
-            ) {
-                json.event = packet.event_name().ok();
-            }
-            json.data = packet.data.and_then(|data| json_data(data.as_str()));
-        }
-        Err(err) => json.error = Some(error_json(&err)),
-    }
-    json
-}
-
-fn error_json(err: &WireError) -> ErrorJson {
-    let (layer, kind, message) = match err {
-        WireError::Engine(e) => ("engine", format!("{:?}", e.kind), e.to_string()),
-        WireError::Socket(e) => ("socket", format!("{:?}", e.kind), e.to_string()),
-    };
-    ErrorJson {
-        layer,
-        kind,
-        offset: err.offset(),
-        message,
-    }
-}
-
-fn socket_type_name(kind: SocketPacketType) -> &'static str {
-    match kind {
-        SocketPacketType::Connect => "CONNECT",
-        SocketPacketType::Disconnect => "DISCONNECT",
-        SocketPacketType::Event => "EVENT",
-        SocketPacketType::Ack => "ACK",
-        SocketPacketType::ConnectError => "CONNECT_ERROR",
-        SocketPacketType::BinaryEvent => "BINARY_EVENT",
-        SocketPacketType::BinaryAck => "BINARY_ACK",
+        serde_json::to_writer(out, &self.0).map_err(io::Error::from)
     }
 }

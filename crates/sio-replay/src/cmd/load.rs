@@ -6,10 +6,11 @@ use std::io::{self, Write};
 use anyhow::Context as _;
 use rt2_client::Endpoint;
 use rt2_client::load::{AckProbe, LoadConfig, LoadReport, Percentiles, load};
+use rt2_mock::ctrl_c_or_sigterm;
 use serde_json::json;
 
 use super::Context;
-use super::runtime::{runtime, shutdown_signal, token};
+use super::runtime::{runtime, token};
 use crate::Outcome;
 use crate::cli::LoadArgs;
 use crate::print::{Palette, Report, Role, write_json_value};
@@ -33,7 +34,7 @@ pub(crate) fn run(args: LoadArgs, ctx: &mut Context) -> anyhow::Result<Outcome> 
 
     let bar = ctx.progress.bar(u64::from(args.clients), "clients");
     let report = runtime()?
-        .block_on(load(config, shutdown_signal(), |progress| {
+        .block_on(load(config, ctrl_c_or_sigterm(), |progress| {
             bar.set_position(u64::from(progress.connected + progress.failed));
             if progress.measuring {
                 bar.set_message(format!("measuring: {} events", progress.events));

@@ -6,10 +6,11 @@ use std::io::{self, Write};
 use anyhow::Context as _;
 use rt2_client::Endpoint;
 use rt2_client::record::{RecordConfig, RecordSummary, StopReason, record};
+use rt2_mock::ctrl_c_or_sigterm;
 use serde_json::json;
 
 use super::Context;
-use super::runtime::{runtime, shutdown_signal, token};
+use super::runtime::{runtime, token};
 use crate::Outcome;
 use crate::cli::RecordArgs;
 use crate::print::{Palette, Report, Role, write_json_value};
@@ -41,7 +42,7 @@ pub(crate) fn run(args: RecordArgs, ctx: &mut Context) -> anyhow::Result<Outcome
 
     let spinner = ctx.progress.spinner("frames");
     let summary = runtime()?
-        .block_on(record(config, shutdown_signal(), |stats| {
+        .block_on(record(config, ctrl_c_or_sigterm(), |stats| {
             spinner.set_position(stats.frames);
             spinner.set_message(format!(
                 "{} events, {} connections",

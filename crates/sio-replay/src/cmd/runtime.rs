@@ -1,4 +1,5 @@
-//! What the networked subcommands share: a tokio runtime, the shutdown signal, and the token.
+//! What the networked subcommands share: a tokio runtime and the token. They stop on
+//! [`rt2_mock::ctrl_c_or_sigterm`].
 
 use anyhow::Context as _;
 use rt2_client::Token;
@@ -14,32 +15,6 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("starting the async runtime")
-}
-
-/// Completes on Ctrl-C (SIGINT) or SIGTERM, whichever comes first.
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
-        // If the handler cannot be installed, never completing is the safe choice: the process
-        // still dies from the signal's default action.
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
 }
 
 /// The token the flags ask for: `--token-insecure`, else the `--token-env` variable (which must

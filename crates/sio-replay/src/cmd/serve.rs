@@ -7,12 +7,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use rt2_mock::{AdminAccess, AuthMode, Capture, FaultPlan, MockConfig, Pace, ReplayMode};
+use rt2_mock::{
+    AdminAccess, AuthMode, Capture, FaultPlan, MockConfig, Pace, ReplayMode, ctrl_c_or_sigterm,
+};
 use serde_json::json;
 use tpos_chat::{Claims, TEST_SECRET, sign_hs256};
 
 use super::Context;
-use super::runtime::{runtime, shutdown_signal};
+use super::runtime::runtime;
 use crate::Outcome;
 use crate::cli::{AdminArg, AuthArg, FaultArgs, ReplayModeArg, ServeArgs};
 use crate::print::{Palette, Report, Role, write_json_value};
@@ -91,6 +93,7 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
         .with_context(|| format!("--scenario {}", args.scenario))?;
     scenario.apply_to(&mut config);
     let port = args.port.or(scenario.server.port).unwrap_or(DEFAULT_PORT);
+    let namespace = config.namespace.clone();
 
     let runtime = runtime()?;
     runtime.block_on(async {
@@ -108,6 +111,7 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
         };
         ctx.printer.print(&Banner {
             local,
+            namespace: &namespace,
             scheme: if acceptor.is_some() { "https" } else { "http" },
             room: &room,
             token: &token,
@@ -119,9 +123,9 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
         ctx.printer.flush()?;
         match acceptor {
             Some(acceptor) => {
-                rt2_mock::serve_with(listener, acceptor, config, shutdown_signal()).await
+                rt2_mock::serve_with(listener, acceptor, config, ctrl_c_or_sigterm()).await
             }
-            None => rt2_mock::serve(listener, config, shutdown_signal()).await,
+            None => rt2_mock::serve(listener, config, ctrl_c_or_sigterm()).await,
         }
         .context("serving the mock")
     })?;
@@ -169,6 +173,8 @@ fn mint_token(room: &str, secret: &[u8]) -> anyhow::Result<String> {
 /// What `serve` prints before it starts serving.
 struct Banner<'a> {
     local: SocketAddr,
+    /// The namespace the capture is replayed on.
+    namespace: &'a str,
     scheme: &'static str,
     room: &'a str,
     token: &'a str,
@@ -211,7 +217,7 @@ impl Report for Banner<'_> {
             palette.paint(Role::Accent, self.base_url()),
         )?;
         writeln!(out, "  websocket: {}", self.websocket_url())?;
-        writeln!(out, "  namespace: /chatomni")?;
+        writeln!(out, "  namespace: {}", self.namespace)?;
         writeln!(out, "  room:      {}", self.room)?;
         writeln!(out, "  auth:      {}", self.auth_name())?;
         writeln!(out, "  token:     {}", self.token)?;
@@ -228,8 +234,9 @@ impl Report for Banner<'_> {
             palette.paint(
                 Role::Dim,
                 format!(
-                    "client:    io(\"{}/chatomni\", {{ query: {{ room: \"{}\" }}, auth: {{ token }} }})",
+                    "client:    io(\"{}{}\", {{ query: {{ room: \"{}\" }}, auth: {{ token }} }})",
                     self.base_url(),
+                    self.namespace,
                     self.room
                 )
             )
@@ -244,7 +251,7 @@ impl Report for Banner<'_> {
                 "url": self.base_url(),
                 "websocket_url": self.websocket_url(),
                 "port": self.local.port(),
-                "namespace": "/chatomni",
+                "namespace": self.namespace,
                 "room": self.room,
                 "auth": self.auth_name(),
                 "token": self.token,

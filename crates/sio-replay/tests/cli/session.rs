@@ -406,6 +406,36 @@ fn check_offline_compares_a_capture_without_a_server() {
         .success();
 }
 
+/// `INSTA_UPDATE` is read as insta reads it; a value insta does not define is an error (exit 2)
+/// before anything runs, rather than a silent default.
+#[test]
+fn check_refuses_an_insta_update_value_insta_does_not_define() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let golden = dir.path().join("offline.snap");
+    sio_replay()
+        .args(["check", "--offline"])
+        .arg(bundled_capture())
+        .arg("--golden")
+        .arg(&golden)
+        .env("INSTA_UPDATE", "yes")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "INSTA_UPDATE=\"yes\" is not one of insta's values",
+        ));
+    assert!(!golden.exists() && !dir.path().join("offline.snap.new").exists());
+    // `unseen` writes a golden that does not exist yet, as insta does.
+    sio_replay()
+        .args(["check", "--offline"])
+        .arg(bundled_capture())
+        .arg("--golden")
+        .arg(&golden)
+        .env("INSTA_UPDATE", "unseen")
+        .assert()
+        .success();
+    assert!(golden.exists());
+}
+
 /// `check --offline` and `check --serve` take a HAR file as they take the capture `import`
 /// makes of it: the transcripts are the same, and the HAR's token never reaches the golden.
 #[test]
@@ -770,14 +800,14 @@ fn serve_warns_when_the_capture_holds_nothing_to_serve() {
 }
 
 #[test]
-fn check_with_a_scenario_sends_its_frames_and_names_bad_lines() {
+fn check_with_a_script_sends_its_frames_and_names_bad_lines() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let golden = dir.path().join("scenario.snap");
+    let golden = dir.path().join("script.snap");
     sio_replay()
         .args(["check", "--accept", "--events", "2", "--serve"])
         .arg(bundled_capture())
-        .arg("--scenario")
-        .arg(crate::fixture("scenario.txt"))
+        .arg("--script")
+        .arg(crate::fixture("script.txt"))
         .arg("--golden")
         .arg(&golden)
         .timeout(Duration::from_secs(30))
@@ -800,13 +830,84 @@ fn check_with_a_scenario_sends_its_frames_and_names_bad_lines() {
     sio_replay()
         .args(["check", "--serve"])
         .arg(bundled_capture())
-        .arg("--scenario")
+        .arg("--script")
         .arg(&bad)
         .arg("--golden")
         .arg(&golden)
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("bad.txt: line 3: not a frame"));
+        .stderr(predicates::str::contains(
+            "--script [TMP]/bad.txt: line 3: not a frame"
+                .replace("[TMP]", &dir.path().display().to_string()),
+        ));
+}
+
+/// `check --scenario`, the old name of `--script`, still works for one release: hidden from
+/// `--help`, with a warning that names the new flag.
+#[test]
+fn check_scenario_is_a_hidden_alias_of_script_that_warns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let golden = dir.path().join("script.snap");
+    let with = |flag: &str| {
+        sio_replay()
+            .args(["check", "--accept", "--events", "2", "--serve"])
+            .arg(bundled_capture())
+            .arg(flag)
+            .arg(crate::fixture("script.txt"))
+            .arg("--golden")
+            .arg(&golden)
+            .timeout(Duration::from_secs(30))
+            .assert()
+            .success()
+            .get_output()
+            .stderr
+            .clone()
+    };
+    let stderr = String::from_utf8_lossy(&with("--scenario")).into_owned();
+    assert!(
+        stderr.contains("check --scenario is now --script"),
+        "{stderr}"
+    );
+    let old = std::fs::read_to_string(&golden).expect("golden");
+    assert!(old.contains("\"get-conversations\""), "{old}");
+    let stderr = String::from_utf8_lossy(&with("--script")).into_owned();
+    assert!(!stderr.contains("--scenario"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&golden).expect("golden"), old);
+
+    sio_replay()
+        .args([
+            "check",
+            "--offline",
+            "x.jsonl",
+            "--script",
+            "a",
+            "--golden",
+            "g.snap",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cannot be used with"));
+    sio_replay()
+        .args([
+            "check",
+            "--script",
+            "a",
+            "--scenario",
+            "b",
+            "--golden",
+            "g.snap",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cannot be used with"));
+    let help = sio_replay()
+        .args(["check", "--help"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(!String::from_utf8_lossy(&help).contains("--scenario"));
 }
 
 #[test]

@@ -52,6 +52,24 @@ impl EnginePacketType {
         }
     }
 
+    /// The type's name as the Engine.IO protocol writes it: `open`, `close`, `ping`, `pong`,
+    /// `message`, `upgrade`, `noop`. Transcripts and decoded views print these.
+    ///
+    /// ```
+    /// assert_eq!(sio_wire::EnginePacketType::Message.name(), "message");
+    /// ```
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Close => "close",
+            Self::Ping => "ping",
+            Self::Pong => "pong",
+            Self::Message => "message",
+            Self::Upgrade => "upgrade",
+            Self::Noop => "noop",
+        }
+    }
+
     /// The type of an ASCII digit, or `None`.
     pub const fn from_digit(digit: u8) -> Option<Self> {
         match digit.checked_sub(b'0') {

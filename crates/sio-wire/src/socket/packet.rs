@@ -55,6 +55,25 @@ impl SocketPacketType {
         }
     }
 
+    /// The type's name as the Socket.IO protocol writes it: `CONNECT`, `DISCONNECT`, `EVENT`,
+    /// `ACK`, `CONNECT_ERROR`, `BINARY_EVENT`, `BINARY_ACK`. Transcripts, decoded views and
+    /// session violations print these.
+    ///
+    /// ```
+    /// assert_eq!(sio_wire::SocketPacketType::BinaryEvent.name(), "BINARY_EVENT");
+    /// ```
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Connect => "CONNECT",
+            Self::Disconnect => "DISCONNECT",
+            Self::Event => "EVENT",
+            Self::Ack => "ACK",
+            Self::ConnectError => "CONNECT_ERROR",
+            Self::BinaryEvent => "BINARY_EVENT",
+            Self::BinaryAck => "BINARY_ACK",
+        }
+    }
+
     /// The type of an ASCII digit, or `None`.
     pub const fn from_digit(digit: u8) -> Option<Self> {
         Some(match digit {
@@ -294,6 +313,9 @@ pub fn decode_socket_packet_with<'a>(
 }
 
 /// Decodes a Socket.IO protocol v4 packet (Socket.IO 1.x/2.x, Engine.IO 3), for old captures.
+/// Named after `EIO=3`, the query parameter that tells the old protocol on the wire: the
+/// Socket.IO protocol's own number, 4, reads as newer than the current v5 decoder's
+/// namesake Engine.IO v4.
 ///
 /// It differs from [`decode_socket_packet`] where the old protocol does: the payload's shape
 /// is not checked per type. In protocol v4, CONNECT carries no payload and its auth travels
@@ -305,11 +327,20 @@ pub fn decode_socket_packet_with<'a>(
 ///
 /// # Errors
 /// As [`decode_socket_packet_with`].
-pub fn decode_socket_packet_v4<'a>(
+pub fn decode_socket_packet_eio3<'a>(
     text: &'a str,
     limits: &Limits,
 ) -> Result<SocketPacket<'a>, SocketError> {
     decode(text, limits, Protocol::V4)
+}
+
+/// The old name of [`decode_socket_packet_eio3`].
+#[deprecated(note = "renamed to decode_socket_packet_eio3: it reads the EIO=3 protocol")]
+pub fn decode_socket_packet_v4<'a>(
+    text: &'a str,
+    limits: &Limits,
+) -> Result<SocketPacket<'a>, SocketError> {
+    decode_socket_packet_eio3(text, limits)
 }
 
 fn decode<'a>(

@@ -184,7 +184,7 @@ fn owned_packets() {
 /// The Readme's sample session: a BINARY_ACK with its attachment in the following frame.
 #[test]
 fn sample_session_binary_ack() {
-    let Ok(sio_wire::Frame::Socket(header)) =
+    let Ok(sio_wire::DecodedFrame::Socket(header)) =
         sio_wire::decode_message(r#"461-/admin,1[{"_placeholder":true,"num":0}]"#)
     else {
         panic!("not a Socket.IO packet")

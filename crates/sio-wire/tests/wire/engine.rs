@@ -10,6 +10,20 @@ use sio_wire::{EngineErrorKind, HandshakeField, Payload};
 
 use crate::engine_err;
 
+/// The names of the protocol's table, in type order: what transcripts and `decode` print.
+#[test]
+fn type_names_follow_the_protocol_table() {
+    let names: Vec<_> = (0..=6u8)
+        .map(|n| EnginePacketType::from_number(n).unwrap().name())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "open", "close", "ping", "pong", "message", "upgrade", "noop"
+        ]
+    );
+}
+
 #[test]
 fn type_digits_round_trip() {
     for n in 0..=6u8 {

@@ -7,7 +7,7 @@ mod json;
 mod json_equivalence;
 mod malformed;
 mod properties;
-mod protocol_v4;
+mod protocol_eio3;
 mod seed;
 mod spec_engine;
 mod spec_socket;

@@ -10,7 +10,7 @@ use sio_wire::engine::{
 use sio_wire::socket::{
     SocketPacket, SocketPacketType, decode_socket_packet, encode_socket_packet,
 };
-use sio_wire::{Frame, RawJson, decode_message, encode_message};
+use sio_wire::{DecodedFrame, RawJson, decode_message, encode_message};
 
 fn arb_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -175,7 +175,7 @@ proptest! {
         prop_assert_eq!(&again, &encoded);
         let mut frame = String::new();
         encode_message(&packet, &mut frame);
-        prop_assert_eq!(decode_message(&frame), Ok(Frame::Socket(packet)));
+        prop_assert_eq!(decode_message(&frame), Ok(DecodedFrame::Socket(packet)));
         if matches!(packet.kind, SocketPacketType::Event | SocketPacketType::BinaryEvent) {
             let data: Value = serde_json::from_str(parts.data.as_deref().unwrap()).unwrap();
             let name = packet.event_name().unwrap();
@@ -296,11 +296,11 @@ fn check_everything(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    fn decode_v4(text: &str) -> Result<SocketPacket<'_>, sio_wire::SocketError> {
-        sio_wire::socket::decode_socket_packet_v4(text, &sio_wire::Limits::default())
+    fn decode_eio3(text: &str) -> Result<SocketPacket<'_>, sio_wire::SocketError> {
+        sio_wire::socket::decode_socket_packet_eio3(text, &sio_wire::Limits::default())
     }
     type Decoder = fn(&str) -> Result<SocketPacket<'_>, sio_wire::SocketError>;
-    let decoders: [Decoder; 2] = [sio_wire::socket::decode_socket_packet, decode_v4];
+    let decoders: [Decoder; 2] = [sio_wire::socket::decode_socket_packet, decode_eio3];
     for decode in decoders {
         match decode(text) {
             Ok(packet) => {

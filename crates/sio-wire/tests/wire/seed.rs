@@ -4,7 +4,7 @@
 
 use sio_wire::engine::EnginePacket;
 use sio_wire::socket::SocketPacketType;
-use sio_wire::{Frame, RawJson, decode_message, encode_frame};
+use sio_wire::{DecodedFrame, RawJson, decode_message, encode_frame};
 
 const HANDSHAKE: &str = r#"0{"sid":"4RK_z0D5LofuOO3tR9vW","upgrades":[],"pingInterval":25000,"pingTimeout":60000,"maxPayload":1000000}"#;
 const AUTH: &str =
@@ -15,7 +15,7 @@ const CONNECTED: &str = r#"40/chatomni,{"sid":"SSUs7rUdms63DeB9R9vX"}"#;
 /// are not JSON), as rt-2 stringifies it into the event's argument.
 const INCOMING: &str = r#"{"Conversation":{"Id":"689763acb11cca3c0b168e77","ChannelType":4,"ChannelId":"1479019015501919","UserId":"3430680146979574","Name":"Thảo Tây","UpdatedTime":"2026-01-07T13:30:51.329Z"},"Message":{"Id":"695e60057b7c8059540ed555","Message":"Nu","MessageType":12,"Data":{"message":"Nu","created_time":"2026-01-07T20:30:45+07:00","from":{"id":"3430680146979574","name":"Thảo Tây"}},"EventName":"chatomni.on-message"}}"#;
 
-fn round_trip(frame: &str) -> Frame<'_> {
+fn round_trip(frame: &str) -> DecodedFrame<'_> {
     let decoded = decode_message(frame).unwrap_or_else(|e| panic!("{frame}: {e}"));
     let mut out = String::new();
     encode_frame(&decoded, &mut out).unwrap();
@@ -25,7 +25,7 @@ fn round_trip(frame: &str) -> Frame<'_> {
 
 #[test]
 fn handshake() {
-    let Frame::Engine(EnginePacket::Open(h)) = round_trip(HANDSHAKE) else {
+    let DecodedFrame::Engine(EnginePacket::Open(h)) = round_trip(HANDSHAKE) else {
         panic!("not a handshake")
     };
     assert_eq!(h.sid, "4RK_z0D5LofuOO3tR9vW");
@@ -36,7 +36,7 @@ fn handshake() {
     assert_eq!(h.max_payload, Some(1_000_000));
     // The seed prints it pretty; the same handshake with whitespace decodes the same.
     let pretty = "0{\n  \"sid\": \"4RK_z0D5LofuOO3tR9vW\",\n  \"upgrades\": [],\n  \"pingInterval\": 25000,\n  \"pingTimeout\": 60000,\n  \"maxPayload\": 1000000\n}";
-    let Frame::Engine(EnginePacket::Open(p)) = decode_message(pretty).unwrap() else {
+    let DecodedFrame::Engine(EnginePacket::Open(p)) = decode_message(pretty).unwrap() else {
         panic!("not a handshake")
     };
     assert_eq!(p, h);
@@ -44,7 +44,7 @@ fn handshake() {
 
 #[test]
 fn namespace_connect_and_confirmation() {
-    let Frame::Socket(auth) = round_trip(AUTH) else {
+    let DecodedFrame::Socket(auth) = round_trip(AUTH) else {
         panic!("not a Socket.IO packet")
     };
     assert_eq!(auth.kind, SocketPacketType::Connect);
@@ -58,7 +58,7 @@ fn namespace_connect_and_confirmation() {
         .unwrap();
     assert!(token.starts_with("eyJhbG"));
 
-    let Frame::Socket(ok) = round_trip(CONNECTED) else {
+    let DecodedFrame::Socket(ok) = round_trip(CONNECTED) else {
         panic!("not a Socket.IO packet")
     };
     assert_eq!(ok.kind, SocketPacketType::Connect);
@@ -77,7 +77,7 @@ fn on_events_with_the_seed_message() {
         format!("42/chatomni,[\"on-events\",{arg}]"),
         format!("42/chatomni,[\"on-events\", {arg}]"),
     ] {
-        let Frame::Socket(p) = round_trip(&frame) else {
+        let DecodedFrame::Socket(p) = round_trip(&frame) else {
             panic!("not a Socket.IO packet")
         };
         assert_eq!(p.kind, SocketPacketType::Event);
@@ -116,6 +116,12 @@ fn on_events_with_the_seed_message() {
 #[test]
 fn heartbeat_of_the_session() {
     // rt-2 is an Engine.IO v4 server: it pings, the client pongs.
-    assert_eq!(round_trip("2"), Frame::Engine(EnginePacket::Ping("")));
-    assert_eq!(round_trip("3"), Frame::Engine(EnginePacket::Pong("")));
+    assert_eq!(
+        round_trip("2"),
+        DecodedFrame::Engine(EnginePacket::Ping(""))
+    );
+    assert_eq!(
+        round_trip("3"),
+        DecodedFrame::Engine(EnginePacket::Pong(""))
+    );
 }

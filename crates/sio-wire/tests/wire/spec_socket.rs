@@ -4,10 +4,30 @@
 use sio_wire::socket::{
     SocketPacket, SocketPacketType, decode_socket_packet, encode_socket_packet,
 };
-use sio_wire::{Frame, RawJson, decode_message, encode_message};
+use sio_wire::{DecodedFrame, RawJson, decode_message, encode_message};
 
 fn json(text: &str) -> RawJson<'_> {
     RawJson::new(text).unwrap()
+}
+
+/// The names of the protocol's table, in type order: what transcripts and `decode` print.
+#[test]
+fn type_names_follow_the_protocol_table() {
+    let names: Vec<_> = (b'0'..=b'6')
+        .map(|digit| SocketPacketType::from_digit(digit).unwrap().name())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "CONNECT",
+            "DISCONNECT",
+            "EVENT",
+            "ACK",
+            "CONNECT_ERROR",
+            "BINARY_EVENT",
+            "BINARY_ACK"
+        ]
+    );
 }
 
 /// "Packet encoding / Examples" and "Exchange protocol": encoded form and packet.
@@ -100,7 +120,10 @@ fn packet_examples() {
         assert_eq!(out, encoded);
         // Over the wire, each rides in an Engine.IO message.
         let frame = format!("4{encoded}");
-        assert_eq!(decode_message(&frame).unwrap(), Frame::Socket(packet));
+        assert_eq!(
+            decode_message(&frame).unwrap(),
+            DecodedFrame::Socket(packet)
+        );
         let mut out = String::new();
         encode_message(&packet, &mut out);
         assert_eq!(out, frame);
@@ -139,7 +162,7 @@ fn sample_session() {
         sio_wire::encode_frame(&decoded, &mut out).unwrap();
         assert_eq!(out, frame);
     }
-    let Frame::Socket(p) = decode_message(r#"42["hey","Jude"]"#).unwrap() else {
+    let DecodedFrame::Socket(p) = decode_message(r#"42["hey","Jude"]"#).unwrap() else {
         panic!()
     };
     assert_eq!(p.event_name().unwrap(), "hey");
@@ -149,7 +172,7 @@ fn sample_session() {
             .collect::<Vec<_>>(),
         ["Jude"]
     );
-    let Frame::Socket(p) =
+    let DecodedFrame::Socket(p) =
         decode_message(r#"461-/admin,1[{"_placeholder":true,"num":0}]"#).unwrap()
     else {
         panic!()
@@ -204,7 +227,7 @@ fn test_suite_frames() {
         ("40/custom", "/custom"),
         ("41/custom", "/custom"),
     ] {
-        let Frame::Socket(p) = decode_message(frame).unwrap() else {
+        let DecodedFrame::Socket(p) = decode_message(frame).unwrap() else {
             panic!("{frame}")
         };
         assert_eq!(p.namespace, namespace);
@@ -284,7 +307,7 @@ fn message_header_decoding() {
     };
     assert_eq!(header.ack_id, Some(12));
     assert_eq!(
-        Frame::Socket(header.validate().unwrap()),
+        DecodedFrame::Socket(header.validate().unwrap()),
         decode_message(frame).unwrap()
     );
     assert_eq!(

@@ -4,8 +4,8 @@ use sio_wire::engine::{
     EnginePacket, PollingPacket, decode_binary_frame_v3, decode_polling_payload_v3,
     decode_text_frame,
 };
-use sio_wire::socket::{SocketPacketType, decode_socket_packet, decode_socket_packet_v4};
-use sio_wire::{Frame, Limits, SocketErrorKind, decode_message_v4};
+use sio_wire::socket::{SocketPacketType, decode_socket_packet, decode_socket_packet_eio3};
+use sio_wire::{DecodedFrame, Limits, SocketErrorKind, decode_message_eio3};
 
 #[test]
 fn v3_handshake_has_no_max_payload() {
@@ -24,20 +24,20 @@ fn v3_handshake_has_no_max_payload() {
 fn v4_packets() {
     let limits = Limits::default();
     // ERROR carries a plain string; CONNECT's auth travels in the namespace's query.
-    let p = decode_socket_packet_v4(r#"4/admin,"Not authorized""#, &limits).unwrap();
+    let p = decode_socket_packet_eio3(r#"4/admin,"Not authorized""#, &limits).unwrap();
     assert_eq!(p.kind, SocketPacketType::ConnectError);
     assert_eq!(p.data.unwrap().as_json_str().unwrap(), "Not authorized");
-    let p = decode_socket_packet_v4("0/admin?token=1234&uid=abcd,", &limits).unwrap();
+    let p = decode_socket_packet_eio3("0/admin?token=1234&uid=abcd,", &limits).unwrap();
     assert_eq!(p.namespace, "/admin?token=1234&uid=abcd");
     // socket.io-parser 2.x wrote CONNECT and DISCONNECT without the comma.
-    let p = decode_socket_packet_v4("1/admin", &limits).unwrap();
+    let p = decode_socket_packet_eio3("1/admin", &limits).unwrap();
     assert_eq!(
         (p.kind, p.namespace),
         (SocketPacketType::Disconnect, "/admin")
     );
     // The payload's shape is not checked: an event without payload, an ack object.
     for text in ["2", "3/admin,5{}", r#"0/admin,"x""#] {
-        assert!(decode_socket_packet_v4(text, &limits).is_ok(), "{text}");
+        assert!(decode_socket_packet_eio3(text, &limits).is_ok(), "{text}");
         assert_eq!(
             decode_socket_packet(text).unwrap_err().kind(),
             SocketErrorKind::InvalidPayload,
@@ -45,12 +45,17 @@ fn v4_packets() {
         );
     }
     // Everything else is as strict as v5.
-    assert!(decode_socket_packet_v4(r#"2["a"]x"#, &limits).is_err());
-    let Frame::Socket(p) = decode_message_v4(r#"42["chat message","hi"]"#, &limits).unwrap() else {
+    assert!(decode_socket_packet_eio3(r#"2["a"]x"#, &limits).is_err());
+    let DecodedFrame::Socket(p) =
+        decode_message_eio3(r#"42["chat message","hi"]"#, &limits).unwrap()
+    else {
         panic!("not a Socket.IO packet")
     };
     assert_eq!(p.event_name().unwrap(), "chat message");
-    assert_eq!(decode_message_v4("44\"x", &limits).unwrap_err().offset(), 4);
+    assert_eq!(
+        decode_message_eio3("44\"x", &limits).unwrap_err().offset(),
+        4
+    );
 }
 
 #[test]
@@ -70,4 +75,21 @@ fn v3_polling_session() {
         decode_binary_frame_v3(&[4, 0xde, 0xad]).unwrap(),
         EnginePacket::binary(&[0xde, 0xad])
     );
+}
+
+/// The names before the `_eio3` rename still work, deprecated, for one release.
+#[test]
+#[allow(deprecated)]
+fn the_old_names_still_decode() {
+    let limits = Limits::default();
+    let frame = r#"42["chat message","hi"]"#;
+    assert_eq!(
+        sio_wire::decode_message_v4(frame, &limits),
+        decode_message_eio3(frame, &limits)
+    );
+    assert_eq!(
+        sio_wire::socket::decode_socket_packet_v4("1/admin", &limits),
+        decode_socket_packet_eio3("1/admin", &limits)
+    );
+    let _: sio_wire::Frame<'_> = decode_message_eio3(frame, &limits).unwrap();
 }
