@@ -78,9 +78,9 @@ pub enum ClientError {
         #[source]
         source: sio_capture::CaptureError,
     },
-    /// A scenario file's line is not a frame.
+    /// A script file's line is not a frame.
     #[error("line {line}: {message}")]
-    Scenario {
+    Script {
         /// The 1-based line number.
         line: usize,
         /// What is wrong with it.

@@ -66,14 +66,14 @@ impl Script {
         script
     }
 
-    /// A scenario file: one client frame per line, as it goes on the wire. Blank lines and
+    /// A script file (`check --script`): one client frame per line, as it goes on the wire. Blank lines and
     /// lines starting with `#` are skipped; a CONNECT (`40/nsp,...`) names the namespace (its
     /// payload is replaced by the session's token).
     ///
     /// ```
     /// use rt2_client::session::Script;
     ///
-    /// let script = Script::parse_scenario("# join, then ask\n40/chatomni,{}\n42/chatomni,[\"hi\"]\n")?;
+    /// let script = Script::parse("# join, then ask\n40/chatomni,{}\n42/chatomni,[\"hi\"]\n")?;
     /// assert_eq!(script.namespace, "/chatomni");
     /// assert_eq!(script.frames, ["42/chatomni,[\"hi\"]"]);
     /// # Ok::<(), rt2_client::ClientError>(())
@@ -81,9 +81,9 @@ impl Script {
     ///
     /// # Errors
     ///
-    /// [`ClientError::Scenario`] with the line number of a line that is not an Engine.IO /
+    /// [`ClientError::Script`] with the line number of a line that is not an Engine.IO /
     /// Socket.IO frame.
-    pub fn parse_scenario(text: &str) -> Result<Self, ClientError> {
+    pub fn parse(text: &str) -> Result<Self, ClientError> {
         let mut script = Script::new(tpos_chat::NAMESPACE);
         for (index, line) in text.lines().enumerate() {
             let line = line.trim_end();
@@ -96,7 +96,7 @@ impl Script {
                 }
                 Ok(_) => script.frames.push(line.to_owned()),
                 Err(err) => {
-                    return Err(ClientError::Scenario {
+                    return Err(ClientError::Script {
                         line: index + 1,
                         message: format!("not a frame: {err}"),
                     });
@@ -283,8 +283,8 @@ mod tests {
     }
 
     #[test]
-    fn scenario_errors_name_the_line() {
-        let err = Script::parse_scenario("# c\n\n42/chatomni,[\"ok\"]\n9nope\n").unwrap_err();
+    fn script_errors_name_the_line() {
+        let err = Script::parse("# c\n\n42/chatomni,[\"ok\"]\n9nope\n").unwrap_err();
         assert!(err.to_string().starts_with("line 4: not a frame"), "{err}");
     }
 

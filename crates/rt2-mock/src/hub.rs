@@ -192,10 +192,7 @@ fn kept(text: &str) -> String {
     if text.len() <= KEPT_PACKET_BYTES {
         return text.to_owned();
     }
-    let mut cut = KEPT_PACKET_BYTES;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
+    let cut = sio_session::floor_char_boundary(text, KEPT_PACKET_BYTES);
     format!("{}…(cut, {} bytes in all)", &text[..cut], text.len())
 }
 

@@ -206,12 +206,8 @@ impl Scenario {
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
     // Back off to a character boundary so slicing cannot fail.
-    let offset = (0..=offset)
-        .rev()
-        .find(|&o| text.is_char_boundary(o))
-        .unwrap_or(0);
+    let offset = sio_session::floor_char_boundary(text, offset);
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |n| n + 1);

@@ -304,11 +304,7 @@ pub(crate) async fn run_websocket<S>(
 /// A WebSocket close reason is at most 123 bytes (125 minus the code).
 fn truncate_reason(mut reason: String) -> String {
     if reason.len() > 123 {
-        let mut cut = 123;
-        while !reason.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        reason.truncate(cut);
+        reason.truncate(sio_session::floor_char_boundary(&reason, 123));
     }
     reason
 }

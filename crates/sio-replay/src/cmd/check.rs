@@ -107,7 +107,7 @@ fn session_config(args: &CheckArgs) -> anyhow::Result<(SessionConfig, String)> {
         (Some((flag, path)), _) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("{flag} {}", path.display()))?;
-            Script::parse_scenario(&text).with_context(|| format!("{flag} {}", path.display()))?
+            Script::parse(&text).with_context(|| format!("{flag} {}", path.display()))?
         }
         (None, Some(path)) => {
             let flag = if args.capture.is_some() {
