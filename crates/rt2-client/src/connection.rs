@@ -10,7 +10,9 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use sio_session::{ClientConfig, ClientEvent, ClientSession, Frame, IncomingEvent, Transmit};
+use sio_session::{
+    ClientConfig, ClientEvent, ClientSession, InboundFrame, IncomingEvent, Transmit,
+};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::ClientError;
@@ -147,8 +149,10 @@ impl Connection {
     fn on_message(&mut self, message: Message) {
         let now = Instant::now();
         match &message {
-            Message::Text(text) => self.session.handle_frame(now, Frame::Text(text.as_str())),
-            Message::Binary(bytes) => self.session.handle_frame(now, Frame::Binary(bytes)),
+            Message::Text(text) => self
+                .session
+                .handle_frame(now, InboundFrame::Text(text.as_str())),
+            Message::Binary(bytes) => self.session.handle_frame(now, InboundFrame::Binary(bytes)),
             Message::Close(frame) => {
                 let reason = frame.as_ref().map_or_else(
                     || "closed by the server".to_owned(),

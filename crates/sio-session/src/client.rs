@@ -8,11 +8,11 @@ use sio_wire::socket::SocketPacketType;
 
 use crate::config::{ClientConfig, Layer};
 use crate::error::SessionError;
-use crate::event::{ClientEvent, CloseReason, Message, OpenInfo, Violation, ViolationKind};
+use crate::event::{ClientEvent, CloseReason, EngineMessage, OpenInfo, Violation, ViolationKind};
 use crate::socket::{
     InboundPacket, NamespaceJoin, Outbound, SocketLayer, encode_packet, quote_excerpt,
 };
-use crate::transmit::{Frame, Transmit};
+use crate::transmit::{InboundFrame, Transmit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -61,26 +61,26 @@ impl Outbound for VecDeque<Transmit> {
 ///
 /// ```
 /// use std::time::Instant;
-/// use sio_session::{ClientConfig, ClientEvent, ClientSession, Frame, Transmit};
+/// use sio_session::{ClientConfig, ClientEvent, ClientSession, InboundFrame, Transmit};
 ///
 /// let now = Instant::now();
 /// let mut client = ClientSession::new(now, ClientConfig::default());
 /// client.connect("/chatomni", Some(r#"{"token":"synthetic"}"#))?;
 /// assert_eq!(client.poll_transmit(), None); // held until the server's open packet
 ///
-/// client.handle_frame(now, Frame::Text(
+/// client.handle_frame(now, InboundFrame::Text(
 ///     r#"0{"sid":"s1","upgrades":[],"pingInterval":25000,"pingTimeout":60000,"maxPayload":1000000}"#,
 /// ));
 /// assert_eq!(client.poll_transmit(),
 ///     Some(Transmit::Text(r#"40/chatomni,{"token":"synthetic"}"#.into())));
 ///
-/// client.handle_frame(now, Frame::Text(r#"40/chatomni,{"sid":"x"}"#));
-/// client.handle_frame(now, Frame::Text(r#"42/chatomni,["on-events","{}"]"#));
+/// client.handle_frame(now, InboundFrame::Text(r#"40/chatomni,{"sid":"x"}"#));
+/// client.handle_frame(now, InboundFrame::Text(r#"42/chatomni,["on-events","{}"]"#));
 /// let events: Vec<_> = std::iter::from_fn(|| client.poll_event()).collect();
 /// assert!(matches!(&events[1], ClientEvent::Connected { namespace, .. } if namespace == "/chatomni"));
 /// assert!(matches!(&events[2], ClientEvent::Event(e) if e.name().as_deref() == Some("on-events")));
 ///
-/// client.handle_frame(now, Frame::Text("2"));
+/// client.handle_frame(now, InboundFrame::Text("2"));
 /// assert_eq!(client.poll_transmit(), Some(Transmit::Text("3".into())));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -183,14 +183,15 @@ impl ClientSession {
     }
 
     /// A WebSocket frame from the server.
-    pub fn handle_frame(&mut self, now: Instant, frame: Frame<'_>) {
+    pub fn handle_frame(&mut self, now: Instant, frame: InboundFrame<'_>) {
         self.handle_timeout(now);
         match self.state {
             State::Closed => {}
             State::AwaitingOpen => self.handle_first_frame(now, frame),
             State::Open => match frame {
-                Frame::Binary(bytes) => self.handle_message(Payload::Binary(bytes)),
-                Frame::Text(text) => match decode_text_frame_with(text, &self.config.limits) {
+                InboundFrame::Binary(bytes) => self.handle_message(Payload::Binary(bytes)),
+                InboundFrame::Text(text) => match decode_text_frame_with(text, &self.config.limits)
+                {
                     Ok(packet) => self.handle_packet(now, packet),
                     Err(e) => {
                         self.violation(
@@ -206,9 +207,9 @@ impl ClientSession {
         }
     }
 
-    fn handle_first_frame(&mut self, now: Instant, frame: Frame<'_>) {
+    fn handle_first_frame(&mut self, now: Instant, frame: InboundFrame<'_>) {
         let handshake = match frame {
-            Frame::Text(text) => match decode_text_frame_with(text, &self.config.limits) {
+            InboundFrame::Text(text) => match decode_text_frame_with(text, &self.config.limits) {
                 Ok(EnginePacket::Open(handshake)) => Ok(handshake),
                 Ok(other) => Err(format!(
                     "first frame is a {:?} packet, not open",
@@ -216,7 +217,7 @@ impl ClientSession {
                 )),
                 Err(e) => Err(format!("{e} in {}", quote_excerpt(text, e.offset))),
             },
-            Frame::Binary(bytes) => Err(format!(
+            InboundFrame::Binary(bytes) => Err(format!(
                 "first frame is binary ({} bytes), not an open packet",
                 bytes.len()
             )),
@@ -276,7 +277,7 @@ impl ClientSession {
     fn handle_message(&mut self, payload: Payload<'_>) {
         if self.config.layer == Layer::EngineIo {
             self.events
-                .push_back(ClientEvent::Message(Message::from_payload(payload)));
+                .push_back(ClientEvent::Message(EngineMessage::from_payload(payload)));
             return;
         }
         match self.socket.decode(payload) {
@@ -442,7 +443,7 @@ impl ClientSession {
     /// # Errors
     ///
     /// [`SessionError::Closed`].
-    pub fn send_message(&mut self, message: Message) -> Result<(), SessionError> {
+    pub fn send_message(&mut self, message: EngineMessage) -> Result<(), SessionError> {
         self.ensure_open()?;
         self.outbox.push_message(message);
         Ok(())

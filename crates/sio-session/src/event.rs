@@ -4,14 +4,14 @@ use std::fmt;
 
 /// An Engine.IO message, as received or to send, in [`Layer::EngineIo`](crate::Layer) mode.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Message {
+pub enum EngineMessage {
     /// A text message (the data after the `4` packet type).
     Text(String),
     /// A binary message (a WebSocket binary frame, or a `b<base64>` polling record).
     Binary(Vec<u8>),
 }
 
-impl Message {
+impl EngineMessage {
     /// An Engine.IO message as received, owned.
     pub(crate) fn from_payload(payload: sio_wire::engine::Payload<'_>) -> Self {
         match payload {
@@ -231,7 +231,7 @@ pub enum ServerEvent {
         namespace: String,
     },
     /// [`Layer::EngineIo`](crate::Layer::EngineIo) only: an Engine.IO message.
-    Message(Message),
+    Message(EngineMessage),
     /// The session moved from long-polling to WebSocket.
     Upgraded,
     /// The client broke the protocol. Violations that close the session are followed by
@@ -288,7 +288,7 @@ pub enum ClientEvent {
         namespace: String,
     },
     /// [`Layer::EngineIo`](crate::Layer::EngineIo) only: an Engine.IO message.
-    Message(Message),
+    Message(EngineMessage),
     /// The server broke the protocol.
     Violation(Violation),
     /// The session is over. Nothing else follows.

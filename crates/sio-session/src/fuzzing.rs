@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::{
-    ClientConfig, ClientSession, Frame, Layer, ServerConfig, ServerEvent, ServerSession,
+    ClientConfig, ClientSession, InboundFrame, Layer, ServerConfig, ServerEvent, ServerSession,
     TransportKind,
 };
 
@@ -33,7 +33,7 @@ pub fn session_handle_frame(data: &[u8]) {
         let (&op, rest) = chunk.split_first().unwrap_or((&b't', &[]));
         let text = String::from_utf8_lossy(rest);
         match op {
-            b'b' => session.handle_frame(now, Frame::Binary(rest)),
+            b'b' => session.handle_frame(now, InboundFrame::Binary(rest)),
             b'p' => {
                 let _ = session.handle_polling_post(now, rest);
             }
@@ -52,7 +52,7 @@ pub fn session_handle_frame(data: &[u8]) {
             b'k' => {
                 let _ = session.accept_connect("/", "socket");
             }
-            _ => session.handle_frame(now, Frame::Text(&text)),
+            _ => session.handle_frame(now, InboundFrame::Text(&text)),
         }
         while session.poll_transmit().is_some() {}
         while let Some(event) = session.poll_event() {
@@ -75,14 +75,16 @@ pub fn client_handle_frame(data: &[u8]) {
     if data.first().is_some_and(|b| b % 2 == 0) {
         client.handle_frame(
             start,
-            Frame::Text(r#"0{"sid":"s","upgrades":[],"pingInterval":300,"pingTimeout":200}"#),
+            InboundFrame::Text(
+                r#"0{"sid":"s","upgrades":[],"pingInterval":300,"pingTimeout":200}"#,
+            ),
         );
-        client.handle_frame(start, Frame::Text(r#"40{"sid":"x"}"#));
+        client.handle_frame(start, InboundFrame::Text(r#"40{"sid":"x"}"#));
     }
     for chunk in data.get(1..).unwrap_or_default().split(|&b| b == b'\n') {
         match chunk.split_first() {
-            Some((b'b', rest)) => client.handle_frame(start, Frame::Binary(rest)),
-            _ => client.handle_frame(start, Frame::Text(&String::from_utf8_lossy(chunk))),
+            Some((b'b', rest)) => client.handle_frame(start, InboundFrame::Binary(rest)),
+            _ => client.handle_frame(start, InboundFrame::Text(&String::from_utf8_lossy(chunk))),
         }
         while client.poll_transmit().is_some() {}
         while client.poll_event().is_some() {}

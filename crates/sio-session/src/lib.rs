@@ -28,7 +28,7 @@
 //!   connection on top ([`Layer::SocketIo`]) or plain Engine.IO messages
 //!   ([`Layer::EngineIo`]). Configured by [`ServerConfig`]; reports [`ServerEvent`]s.
 //! - [`ClientSession`]: a WebSocket client; reports [`ClientEvent`]s.
-//! - [`Frame`] in, [`Transmit`] out.
+//! - [`InboundFrame`] in, [`Transmit`] out.
 //! - [`validate_request`]: the HTTP-level checks of a request (`EIO`, `transport`, method,
 //!   `sid`), answering the Engine.IO error code and message ([`RequestError`]) for HTTP 400.
 //!
@@ -40,7 +40,7 @@
 //! ```
 //! use std::time::{Duration, Instant};
 //! use sio_session::{
-//!     Frame, ServerConfig, ServerEvent, ServerSession, Transmit, TransportKind,
+//!     InboundFrame, ServerConfig, ServerEvent, ServerSession, Transmit, TransportKind,
 //! };
 //!
 //! let start = Instant::now();
@@ -62,7 +62,7 @@
 //! );
 //!
 //! // The client joins /chatomni with a token; the application decides.
-//! session.handle_frame(start, Frame::Text(r#"40/chatomni,{"token":"synthetic"}"#));
+//! session.handle_frame(start, InboundFrame::Text(r#"40/chatomni,{"token":"synthetic"}"#));
 //! while let Some(event) = session.poll_event() {
 //!     if let ServerEvent::ConnectRequest { namespace, auth } = event {
 //!         assert_eq!(auth.as_deref(), Some(r#"{"token":"synthetic"}"#));
@@ -83,7 +83,7 @@
 //! assert_eq!(wake, start + Duration::from_millis(25_000));
 //! session.handle_timeout(wake);
 //! assert_eq!(drain(&mut session), [Transmit::Text("2".into())]);
-//! session.handle_frame(wake, Frame::Text("3"));
+//! session.handle_frame(wake, InboundFrame::Text("3"));
 //!
 //! // No pong for the next ping: the session closes itself.
 //! let wake = session.poll_timeout().ok_or("a ping is scheduled")?;
@@ -189,12 +189,20 @@ pub use client::ClientSession;
 pub use config::{ClientConfig, Layer, ServerConfig};
 pub use error::SessionError;
 pub use event::{
-    ClientEvent, CloseReason, IncomingAck, IncomingEvent, Message, OpenInfo, ServerEvent,
+    ClientEvent, CloseReason, EngineMessage, IncomingAck, IncomingEvent, OpenInfo, ServerEvent,
     Violation, ViolationKind,
 };
 pub use request::{EngineQuery, RequestError, RequestKind, validate_request};
 pub use server::ServerSession;
-pub use transmit::{Frame, Transmit};
+pub use transmit::{InboundFrame, Transmit};
+
+/// The old name of [`InboundFrame`], kept for one release.
+#[deprecated(note = "renamed InboundFrame: sio-wire's decoded frame is DecodedFrame")]
+pub type Frame<'a> = InboundFrame<'a>;
+
+/// The old name of [`EngineMessage`], kept for one release.
+#[deprecated(note = "renamed EngineMessage: tpos-chat's Message is a chat message")]
+pub type Message = EngineMessage;
 
 /// The two Engine.IO transports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -13,10 +13,10 @@ use sio_wire::socket::SocketPacketType;
 use crate::TransportKind;
 use crate::config::{Layer, ServerConfig};
 use crate::error::SessionError;
-use crate::event::{CloseReason, Message, ServerEvent, Violation, ViolationKind};
+use crate::event::{CloseReason, EngineMessage, ServerEvent, Violation, ViolationKind};
 use crate::request::RequestError;
 use crate::socket::{InboundPacket, NamespaceJoin, Outbound, SocketLayer, quote_excerpt};
-use crate::transmit::{Frame, Transmit};
+use crate::transmit::{InboundFrame, Transmit};
 
 /// One Engine.IO packet waiting for the main transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -661,7 +661,7 @@ impl ServerSession {
     /// A frame longer than `maxPayload`, a frame that does not decode, a ping from the client
     /// (pings go server to client in v4) and any Socket.IO packet the protocol forbids here
     /// close the session after reporting a [`ServerEvent::Violation`].
-    pub fn handle_frame(&mut self, now: Instant, frame: Frame<'_>) {
+    pub fn handle_frame(&mut self, now: Instant, frame: InboundFrame<'_>) {
         self.handle_timeout(now);
         // The reference server ignores packets once it is closing ("packet received with
         // closed socket").
@@ -669,8 +669,8 @@ impl ServerSession {
             return;
         }
         let len = match frame {
-            Frame::Text(text) => text.len(),
-            Frame::Binary(bytes) => bytes.len(),
+            InboundFrame::Text(text) => text.len(),
+            InboundFrame::Binary(bytes) => bytes.len(),
         };
         if len as u64 > self.config.max_payload {
             self.fail(
@@ -687,8 +687,8 @@ impl ServerSession {
             return;
         }
         match frame {
-            Frame::Binary(bytes) => self.handle_message(now, Payload::Binary(bytes)),
-            Frame::Text(text) => match decode_text_frame_with(text, &self.config.limits) {
+            InboundFrame::Binary(bytes) => self.handle_message(now, Payload::Binary(bytes)),
+            InboundFrame::Text(text) => match decode_text_frame_with(text, &self.config.limits) {
                 Ok(packet) => self.handle_packet(now, packet),
                 Err(e) => self.malformed(format!("{e} in {}", quote_excerpt(text, e.offset))),
             },
@@ -702,14 +702,14 @@ impl ServerSession {
     /// pending `GET` request (if applicable) to cleanly close HTTP long-polling transport" and
     /// "respond with a `pong` packet with the string `probe` in the payload"; "Finally, the
     /// client MUST send a `upgrade` packet to complete the upgrade".
-    fn handle_probe_frame(&mut self, frame: Frame<'_>) {
+    fn handle_probe_frame(&mut self, frame: InboundFrame<'_>) {
         let deadline = match self.upgrade {
             Upgrade::None => return,
             Upgrade::Probing { deadline } | Upgrade::Probed { deadline } => deadline,
         };
         let packet = match frame {
-            Frame::Text(text) => decode_text_frame_with(text, &self.config.limits).ok(),
-            Frame::Binary(_) => None,
+            InboundFrame::Text(text) => decode_text_frame_with(text, &self.config.limits).ok(),
+            InboundFrame::Binary(_) => None,
         };
         match packet {
             Some(EnginePacket::Ping("probe")) => {
@@ -729,8 +729,10 @@ impl ServerSession {
             }
             _ => {
                 let what = match frame {
-                    Frame::Text(text) => format!("frame {}", quote_excerpt(text, 0)),
-                    Frame::Binary(bytes) => format!("a binary frame of {} bytes", bytes.len()),
+                    InboundFrame::Text(text) => format!("frame {}", quote_excerpt(text, 0)),
+                    InboundFrame::Binary(bytes) => {
+                        format!("a binary frame of {} bytes", bytes.len())
+                    }
                 };
                 self.abandon_upgrade(&format!(
                     "the probing WebSocket sent {what} instead of 2probe then 5"
@@ -788,7 +790,7 @@ impl ServerSession {
         match self.config.layer {
             Layer::EngineIo => {
                 self.events
-                    .push_back(ServerEvent::Message(Message::from_payload(payload)));
+                    .push_back(ServerEvent::Message(EngineMessage::from_payload(payload)));
             }
             Layer::SocketIo => match self.socket.decode(payload) {
                 Ok(Some(packet)) => self.handle_socket_packet(now, packet),
@@ -1046,7 +1048,7 @@ impl ServerSession {
     /// # Errors
     ///
     /// [`SessionError::Closed`] once the session is closing or closed.
-    pub fn send_message(&mut self, message: Message) -> Result<(), SessionError> {
+    pub fn send_message(&mut self, message: EngineMessage) -> Result<(), SessionError> {
         self.ensure_open()?;
         self.outbox.push_message(message);
         Ok(())

@@ -15,7 +15,7 @@ use sio_wire::{Limits, RawJson, SocketError, SocketErrorKind, Status};
 use crate::char_boundary::floor_char_boundary;
 use crate::config::Layer;
 use crate::error::SessionError;
-use crate::event::{IncomingAck, IncomingEvent, Message, Violation, ViolationKind};
+use crate::event::{EngineMessage, IncomingAck, IncomingEvent, Violation, ViolationKind};
 
 /// One complete Socket.IO packet from the peer, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,10 +216,10 @@ pub(crate) trait Outbound {
     fn push_binary(&mut self, bytes: Vec<u8>);
 
     /// A plain Engine.IO message: `4` + text, or a binary message.
-    fn push_message(&mut self, message: Message) {
+    fn push_message(&mut self, message: EngineMessage) {
         match message {
-            Message::Text(text) => self.push_text(format!("4{text}")),
-            Message::Binary(bytes) => self.push_binary(bytes),
+            EngineMessage::Text(text) => self.push_text(format!("4{text}")),
+            EngineMessage::Binary(bytes) => self.push_binary(bytes),
         }
     }
 }

@@ -7,7 +7,7 @@
 /// packet type byte), as the engine.io-protocol README says: "Binary payloads are sent as is,
 /// without modification."
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Frame<'a> {
+pub enum InboundFrame<'a> {
     /// A text frame: one Engine.IO packet (`4hello`, `2`, `3probe`, ...).
     Text(&'a str),
     /// A binary frame: the data of one binary Engine.IO message.

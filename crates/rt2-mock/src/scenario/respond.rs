@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sio_session::{IncomingEvent, Message};
+use sio_session::{EngineMessage, IncomingEvent};
 
 use crate::replay::ReplayEvent;
 use crate::scenario::model::{
@@ -51,7 +51,7 @@ pub enum ScenarioAction {
     /// Change the session's faults.
     Fault(FaultChange),
     /// Send a plain Engine.IO message (the echo mode).
-    Send(Message),
+    Send(EngineMessage),
 }
 
 /// What to do with a CONNECT, according to the scenario.
@@ -230,7 +230,7 @@ impl Scenario {
 
     /// The answer to a plain Engine.IO message: in `engine.io-echo` mode, the same message
     /// back at once; otherwise nothing.
-    pub fn on_message(&self, message: &Message) -> Vec<ScheduledAction> {
+    pub fn on_message(&self, message: &EngineMessage) -> Vec<ScheduledAction> {
         match self.server.mode {
             ServerMode::EngineIoEcho => vec![ScheduledAction {
                 delay: Duration::ZERO,

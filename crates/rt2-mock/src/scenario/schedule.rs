@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
 
-use sio_session::{IncomingEvent, Message};
+use sio_session::{EngineMessage, IncomingEvent};
 
 use crate::replay::ReplayTimeline;
 use crate::scenario::model::{EmitSpec, EmitWhat, Payload, Scenario};
@@ -157,7 +157,7 @@ impl ScenarioSchedule {
     }
 
     /// The client sent a plain Engine.IO message.
-    pub fn message(&mut self, now: Instant, message: &Message) {
+    pub fn message(&mut self, now: Instant, message: &EngineMessage) {
         let actions = self.scenario.on_message(message);
         self.schedule(now, actions);
     }
@@ -393,10 +393,10 @@ mod tests {
     fn echo_mode_sends_messages_back_at_once() {
         let mut s = schedule("[server]\nmode = \"engine.io-echo\"\n");
         let t0 = Instant::now();
-        s.message(t0, &Message::Binary(vec![1, 2, 3]));
+        s.message(t0, &EngineMessage::Binary(vec![1, 2, 3]));
         assert_eq!(
             s.poll_action(t0),
-            Some(ScenarioAction::Send(Message::Binary(vec![1, 2, 3])))
+            Some(ScenarioAction::Send(EngineMessage::Binary(vec![1, 2, 3])))
         );
     }
 }

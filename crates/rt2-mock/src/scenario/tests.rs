@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sio_session::{IncomingEvent, Message};
+use sio_session::{EngineMessage, IncomingEvent};
 
 use super::*;
 use crate::fault::FaultPlan;
@@ -128,8 +128,8 @@ fn socketio_protocol_answers_auth_message_and_ack_as_the_reference_server() {
 fn engineio_protocol_echoes_messages_and_ignores_socketio_rules() {
     let s = Scenario::bundled("engineio-protocol").unwrap();
     for message in [
-        Message::Text("hello".into()),
-        Message::Binary(vec![1, 2, 3, 4]),
+        EngineMessage::Text("hello".into()),
+        EngineMessage::Binary(vec![1, 2, 3, 4]),
     ] {
         assert_eq!(
             s.on_message(&message),
@@ -137,7 +137,11 @@ fn engineio_protocol_echoes_messages_and_ignores_socketio_rules() {
         );
     }
     let socketio = Scenario::bundled("socketio-protocol").unwrap();
-    assert!(socketio.on_message(&Message::Text("x".into())).is_empty());
+    assert!(
+        socketio
+            .on_message(&EngineMessage::Text("x".into()))
+            .is_empty()
+    );
 }
 
 #[test]

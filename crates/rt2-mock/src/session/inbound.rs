@@ -2,7 +2,7 @@
 //! session report), the answer to a namespace CONNECT ([`connect::decide`]), and the
 //! scenario's reactions.
 
-use sio_session::{CloseReason, Message, ServerEvent};
+use sio_session::{CloseReason, EngineMessage, ServerEvent};
 
 use super::SessionTask;
 use crate::hub::Stat;
@@ -38,8 +38,8 @@ impl SessionTask {
             }
             ServerEvent::Message(message) => {
                 let text = match &message {
-                    Message::Text(text) => text.clone(),
-                    Message::Binary(bytes) => format!("<{} binary bytes>", bytes.len()),
+                    EngineMessage::Text(text) => text.clone(),
+                    EngineMessage::Binary(bytes) => format!("<{} binary bytes>", bytes.len()),
                 };
                 self.report(|r| r.push_received(at, "message", "", &text));
                 if let Some(scenario) = self.scenario.as_mut() {

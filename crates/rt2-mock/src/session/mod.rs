@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use sio_session::{Frame, RequestError, ServerSession, TransportKind};
+use sio_session::{InboundFrame, RequestError, ServerSession, TransportKind};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -412,12 +412,12 @@ impl SessionTask {
             }
             SessionInput::WsText { link, text } => {
                 if self.is_current_link(link) {
-                    self.session.handle_frame(now, Frame::Text(&text));
+                    self.session.handle_frame(now, InboundFrame::Text(&text));
                 }
             }
             SessionInput::WsBinary { link, data } => {
                 if self.is_current_link(link) {
-                    self.session.handle_frame(now, Frame::Binary(&data));
+                    self.session.handle_frame(now, InboundFrame::Binary(&data));
                 }
             }
             SessionInput::WsClosed { link } => self.on_ws_closed(link),

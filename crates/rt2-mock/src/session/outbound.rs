@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use sio_session::{Frame, SessionError, Transmit, TransportKind};
+use sio_session::{InboundFrame, SessionError, Transmit, TransportKind};
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
@@ -177,7 +177,8 @@ impl SessionTask {
                 if self.faults.plan().stop_pinging && text == "2" {
                     // Keep the session's own heartbeat satisfied so that only the client
                     // notices the missing pings.
-                    self.session.handle_frame(std_now(), Frame::Text("3"));
+                    self.session
+                        .handle_frame(std_now(), InboundFrame::Text("3"));
                     return;
                 }
                 if let Some(link) = &self.ws {

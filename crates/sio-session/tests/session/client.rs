@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use sio_session::{
-    ClientConfig, ClientEvent, ClientSession, CloseReason, Frame, IncomingAck, IncomingEvent,
-    Layer, OpenInfo, SessionError, Transmit, ViolationKind,
+    ClientConfig, ClientEvent, ClientSession, CloseReason, InboundFrame, IncomingAck,
+    IncomingEvent, Layer, OpenInfo, SessionError, Transmit, ViolationKind,
 };
 
 use crate::harness::{Clock, client_drain, client_events, text};
@@ -13,7 +13,7 @@ const OPEN: &str = r#"0{"sid":"4RK_z0D5LofuOO3tR9vW","upgrades":[],"pingInterval
 
 fn opened(clock: &Clock) -> ClientSession {
     let mut client = ClientSession::new(clock.at(0), ClientConfig::default());
-    client.handle_frame(clock.at(1), Frame::Text(OPEN));
+    client.handle_frame(clock.at(1), InboundFrame::Text(OPEN));
     client
 }
 
@@ -24,7 +24,7 @@ fn joined(clock: &Clock) -> ClientSession {
         .unwrap();
     client.handle_frame(
         clock.at(2),
-        Frame::Text(r#"40/chatomni,{"sid":"SSUs7rUdms63DeB9R9vX"}"#),
+        InboundFrame::Text(r#"40/chatomni,{"sid":"SSUs7rUdms63DeB9R9vX"}"#),
     );
     client_drain(&mut client);
     client_events(&mut client);
@@ -59,13 +59,16 @@ fn connect_with_auth_is_held_until_open_then_acknowledged() {
         .connect("/chatomni", Some(r#"{"token":"t"}"#))
         .unwrap();
     assert_eq!(client_drain(&mut client), []);
-    client.handle_frame(clock.at(1), Frame::Text(OPEN));
+    client.handle_frame(clock.at(1), InboundFrame::Text(OPEN));
     assert_eq!(
         client_drain(&mut client),
         [text(r#"40/chatomni,{"token":"t"}"#)]
     );
     assert!(!client.is_connected("/chatomni"));
-    client.handle_frame(clock.at(2), Frame::Text(r#"40/chatomni,{"sid":"abc"}"#));
+    client.handle_frame(
+        clock.at(2),
+        InboundFrame::Text(r#"40/chatomni,{"sid":"abc"}"#),
+    );
     let events = client_events(&mut client);
     assert_eq!(
         events[1],
@@ -102,7 +105,7 @@ fn connect_error_is_reported() {
         .unwrap();
     client.handle_frame(
         clock.at(2),
-        Frame::Text(r#"44/chatomni,{"message":"Not authorized"}"#),
+        InboundFrame::Text(r#"44/chatomni,{"message":"Not authorized"}"#),
     );
     let events = client_events(&mut client);
     assert_eq!(
@@ -124,7 +127,7 @@ fn connect_error_is_reported() {
 fn answers_pings_and_rearms_the_deadline() {
     let clock = Clock::default();
     let mut client = opened(&clock);
-    client.handle_frame(clock.at(25_000), Frame::Text("2"));
+    client.handle_frame(clock.at(25_000), InboundFrame::Text("2"));
     assert_eq!(client_drain(&mut client), [text("3")]);
     assert_eq!(client.poll_timeout(), Some(clock.at(110_000)));
 }
@@ -158,7 +161,7 @@ fn open_timeout_gives_up() {
 fn first_frame_must_be_open() {
     let clock = Clock::default();
     let mut client = ClientSession::new(clock.at(0), ClientConfig::default());
-    client.handle_frame(clock.at(1), Frame::Text("40"));
+    client.handle_frame(clock.at(1), InboundFrame::Text("40"));
     assert!(client.is_closed());
     let events = client_events(&mut client);
     assert!(
@@ -172,13 +175,15 @@ fn reports_events_and_binary_events() {
     let mut client = joined(&clock);
     client.handle_frame(
         clock.at(3),
-        Frame::Text(r#"42/chatomni,["on-events","{\"EventName\":\"chatomni.on-message\"}"]"#),
+        InboundFrame::Text(
+            r#"42/chatomni,["on-events","{\"EventName\":\"chatomni.on-message\"}"]"#,
+        ),
     );
     client.handle_frame(
         clock.at(3),
-        Frame::Text(r#"451-/chatomni,7["file",{"_placeholder":true,"num":0}]"#),
+        InboundFrame::Text(r#"451-/chatomni,7["file",{"_placeholder":true,"num":0}]"#),
     );
-    client.handle_frame(clock.at(3), Frame::Binary(&[1, 2, 3, 4]));
+    client.handle_frame(clock.at(3), InboundFrame::Binary(&[1, 2, 3, 4]));
     assert_eq!(
         client_events(&mut client),
         [
@@ -220,7 +225,7 @@ fn emits_and_receives_acks() {
     );
     client.handle_frame(
         clock.at(3),
-        Frame::Text(&format!(r#"43/chatomni,{id}[true]"#)),
+        InboundFrame::Text(&format!(r#"43/chatomni,{id}[true]"#)),
     );
     assert_eq!(
         client_events(&mut client),
@@ -237,7 +242,7 @@ fn emits_and_receives_acks() {
 fn server_disconnect_and_close() {
     let clock = Clock::default();
     let mut client = joined(&clock);
-    client.handle_frame(clock.at(3), Frame::Text("41/chatomni,"));
+    client.handle_frame(clock.at(3), InboundFrame::Text("41/chatomni,"));
     assert_eq!(
         client_events(&mut client),
         [ClientEvent::Disconnect {
@@ -248,7 +253,7 @@ fn server_disconnect_and_close() {
         client.emit("/chatomni", r#"["x"]"#, &[]),
         Err(SessionError::NotConnected("/chatomni".into()))
     );
-    client.handle_frame(clock.at(4), Frame::Text("1"));
+    client.handle_frame(clock.at(4), InboundFrame::Text("1"));
     assert!(client.is_closed());
     assert_eq!(client_drain(&mut client), [Transmit::CloseWebSocket]);
     assert_eq!(
@@ -262,7 +267,7 @@ fn malformed_frames_close_the_client() {
     for frame in ["x", "4abc", "42/chatomni,{}"] {
         let clock = Clock::default();
         let mut client = joined(&clock);
-        client.handle_frame(clock.at(3), Frame::Text(frame));
+        client.handle_frame(clock.at(3), InboundFrame::Text(frame));
         assert!(client.is_closed(), "{frame}");
         let events = client_events(&mut client);
         assert!(
@@ -276,7 +281,7 @@ fn malformed_frames_close_the_client() {
 fn packets_for_other_namespaces_are_reported_not_fatal() {
     let clock = Clock::default();
     let mut client = joined(&clock);
-    client.handle_frame(clock.at(3), Frame::Text(r#"42/other,["x"]"#));
+    client.handle_frame(clock.at(3), InboundFrame::Text(r#"42/other,["x"]"#));
     let events = client_events(&mut client);
     assert!(
         matches!(&events[0], ClientEvent::Violation(v) if v.kind == ViolationKind::UnexpectedPacket)
@@ -308,20 +313,20 @@ fn engineio_layer_reports_messages() {
     let mut config = ClientConfig::default();
     config.layer = Layer::EngineIo;
     let mut client = ClientSession::new(clock.at(0), config);
-    client.handle_frame(clock.at(1), Frame::Text(OPEN));
-    client.handle_frame(clock.at(2), Frame::Text("4hello"));
-    client.handle_frame(clock.at(2), Frame::Binary(&[1, 2]));
+    client.handle_frame(clock.at(1), InboundFrame::Text(OPEN));
+    client.handle_frame(clock.at(2), InboundFrame::Text("4hello"));
+    client.handle_frame(clock.at(2), InboundFrame::Binary(&[1, 2]));
     let events = client_events(&mut client);
     assert_eq!(
         events[1..],
         [
-            ClientEvent::Message(sio_session::Message::Text("hello".into())),
-            ClientEvent::Message(sio_session::Message::Binary(vec![1, 2])),
+            ClientEvent::Message(sio_session::EngineMessage::Text("hello".into())),
+            ClientEvent::Message(sio_session::EngineMessage::Binary(vec![1, 2])),
         ]
     );
     assert_eq!(client.connect("/", None), Err(SessionError::EngineIoLayer));
     client
-        .send_message(sio_session::Message::Text("back".into()))
+        .send_message(sio_session::EngineMessage::Text("back".into()))
         .unwrap();
     assert_eq!(client_drain(&mut client), [text("4back")]);
 }

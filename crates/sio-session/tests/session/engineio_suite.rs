@@ -4,7 +4,7 @@
 //! `validate_request`'s unit tests.
 
 use sio_session::{
-    CloseReason, Frame, RequestError, ServerEvent, ServerSession, Transmit, TransportKind,
+    CloseReason, InboundFrame, RequestError, ServerEvent, ServerSession, Transmit, TransportKind,
     ViolationKind,
 };
 
@@ -75,7 +75,7 @@ fn polling_sends_and_receives_one_plain_text_packet() {
     let events = engineio_echo(&mut session);
     assert_eq!(
         events,
-        [ServerEvent::Message(sio_session::Message::Text(
+        [ServerEvent::Message(sio_session::EngineMessage::Text(
             "hello".into()
         ))]
     );
@@ -111,8 +111,8 @@ fn polling_sends_and_receives_plain_text_and_binary_packets() {
     assert_eq!(
         engineio_echo(&mut session),
         [
-            ServerEvent::Message(sio_session::Message::Text("hello".into())),
-            ServerEvent::Message(sio_session::Message::Binary(vec![1, 2, 3, 4])),
+            ServerEvent::Message(sio_session::EngineMessage::Text("hello".into())),
+            ServerEvent::Message(sio_session::EngineMessage::Binary(vec![1, 2, 3, 4])),
         ]
     );
     session.handle_poll_request(clock.at(2)).unwrap();
@@ -167,7 +167,7 @@ fn polling_closes_the_session_upon_duplicate_poll_requests() {
 fn websocket_sends_and_receives_a_plain_text_packet() {
     let clock = Clock::default();
     let mut session = ws(&clock);
-    session.handle_frame(clock.at(1), Frame::Text("4hello"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("4hello"));
     engineio_echo(&mut session);
     assert_eq!(drain(&mut session), [text("4hello")]);
 }
@@ -176,7 +176,7 @@ fn websocket_sends_and_receives_a_plain_text_packet() {
 fn websocket_sends_and_receives_a_binary_packet() {
     let clock = Clock::default();
     let mut session = ws(&clock);
-    session.handle_frame(clock.at(1), Frame::Binary(&[1, 2, 3, 4]));
+    session.handle_frame(clock.at(1), InboundFrame::Binary(&[1, 2, 3, 4]));
     engineio_echo(&mut session);
     assert_eq!(drain(&mut session), [Transmit::Binary(vec![1, 2, 3, 4])]);
 }
@@ -185,7 +185,7 @@ fn websocket_sends_and_receives_a_binary_packet() {
 fn websocket_closes_the_session_upon_invalid_packet_format() {
     let clock = Clock::default();
     let mut session = ws(&clock);
-    session.handle_frame(clock.at(1), Frame::Text("abc"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("abc"));
     assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
     let events = engineio_echo(&mut session);
     assert_eq!(violations(&events), [ViolationKind::MalformedPacket]);
@@ -260,7 +260,7 @@ fn websocket_sends_ping_pong_packets() {
         session.handle_timeout(wake);
         assert_eq!(drain(&mut session), [text("2")]);
         now += 302;
-        session.handle_frame(clock.at(now), Frame::Text("3"));
+        session.handle_frame(clock.at(now), InboundFrame::Text("3"));
     }
     assert!(!session.is_closed());
 }
@@ -324,7 +324,7 @@ fn polling_forcefully_closes_the_session_when_the_close_arrives_first() {
 fn websocket_forcefully_closes_the_session() {
     let clock = Clock::default();
     let mut session = ws(&clock);
-    session.handle_frame(clock.at(1), Frame::Text("1"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("1"));
     assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
     assert_eq!(
         closed_with(&engineio_echo(&mut session)),
@@ -339,14 +339,14 @@ fn successfully_upgrades_from_polling_to_websocket() {
     let clock = Clock::default();
     let mut session = polling(&clock, engineio_config());
     assert_eq!(session.handle_websocket_upgrade(clock.at(1)), Ok(()));
-    session.handle_frame(clock.at(2), Frame::Text("2probe"));
+    session.handle_frame(clock.at(2), InboundFrame::Text("2probe"));
     assert_eq!(drain(&mut session), [text("3probe")]);
     // The GET after the probe is ended with a noop at once.
     assert_eq!(session.handle_poll_request(clock.at(3)), Ok(()));
     assert_eq!(drain(&mut session), [poll_response("6")]);
-    session.handle_frame(clock.at(4), Frame::Text("5"));
+    session.handle_frame(clock.at(4), InboundFrame::Text("5"));
     assert_eq!(session.transport(), TransportKind::WebSocket);
-    session.handle_frame(clock.at(5), Frame::Text("4hello"));
+    session.handle_frame(clock.at(5), InboundFrame::Text("4hello"));
     let events = engineio_echo(&mut session);
     assert_eq!(events[0], ServerEvent::Upgraded);
     assert_eq!(drain(&mut session), [text("4hello")]);
@@ -359,7 +359,7 @@ fn a_pending_poll_is_released_with_noop_by_the_probe() {
     session.handle_poll_request(clock.at(1)).unwrap();
     session.handle_websocket_upgrade(clock.at(2)).unwrap();
     assert_eq!(drain(&mut session), []);
-    session.handle_frame(clock.at(3), Frame::Text("2probe"));
+    session.handle_frame(clock.at(3), InboundFrame::Text("2probe"));
     assert_eq!(drain(&mut session), [text("3probe"), poll_response("6")]);
 }
 
@@ -368,13 +368,13 @@ fn packets_queued_during_the_upgrade_go_out_on_the_websocket() {
     let clock = Clock::default();
     let mut session = polling(&clock, engineio_config());
     session.handle_websocket_upgrade(clock.at(1)).unwrap();
-    session.handle_frame(clock.at(2), Frame::Text("2probe"));
+    session.handle_frame(clock.at(2), InboundFrame::Text("2probe"));
     assert_eq!(drain(&mut session), [text("3probe")]);
     session
-        .send_message(sio_session::Message::Text("queued".into()))
+        .send_message(sio_session::EngineMessage::Text("queued".into()))
         .unwrap();
     assert_eq!(drain(&mut session), []);
-    session.handle_frame(clock.at(3), Frame::Text("5"));
+    session.handle_frame(clock.at(3), InboundFrame::Text("5"));
     assert_eq!(drain(&mut session), [text("4queued")]);
 }
 
@@ -383,8 +383,8 @@ fn ignores_http_requests_with_same_sid_after_upgrade() {
     let clock = Clock::default();
     let mut session = polling(&clock, engineio_config());
     session.handle_websocket_upgrade(clock.at(1)).unwrap();
-    session.handle_frame(clock.at(1), Frame::Text("2probe"));
-    session.handle_frame(clock.at(1), Frame::Text("5"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("2probe"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("5"));
     drain(&mut session);
     assert_eq!(
         session.handle_poll_request(clock.at(2)),
@@ -394,7 +394,7 @@ fn ignores_http_requests_with_same_sid_after_upgrade() {
         session.handle_polling_post(clock.at(2), b"4x"),
         Err(RequestError::BadRequest)
     );
-    session.handle_frame(clock.at(3), Frame::Text("4hello"));
+    session.handle_frame(clock.at(3), InboundFrame::Text("4hello"));
     engineio_echo(&mut session);
     assert_eq!(drain(&mut session), [text("4hello")]);
 }
@@ -409,14 +409,14 @@ fn ignores_websocket_connection_with_same_sid_after_upgrade() {
         session.handle_websocket_upgrade(clock.at(1)),
         Err(RequestError::BadRequest)
     );
-    session.handle_frame(clock.at(1), Frame::Text("2probe"));
-    session.handle_frame(clock.at(1), Frame::Text("5"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("2probe"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("5"));
     drain(&mut session);
     assert_eq!(
         session.handle_websocket_upgrade(clock.at(2)),
         Err(RequestError::BadRequest)
     );
-    session.handle_frame(clock.at(3), Frame::Text("4hello"));
+    session.handle_frame(clock.at(3), InboundFrame::Text("4hello"));
     engineio_echo(&mut session);
     assert_eq!(drain(&mut session), [text("4hello")]);
 }

@@ -2,8 +2,8 @@
 //! recorder's and load generator's side against the mock's.
 
 use sio_session::{
-    ClientConfig, ClientEvent, ClientSession, Frame, ServerConfig, ServerEvent, ServerSession,
-    Transmit, TransportKind,
+    ClientConfig, ClientEvent, ClientSession, InboundFrame, ServerConfig, ServerEvent,
+    ServerSession, Transmit, TransportKind,
 };
 
 use crate::harness::Clock;
@@ -18,8 +18,8 @@ fn pump(clock: &Clock, ms: u64, server: &mut ServerSession, client: &mut ClientS
         while let Some(t) = server.poll_transmit() {
             moved = true;
             match t {
-                Transmit::Text(s) => client.handle_frame(now, Frame::Text(&s)),
-                Transmit::Binary(b) => client.handle_frame(now, Frame::Binary(&b)),
+                Transmit::Text(s) => client.handle_frame(now, InboundFrame::Text(&s)),
+                Transmit::Binary(b) => client.handle_frame(now, InboundFrame::Binary(&b)),
                 Transmit::CloseWebSocket => {
                     closed = true;
                     client.handle_websocket_closed(now);
@@ -30,8 +30,8 @@ fn pump(clock: &Clock, ms: u64, server: &mut ServerSession, client: &mut ClientS
         while let Some(t) = client.poll_transmit() {
             moved = true;
             match t {
-                Transmit::Text(s) => server.handle_frame(now, Frame::Text(&s)),
-                Transmit::Binary(b) => server.handle_frame(now, Frame::Binary(&b)),
+                Transmit::Text(s) => server.handle_frame(now, InboundFrame::Text(&s)),
+                Transmit::Binary(b) => server.handle_frame(now, InboundFrame::Binary(&b)),
                 Transmit::CloseWebSocket => {
                     closed = true;
                     server.handle_websocket_closed(now);

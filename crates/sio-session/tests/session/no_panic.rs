@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use sio_session::{
-    ClientConfig, ClientEvent, ClientSession, Frame, Layer, ServerConfig, ServerEvent,
+    ClientConfig, ClientEvent, ClientSession, InboundFrame, Layer, ServerConfig, ServerEvent,
     ServerSession, TransportKind,
 };
 
@@ -81,8 +81,8 @@ fn run_server(transport: TransportKind, layer: Layer, steps: &[Step]) {
     for step in steps {
         let at = clock.at(now);
         match step {
-            Step::Text(text) => session.handle_frame(at, Frame::Text(text)),
-            Step::Binary(bytes) => session.handle_frame(at, Frame::Binary(bytes)),
+            Step::Text(text) => session.handle_frame(at, InboundFrame::Text(text)),
+            Step::Binary(bytes) => session.handle_frame(at, InboundFrame::Binary(bytes)),
             Step::Post(body) => {
                 let _ = session.handle_polling_post(at, body);
             }
@@ -137,9 +137,9 @@ fn run_client(steps: &[Step]) {
     for step in steps {
         let at = clock.at(now);
         match step {
-            Step::Text(text) => client.handle_frame(at, Frame::Text(text)),
+            Step::Text(text) => client.handle_frame(at, InboundFrame::Text(text)),
             Step::Binary(bytes) | Step::Post(bytes) => {
-                client.handle_frame(at, Frame::Binary(bytes))
+                client.handle_frame(at, InboundFrame::Binary(bytes))
             }
             Step::Poll | Step::Upgrade | Step::Accept => {
                 let _ = client.emit("/", r#"["x"]"#, &[]);

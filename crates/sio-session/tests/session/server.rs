@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use sio_session::{
-    CloseReason, Frame, IncomingAck, Layer, RequestError, ServerConfig, ServerEvent, ServerSession,
-    SessionError, Transmit, TransportKind, ViolationKind,
+    CloseReason, InboundFrame, IncomingAck, Layer, RequestError, ServerConfig, ServerEvent,
+    ServerSession, SessionError, Transmit, TransportKind, ViolationKind,
 };
 
 use crate::harness::{
@@ -33,7 +33,10 @@ fn open_ws(clock: &Clock) -> ServerSession {
 
 fn chat(clock: &Clock) -> ServerSession {
     let mut session = open_ws(clock);
-    session.handle_frame(clock.at(1), Frame::Text(r#"40/chatomni,{"token":"t"}"#));
+    session.handle_frame(
+        clock.at(1),
+        InboundFrame::Text(r#"40/chatomni,{"token":"t"}"#),
+    );
     events(&mut session);
     session.accept_connect("/chatomni", "sock").unwrap();
     assert_eq!(drain(&mut session), [text(r#"40/chatomni,{"sid":"sock"}"#)]);
@@ -50,9 +53,9 @@ fn websocket_frame_above_max_payload_closes_the_session() {
         small_payload_config(),
     );
     drain(&mut session);
-    session.handle_frame(clock.at(1), Frame::Text("4123456789abcdef"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("4123456789abcdef"));
     assert!(!session.is_closed(), "16 bytes is within maxPayload");
-    session.handle_frame(clock.at(1), Frame::Binary(&[0; 17]));
+    session.handle_frame(clock.at(1), InboundFrame::Binary(&[0; 17]));
     assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
     let events = events(&mut session);
     assert_eq!(violations(&events), [ViolationKind::PayloadTooLarge]);
@@ -107,7 +110,7 @@ fn packets_before_a_bad_record_are_handled() {
     let events = events(&mut session);
     assert_eq!(
         events[0],
-        ServerEvent::Message(sio_session::Message::Text("first".into()))
+        ServerEvent::Message(sio_session::EngineMessage::Text("first".into()))
     );
     assert_eq!(violations(&events), [ViolationKind::MalformedPacket]);
 }
@@ -140,7 +143,7 @@ fn probe_with_the_wrong_frame_abandons_the_upgrade_only() {
     let clock = Clock::default();
     let mut session = polling(&clock, ServerConfig::default());
     session.handle_websocket_upgrade(clock.at(1)).unwrap();
-    session.handle_frame(clock.at(2), Frame::Text("5"));
+    session.handle_frame(clock.at(2), InboundFrame::Text("5"));
     assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
     assert_eq!(
         violations(&events(&mut session)),
@@ -159,7 +162,7 @@ fn upgrade_timeout_closes_the_probing_websocket() {
     config.upgrade_timeout = Duration::from_millis(100);
     let mut session = polling(&clock, config);
     session.handle_websocket_upgrade(clock.at(10)).unwrap();
-    session.handle_frame(clock.at(20), Frame::Text("2probe"));
+    session.handle_frame(clock.at(20), InboundFrame::Text("2probe"));
     assert_eq!(drain(&mut session), [text("3probe")]);
     assert_eq!(session.poll_timeout(), Some(clock.at(110)));
     session.handle_timeout(clock.at(110));
@@ -210,7 +213,7 @@ fn aborted_poll_closes_the_session() {
 fn client_ping_is_a_violation() {
     let clock = Clock::default();
     let mut session = chat(&clock);
-    session.handle_frame(clock.at(2), Frame::Text("2"));
+    session.handle_frame(clock.at(2), InboundFrame::Text("2"));
     assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
     assert_eq!(
         violations(&events(&mut session)),
@@ -222,7 +225,7 @@ fn client_ping_is_a_violation() {
 fn refuse_connect_sends_connect_error_and_keeps_the_session() {
     let clock = Clock::default();
     let mut session = open_ws(&clock);
-    session.handle_frame(clock.at(1), Frame::Text("40/chatomni,"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("40/chatomni,"));
     events(&mut session);
     session
         .refuse_connect("/chatomni", "Not \"authorized\"")
@@ -237,7 +240,7 @@ fn refuse_connect_sends_connect_error_and_keeps_the_session() {
         Err(SessionError::NoPendingConnect("/chatomni".into()))
     );
     // The client may try again.
-    session.handle_frame(clock.at(2), Frame::Text("40/chatomni,"));
+    session.handle_frame(clock.at(2), InboundFrame::Text("40/chatomni,"));
     assert!(matches!(
         events(&mut session).as_slice(),
         [ServerEvent::ConnectRequest { .. }]
@@ -272,14 +275,17 @@ fn server_emit_with_ack_and_the_clients_answer() {
             Transmit::Binary(b"bin".to_vec()),
         ]
     );
-    session.handle_frame(clock.at(2), Frame::Text(r#"43/chatomni,1["answer"]"#));
     session.handle_frame(
         clock.at(2),
-        Frame::Text(r#"461-/chatomni,0[{"_placeholder":true,"num":0}]"#),
+        InboundFrame::Text(r#"43/chatomni,1["answer"]"#),
     );
-    session.handle_frame(clock.at(2), Frame::Binary(&[9]));
+    session.handle_frame(
+        clock.at(2),
+        InboundFrame::Text(r#"461-/chatomni,0[{"_placeholder":true,"num":0}]"#),
+    );
+    session.handle_frame(clock.at(2), InboundFrame::Binary(&[9]));
     // An ack nobody asked for is reported and ignored.
-    session.handle_frame(clock.at(2), Frame::Text(r#"43/chatomni,1["again"]"#));
+    session.handle_frame(clock.at(2), InboundFrame::Text(r#"43/chatomni,1["again"]"#));
     let events = events(&mut session);
     assert_eq!(
         events,
@@ -316,7 +322,7 @@ fn server_disconnect_sends_disconnect_and_forgets_the_namespace() {
         Err(SessionError::NotConnected("/chatomni".into()))
     );
     // Events for the namespace now are packets for a namespace the client has not joined.
-    session.handle_frame(clock.at(2), Frame::Text(r#"42/chatomni,["late"]"#));
+    session.handle_frame(clock.at(2), InboundFrame::Text(r#"42/chatomni,["late"]"#));
     assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
     assert_eq!(
         violations(&events(&mut session)),
@@ -328,7 +334,7 @@ fn server_disconnect_sends_disconnect_and_forgets_the_namespace() {
 fn event_for_a_namespace_not_joined_closes() {
     let clock = Clock::default();
     let mut session = socketio_ws(&clock);
-    session.handle_frame(clock.at(1), Frame::Text(r#"42["hello"]"#));
+    session.handle_frame(clock.at(1), InboundFrame::Text(r#"42["hello"]"#));
     assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
     let events = events(&mut session);
     let ServerEvent::Violation(v) = &events[0] else {
@@ -342,7 +348,7 @@ fn event_for_a_namespace_not_joined_closes() {
 fn second_connect_to_a_namespace_closes() {
     let clock = Clock::default();
     let mut session = chat(&clock);
-    session.handle_frame(clock.at(2), Frame::Text("40/chatomni,"));
+    session.handle_frame(clock.at(2), InboundFrame::Text("40/chatomni,"));
     assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
     assert_eq!(
         violations(&events(&mut session)),
@@ -354,7 +360,10 @@ fn second_connect_to_a_namespace_closes() {
 fn connect_error_from_the_client_closes() {
     let clock = Clock::default();
     let mut session = chat(&clock);
-    session.handle_frame(clock.at(2), Frame::Text(r#"44/chatomni,{"message":"no"}"#));
+    session.handle_frame(
+        clock.at(2),
+        InboundFrame::Text(r#"44/chatomni,{"message":"no"}"#),
+    );
     assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
 }
 
@@ -364,9 +373,9 @@ fn text_while_attachments_are_awaited_closes() {
     let mut session = chat(&clock);
     session.handle_frame(
         clock.at(2),
-        Frame::Text(r#"451-/chatomni,["up",{"_placeholder":true,"num":0}]"#),
+        InboundFrame::Text(r#"451-/chatomni,["up",{"_placeholder":true,"num":0}]"#),
     );
-    session.handle_frame(clock.at(2), Frame::Text(r#"42/chatomni,["x"]"#));
+    session.handle_frame(clock.at(2), InboundFrame::Text(r#"42/chatomni,["x"]"#));
     assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
     assert_eq!(
         violations(&events(&mut session)),
@@ -378,7 +387,7 @@ fn text_while_attachments_are_awaited_closes() {
 fn binary_without_a_binary_packet_closes() {
     let clock = Clock::default();
     let mut session = chat(&clock);
-    session.handle_frame(clock.at(2), Frame::Binary(&[1, 2]));
+    session.handle_frame(clock.at(2), InboundFrame::Binary(&[1, 2]));
     assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
     assert_eq!(
         violations(&events(&mut session)),
@@ -390,7 +399,10 @@ fn binary_without_a_binary_packet_closes() {
 fn reserved_event_name_closes() {
     let clock = Clock::default();
     let mut session = chat(&clock);
-    session.handle_frame(clock.at(2), Frame::Text(r#"42/chatomni,["disconnect"]"#));
+    session.handle_frame(
+        clock.at(2),
+        InboundFrame::Text(r#"42/chatomni,["disconnect"]"#),
+    );
     assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
     assert_eq!(
         violations(&events(&mut session)),
@@ -458,7 +470,7 @@ fn server_close_on_polling_waits_for_the_next_poll() {
     let clock = Clock::default();
     let mut session = polling(&clock, ServerConfig::default());
     session
-        .send_message(sio_session::Message::Text("last".into()))
+        .send_message(sio_session::EngineMessage::Text("last".into()))
         .unwrap();
     session.close(clock.at(1));
     assert!(!session.is_closed());
@@ -625,7 +637,7 @@ fn client_close_without_a_pending_poll_ends_after_the_grace() {
     assert_eq!(session.poll_timeout(), Some(clock.at(60)));
     // Over for the application, and for anything but the raced GET.
     assert_eq!(
-        session.send_message(sio_session::Message::Text("late".into())),
+        session.send_message(sio_session::EngineMessage::Text("late".into())),
         Err(SessionError::Closed)
     );
     assert_eq!(
@@ -685,7 +697,7 @@ fn client_close_drops_what_is_queued_and_handles_the_packets_before_it() {
     let clock = Clock::default();
     let mut session = engine_polling(&clock, Duration::from_millis(50));
     session
-        .send_message(sio_session::Message::Text("queued".into()))
+        .send_message(sio_session::EngineMessage::Text("queued".into()))
         .unwrap();
     assert_eq!(
         session.handle_polling_post(clock.at(10), b"4before\x1e1\x1e4after"),
@@ -693,7 +705,7 @@ fn client_close_drops_what_is_queued_and_handles_the_packets_before_it() {
     );
     assert_eq!(
         events(&mut session),
-        [ServerEvent::Message(sio_session::Message::Text(
+        [ServerEvent::Message(sio_session::EngineMessage::Text(
             "before".into()
         ))]
     );
@@ -710,7 +722,7 @@ fn client_close_while_upgrading_closes_the_probing_websocket() {
     let clock = Clock::default();
     let mut session = engine_polling(&clock, Duration::from_millis(50));
     session.handle_websocket_upgrade(clock.at(1)).unwrap();
-    session.handle_frame(clock.at(2), Frame::Text("2probe"));
+    session.handle_frame(clock.at(2), InboundFrame::Text("2probe"));
     assert_eq!(drain(&mut session), [text("3probe")]);
     assert_eq!(session.handle_polling_post(clock.at(3), b"1"), Ok(()));
     assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
@@ -729,7 +741,7 @@ fn unknown_namespace_list_none_hands_every_connect_to_the_application() {
         ServerConfig::default(),
     );
     drain(&mut session);
-    session.handle_frame(clock.at(1), Frame::Text("40/anything,"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("40/anything,"));
     assert_eq!(
         events(&mut session),
         [ServerEvent::ConnectRequest {
@@ -751,7 +763,10 @@ fn raw_frames_go_out_untouched() {
 fn violation_details_name_the_place() {
     let clock = Clock::default();
     let mut session = chat(&clock);
-    session.handle_frame(clock.at(2), Frame::Text(r#"42/chatomni,["on-events","x"#));
+    session.handle_frame(
+        clock.at(2),
+        InboundFrame::Text(r#"42/chatomni,["on-events","x"#),
+    );
     let events = events(&mut session);
     let ServerEvent::Violation(v) = &events[0] else {
         panic!("{events:?}")
@@ -804,7 +819,10 @@ fn websocket_closing_before_the_close_went_out_keeps_the_reason() {
     let clock = Clock::default();
     let mut session = chat(&clock);
     session.close(clock.at(2));
-    session.handle_frame(clock.at(3), Frame::Text(r#"42/chatomni,["ignored"]"#));
+    session.handle_frame(
+        clock.at(3),
+        InboundFrame::Text(r#"42/chatomni,["ignored"]"#),
+    );
     session.handle_websocket_closed(clock.at(3));
     assert_eq!(drain(&mut session), []);
     assert_eq!(
@@ -822,7 +840,7 @@ fn a_poll_response_carries_at_most_max_packets_per_poll() {
     let mut session = polling(&clock, ServerConfig::default());
     for i in 0..20 {
         session
-            .send_message(sio_session::Message::Text(format!("m{i}")))
+            .send_message(sio_session::EngineMessage::Text(format!("m{i}")))
             .unwrap();
     }
     session.close(clock.at(1));
@@ -848,7 +866,7 @@ fn a_poll_response_carries_at_most_max_packets_per_poll() {
     let mut session = polling(&clock, config);
     for i in 0..20 {
         session
-            .send_message(sio_session::Message::Text(format!("m{i}")))
+            .send_message(sio_session::EngineMessage::Text(format!("m{i}")))
             .unwrap();
     }
     session.handle_poll_request(clock.at(4)).unwrap();
@@ -875,7 +893,7 @@ fn stopped_heartbeat_sends_no_pings_and_awaits_no_pongs() {
     session.set_pinging(clock.at(25_001), false);
     assert_eq!(session.poll_timeout(), None);
     session.handle_timeout(clock.at(500_000));
-    session.handle_frame(clock.at(500_000), Frame::Text("3"));
+    session.handle_frame(clock.at(500_000), InboundFrame::Text("3"));
     assert_eq!(drain(&mut session), []);
     assert!(!session.is_closed());
     session.set_pinging(clock.at(600_000), true);
@@ -891,7 +909,7 @@ fn a_connect_that_cannot_be_answered_does_not_count_as_joined() {
     // A namespace holding the polling record separator cannot be written back.
     let clock = Clock::default();
     let mut session = open_ws(&clock);
-    session.handle_frame(clock.at(1), Frame::Text("40/a\x1eb,"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("40/a\x1eb,"));
     assert!(matches!(
         events(&mut session).as_slice(),
         [ServerEvent::ConnectRequest { .. }]

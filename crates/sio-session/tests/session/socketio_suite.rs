@@ -4,7 +4,7 @@
 //! "Socket.IO protocol" part, plus the polling variants of the same exchanges.
 
 use sio_session::{
-    CloseReason, Frame, ServerConfig, ServerEvent, ServerSession, Transmit, TransportKind,
+    CloseReason, InboundFrame, ServerConfig, ServerEvent, ServerSession, Transmit, TransportKind,
     ViolationKind,
 };
 
@@ -16,7 +16,7 @@ use crate::harness::{
 /// `auth` packet.
 fn connected(clock: &Clock) -> ServerSession {
     let mut session = socketio_ws(clock);
-    session.handle_frame(clock.at(1), Frame::Text("40"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("40"));
     socketio_app(&mut session);
     assert_eq!(
         drain(&mut session),
@@ -38,7 +38,7 @@ fn placeholders(n: usize) -> String {
 fn allows_connection_to_the_main_namespace() {
     let clock = Clock::default();
     let mut session = socketio_ws(&clock);
-    session.handle_frame(clock.at(1), Frame::Text("40"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("40"));
     let events = socketio_app(&mut session);
     assert_eq!(
         events,
@@ -61,7 +61,7 @@ fn allows_connection_to_the_main_namespace() {
 fn allows_connection_to_the_main_namespace_with_a_payload() {
     let clock = Clock::default();
     let mut session = socketio_ws(&clock);
-    session.handle_frame(clock.at(1), Frame::Text(r#"40{"token":"123"}"#));
+    session.handle_frame(clock.at(1), InboundFrame::Text(r#"40{"token":"123"}"#));
     socketio_app(&mut session);
     assert_eq!(
         drain(&mut session),
@@ -76,7 +76,7 @@ fn allows_connection_to_the_main_namespace_with_a_payload() {
 fn allows_connection_to_a_custom_namespace() {
     let clock = Clock::default();
     let mut session = socketio_ws(&clock);
-    session.handle_frame(clock.at(1), Frame::Text("40/custom,"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("40/custom,"));
     socketio_app(&mut session);
     assert_eq!(
         drain(&mut session),
@@ -91,7 +91,10 @@ fn allows_connection_to_a_custom_namespace() {
 fn allows_connection_to_a_custom_namespace_with_a_payload() {
     let clock = Clock::default();
     let mut session = socketio_ws(&clock);
-    session.handle_frame(clock.at(1), Frame::Text(r#"40/custom,{"token":"abc"}"#));
+    session.handle_frame(
+        clock.at(1),
+        InboundFrame::Text(r#"40/custom,{"token":"abc"}"#),
+    );
     socketio_app(&mut session);
     assert_eq!(
         drain(&mut session),
@@ -107,7 +110,7 @@ fn disallows_connection_to_an_unknown_namespace() {
     let clock = Clock::default();
     let mut session = socketio_ws(&clock);
     // The suite sends the namespace without the trailing comma.
-    session.handle_frame(clock.at(1), Frame::Text("40/random"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("40/random"));
     let events = socketio_app(&mut session);
     assert_eq!(violations(&events), [ViolationKind::UnknownNamespace]);
     assert_eq!(
@@ -116,7 +119,7 @@ fn disallows_connection_to_an_unknown_namespace() {
     );
     assert!(!session.is_closed());
     // The client may still join a namespace that exists.
-    session.handle_frame(clock.at(2), Frame::Text("40"));
+    session.handle_frame(clock.at(2), InboundFrame::Text("40"));
     socketio_app(&mut session);
     assert_eq!(drain(&mut session).len(), 2);
 }
@@ -125,7 +128,7 @@ fn disallows_connection_to_an_unknown_namespace() {
 fn disallows_connection_with_an_invalid_handshake() {
     let clock = Clock::default();
     let mut session = socketio_ws(&clock);
-    session.handle_frame(clock.at(1), Frame::Text("4abc"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("4abc"));
     assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
     let events = socketio_app(&mut session);
     assert_eq!(violations(&events), [ViolationKind::MalformedPacket]);
@@ -148,7 +151,7 @@ fn closes_the_connection_if_no_handshake_is_received() {
         now = u64::try_from((wake - clock.start).as_millis()).unwrap();
         session.handle_timeout(wake);
         if drain(&mut session).contains(&text("2")) {
-            session.handle_frame(wake, Frame::Text("3"));
+            session.handle_frame(wake, InboundFrame::Text("3"));
         }
     }
     assert_eq!(now, 1000);
@@ -168,7 +171,7 @@ fn connect_timeout_is_disarmed_by_the_first_accepted_connect() {
     let mut session = connected(&clock);
     for round in 1..=5 {
         session.handle_timeout(clock.at(300 * round));
-        session.handle_frame(clock.at(300 * round), Frame::Text("3"));
+        session.handle_frame(clock.at(300 * round), InboundFrame::Text("3"));
     }
     assert!(!session.is_closed());
     drain(&mut session);
@@ -180,7 +183,7 @@ fn connect_timeout_is_disarmed_by_the_first_accepted_connect() {
 fn disconnects_from_the_main_namespace() {
     let clock = Clock::default();
     let mut session = connected(&clock);
-    session.handle_frame(clock.at(2), Frame::Text("41"));
+    session.handle_frame(clock.at(2), InboundFrame::Text("41"));
     assert_eq!(
         socketio_app(&mut session),
         [ServerEvent::Disconnect {
@@ -200,7 +203,7 @@ fn connects_then_disconnects_from_a_custom_namespace() {
     let mut session = connected(&clock);
     session.handle_timeout(clock.at(300));
     assert_eq!(drain(&mut session), [text("2")]);
-    session.handle_frame(clock.at(301), Frame::Text("40/custom"));
+    session.handle_frame(clock.at(301), InboundFrame::Text("40/custom"));
     socketio_app(&mut session);
     assert_eq!(
         drain(&mut session),
@@ -209,10 +212,10 @@ fn connects_then_disconnects_from_a_custom_namespace() {
             text(r#"42/custom,["auth",{}]"#)
         ]
     );
-    session.handle_frame(clock.at(302), Frame::Text("41/custom"));
+    session.handle_frame(clock.at(302), InboundFrame::Text("41/custom"));
     session.handle_frame(
         clock.at(302),
-        Frame::Text(r#"42["message","message to main namespace"]"#),
+        InboundFrame::Text(r#"42["message","message to main namespace"]"#),
     );
     socketio_app(&mut session);
     assert_eq!(
@@ -231,7 +234,7 @@ fn sends_a_plain_text_packet() {
     let mut session = connected(&clock);
     session.handle_frame(
         clock.at(2),
-        Frame::Text(r#"42["message",1,"2",{"3":[true]}]"#),
+        InboundFrame::Text(r#"42["message",1,"2",{"3":[true]}]"#),
     );
     socketio_app(&mut session);
     assert_eq!(
@@ -245,11 +248,11 @@ fn sends_a_packet_with_binary_attachments() {
     let clock = Clock::default();
     let mut session = connected(&clock);
     let header = format!(r#"452-["message",{}]"#, placeholders(2));
-    session.handle_frame(clock.at(2), Frame::Text(&header));
+    session.handle_frame(clock.at(2), InboundFrame::Text(&header));
     assert_eq!(socketio_app(&mut session), []);
-    session.handle_frame(clock.at(2), Frame::Binary(&[1, 2, 3]));
+    session.handle_frame(clock.at(2), InboundFrame::Binary(&[1, 2, 3]));
     assert_eq!(socketio_app(&mut session), []);
-    session.handle_frame(clock.at(2), Frame::Binary(&[4, 5, 6]));
+    session.handle_frame(clock.at(2), InboundFrame::Binary(&[4, 5, 6]));
     let events = socketio_app(&mut session);
     let [ServerEvent::Event(event)] = events.as_slice() else {
         panic!("{events:?}")
@@ -271,7 +274,7 @@ fn sends_a_plain_text_packet_with_an_ack() {
     let mut session = connected(&clock);
     session.handle_frame(
         clock.at(2),
-        Frame::Text(r#"42456["message-with-ack",1,"2",{"3":[false]}]"#),
+        InboundFrame::Text(r#"42456["message-with-ack",1,"2",{"3":[false]}]"#),
     );
     socketio_app(&mut session);
     assert_eq!(drain(&mut session), [text(r#"43456[1,"2",{"3":[false]}]"#)]);
@@ -282,9 +285,9 @@ fn sends_a_packet_with_binary_attachments_and_an_ack() {
     let clock = Clock::default();
     let mut session = connected(&clock);
     let header = format!(r#"452-789["message-with-ack",{}]"#, placeholders(2));
-    session.handle_frame(clock.at(2), Frame::Text(&header));
-    session.handle_frame(clock.at(2), Frame::Binary(&[1, 2, 3]));
-    session.handle_frame(clock.at(2), Frame::Binary(&[4, 5, 6]));
+    session.handle_frame(clock.at(2), InboundFrame::Text(&header));
+    session.handle_frame(clock.at(2), InboundFrame::Binary(&[1, 2, 3]));
+    session.handle_frame(clock.at(2), InboundFrame::Binary(&[4, 5, 6]));
     socketio_app(&mut session);
     assert_eq!(
         drain(&mut session),
@@ -299,7 +302,7 @@ fn sends_a_packet_with_binary_attachments_and_an_ack() {
 fn assert_closes_upon(frame: &str) {
     let clock = Clock::default();
     let mut session = connected(&clock);
-    session.handle_frame(clock.at(2), Frame::Text(frame));
+    session.handle_frame(clock.at(2), InboundFrame::Text(frame));
     assert_eq!(drain(&mut session), [Transmit::CloseWebSocket], "{frame}");
     let events = socketio_app(&mut session);
     assert_eq!(
@@ -421,11 +424,11 @@ fn polling_session_on_the_socketio_path_upgrades_like_engineio() {
     let clock = Clock::default();
     let mut session = polling(&clock, ServerConfig::protocol_test_suite());
     session.handle_websocket_upgrade(clock.at(1)).unwrap();
-    session.handle_frame(clock.at(1), Frame::Text("2probe"));
-    session.handle_frame(clock.at(1), Frame::Text("5"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("2probe"));
+    session.handle_frame(clock.at(1), InboundFrame::Text("5"));
     assert_eq!(drain(&mut session), [text("3probe")]);
     assert_eq!(session.transport(), TransportKind::WebSocket);
-    session.handle_frame(clock.at(2), Frame::Text("40"));
+    session.handle_frame(clock.at(2), InboundFrame::Text("40"));
     socketio_app(&mut session);
     assert_eq!(drain(&mut session).len(), 2);
 }
@@ -436,7 +439,7 @@ fn connect_with_a_payload_that_is_not_an_object_closes() {
     for frame in [r#"40"abc""#, "40[1]", r#"40/custom,"x""#, "40{"] {
         let clock = Clock::default();
         let mut session = socketio_ws(&clock);
-        session.handle_frame(clock.at(1), Frame::Text(frame));
+        session.handle_frame(clock.at(1), InboundFrame::Text(frame));
         assert_eq!(drain(&mut session), [Transmit::CloseWebSocket], "{frame}");
         let events = socketio_app(&mut session);
         assert_eq!(
@@ -451,8 +454,8 @@ fn connect_with_a_payload_that_is_not_an_object_closes() {
 fn event_without_arguments_and_numeric_event_names_are_valid() {
     let clock = Clock::default();
     let mut session = connected(&clock);
-    session.handle_frame(clock.at(2), Frame::Text(r#"42["message"]"#));
-    session.handle_frame(clock.at(2), Frame::Text("42[1,2]"));
+    session.handle_frame(clock.at(2), InboundFrame::Text(r#"42["message"]"#));
+    session.handle_frame(clock.at(2), InboundFrame::Text("42[1,2]"));
     socketio_app(&mut session);
     assert_eq!(drain(&mut session), [text(r#"42["message-back"]"#)]);
     assert!(!session.is_closed());
