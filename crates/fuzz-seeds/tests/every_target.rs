@@ -3,7 +3,8 @@
 use std::path::Path;
 
 /// Every target in `fuzz/fuzz_targets/` is declared in `fuzz/Cargo.toml`, has committed seeds,
-/// and has its seeds replayed by some crate's `tests/fuzz_corpus.rs`: a new target cannot be
+/// and has its seeds replayed by some crate's `fuzz_corpus.rs` test module (`tests/fuzz_corpus.rs`
+/// or `tests/<binary>/fuzz_corpus.rs`): a new target cannot be
 /// added without the stable-toolchain replay that keeps it green.
 #[test]
 fn every_fuzz_target_has_seeds_that_cargo_test_replays() {
@@ -14,7 +15,14 @@ fn every_fuzz_target_has_seeds_that_cargo_test_replays() {
     let manifest = read(&root.join("fuzz/Cargo.toml"));
     let replays: String = std::fs::read_dir(root.join("crates"))
         .unwrap()
-        .map(|entry| entry.unwrap().path().join("tests/fuzz_corpus.rs"))
+        .flat_map(|entry| {
+            let tests = entry.unwrap().path().join("tests");
+            let mut found = vec![tests.join("fuzz_corpus.rs")];
+            if let Ok(binaries) = std::fs::read_dir(&tests) {
+                found.extend(binaries.map(|b| b.unwrap().path().join("fuzz_corpus.rs")));
+            }
+            found
+        })
         .filter(|path| path.exists())
         .map(|path| read(&path))
         .collect::<String>()
@@ -38,7 +46,7 @@ fn every_fuzz_target_has_seeds_that_cargo_test_replays() {
         assert!(count > 0, "no committed seeds in {}", seeds.display());
         assert!(
             replays.contains(&format!("replay(\"{target}\"")),
-            "no crates/*/tests/fuzz_corpus.rs replays the seeds of {target}"
+            "no crates/*/tests/**/fuzz_corpus.rs replays the seeds of {target}"
         );
     }
 }

@@ -4,6 +4,7 @@
 mod bundled;
 mod docs_examples;
 mod fixtures;
+mod fuzz_corpus;
 mod import;
 mod import_properties;
 mod reader_errors;

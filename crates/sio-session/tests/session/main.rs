@@ -8,6 +8,7 @@
 
 mod client;
 mod engineio_suite;
+mod fuzz_corpus;
 mod harness;
 mod loopback;
 mod no_panic;

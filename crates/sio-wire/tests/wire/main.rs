@@ -3,6 +3,8 @@
 
 mod binary;
 mod engine;
+mod fuzz_corpus;
+mod fuzz_regressions;
 mod json;
 mod json_equivalence;
 mod malformed;
