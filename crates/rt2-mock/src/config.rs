@@ -51,7 +51,8 @@ impl Default for ReplaySettings {
 /// Who may use the admin API (under `/__admin/` on the same listener).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AdminAccess {
-    /// Only clients connecting from a loopback address (127.0.0.0/8, ::1). The default.
+    /// Only clients connecting from a loopback address (127.0.0.0/8, ::1, or an IPv4 loopback
+    /// address mapped into IPv6, as IPv4 clients of a listener on `::` appear). The default.
     #[default]
     LoopbackOnly,
     /// Anyone who can reach the listener. Only for a mock inside a private network.
@@ -110,6 +111,12 @@ pub struct MockConfig {
     pub shutdown_grace: Duration,
     /// Who may use the admin API. Default loopback only.
     pub admin: AdminAccess,
+    /// Host names accepted in a request's `Host` header besides `localhost`, loopback
+    /// addresses and the address the connection arrived on (e.g. `mock` for a container
+    /// reached by that name). Every route answers any other `Host` with `403`, so that a web
+    /// page cannot reach the mock through DNS rebinding. Compared without regard to case; a
+    /// port is ignored. Default none.
+    pub allowed_hosts: Vec<String>,
     /// CORS for the long-polling transport. Default any origin.
     pub cors: CorsPolicy,
     /// Scenario rules ([`crate::scenario`]): what the mock does when a client joins a
@@ -138,6 +145,7 @@ impl Default for MockConfig {
             handshake_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(2),
             admin: AdminAccess::LoopbackOnly,
+            allowed_hosts: Vec::new(),
             cors: CorsPolicy::AnyOrigin,
             scenario: None,
         }
@@ -203,6 +211,14 @@ impl MockConfig {
             if secret.is_empty() {
                 return bad("auth", "HS256 needs a non-empty secret");
             }
+        }
+        if let Some(host) = self.allowed_hosts.iter().find(|host| {
+            host.is_empty() || host.contains(['/', ' ']) || crate::access::host_part(host).is_none()
+        }) {
+            return bad(
+                "allowed_hosts",
+                &format!("{host:?} is not a host name (give `mock` or `mock:3000`, no scheme)"),
+            );
         }
         Ok(())
     }
@@ -272,5 +288,17 @@ mod tests {
             ..MockConfig::default()
         };
         assert!(config.validate().is_err());
+
+        let config = MockConfig {
+            allowed_hosts: vec!["http://mock".into()],
+            ..MockConfig::default()
+        };
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("allowed_hosts")
+        );
     }
 }

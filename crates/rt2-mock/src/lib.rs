@@ -22,6 +22,10 @@
 //! - [`replay`]: the pure timeline ([`replay::ReplayCursor`]) and timestamp shifting.
 //! - [`http::admin`]: the admin API under `/__admin/` (documented with examples in
 //!   `docs/admin-api.md`); [`http::live_video`]: `GET /api/facebook-graph/livevideo`.
+//!
+//! The mock answers only requests whose `Host` names the machine itself (`localhost`, a
+//! loopback address, the address it listens on, or [`MockConfig::allowed_hosts`]), so that web
+//! pages open in a browser cannot reach it through DNS rebinding.
 //! - [`scenario`]: rules that script the server's answers.
 //!
 //! # Example
@@ -38,7 +42,7 @@
 //!
 //! // An Engine.IO long-polling handshake, by hand.
 //! let mut tcp = tokio::net::TcpStream::connect(mock.addr()).await?;
-//! tcp.write_all(b"GET /socket.io/?EIO=4&transport=polling&room=tomato.tpos.vn HTTP/1.1\r\nhost: mock\r\nconnection: close\r\n\r\n").await?;
+//! tcp.write_all(b"GET /socket.io/?EIO=4&transport=polling&room=tomato.tpos.vn HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n").await?;
 //! let mut answer = String::new();
 //! tcp.read_to_string(&mut answer).await?;
 //! assert!(answer.starts_with("HTTP/1.1 200 OK"));
@@ -59,8 +63,10 @@
 //!   send queue, faults.
 //! - `hub.rs`: the session table, session reports and counters.
 //! - `replay/`: capture loading, timeline, live rooms, timestamp shifting.
+//! - `access.rs`: the `Host` allow-list, loopback peers.
 //! - `auth.rs`, `fault.rs`, `queue.rs`, `config.rs`, `error.rs`, `shutdown.rs`.
 
+mod access;
 pub mod auth;
 pub mod config;
 pub mod error;

@@ -185,6 +185,14 @@ async fn serve_connection<A: Acceptor>(
     permit: ConnectionPermit,
 ) {
     let handshake_timeout = state.config.handshake_timeout;
+    // The address the client reached: a `Host` naming it is allowed (`access::host_allowed`).
+    let local = match tcp.local_addr() {
+        Ok(local) => local.ip(),
+        Err(err) => {
+            tracing::debug!(%peer, "no local address: {err}");
+            return;
+        }
+    };
     let stream = match tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await {
         Ok(Ok(stream)) => stream,
         Ok(Err(err)) => {
@@ -198,7 +206,7 @@ async fn serve_connection<A: Acceptor>(
     };
     let service_state = state.clone();
     let service = service_fn(move |request| {
-        crate::http::routes::route(service_state.clone(), peer, permit.clone(), request)
+        crate::http::routes::route(service_state.clone(), peer, local, permit.clone(), request)
     });
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())

@@ -14,6 +14,7 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use serde::{Deserialize, Serialize};
 
+use crate::access::is_loopback;
 use crate::config::AdminAccess;
 use crate::fault::FaultPlan;
 use crate::http::response::{self, Body};
@@ -108,7 +109,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
 /// True when `peer` may use the admin API under `access`.
 pub(crate) fn is_allowed(access: AdminAccess, peer: SocketAddr) -> bool {
     match access {
-        AdminAccess::LoopbackOnly => peer.ip().is_loopback(),
+        AdminAccess::LoopbackOnly => is_loopback(peer.ip()),
         AdminAccess::Anyone => true,
         AdminAccess::Disabled => false,
     }
@@ -405,7 +406,11 @@ mod tests {
     fn loopback_only_refuses_other_peers() {
         let local: SocketAddr = "127.0.0.1:5000".parse().unwrap();
         let remote: SocketAddr = "192.0.2.7:5000".parse().unwrap();
+        let mapped: SocketAddr = "[::ffff:127.0.0.1]:5000".parse().unwrap();
+        let mapped_remote: SocketAddr = "[::ffff:192.0.2.7]:5000".parse().unwrap();
         assert!(is_allowed(AdminAccess::LoopbackOnly, local));
+        assert!(is_allowed(AdminAccess::LoopbackOnly, mapped));
+        assert!(!is_allowed(AdminAccess::LoopbackOnly, mapped_remote));
         assert!(!is_allowed(AdminAccess::LoopbackOnly, remote));
         assert!(is_allowed(AdminAccess::Anyone, remote));
         assert!(!is_allowed(AdminAccess::Disabled, local));
