@@ -18,15 +18,17 @@
 //!   shutdown trigger. An [`Acceptor`] between TCP and HTTP is where TLS plugs in.
 //! - [`MockConfig`]: session settings (`pingInterval`, `pingTimeout`, `maxPayload`, ...), the
 //!   [`AuthMode`], the [`Capture`] and [`ReplaySettings`], the [`FaultPlan`], the per-client
-//!   [`QueueLimits`] and [`SlowClientPolicy`], connection limits, [`AdminAccess`], [`CorsPolicy`].
+//!   [`QueueLimits`] and [`SlowClientPolicy`], connection limits, who may reach the mock
+//!   ([`AdminAccess`], [`AdminToken`], allowed `Host` names) and [`CorsPolicy`].
 //! - [`replay`]: the pure timeline ([`replay::ReplayCursor`]) and timestamp shifting.
 //! - [`http::admin`]: the admin API under `/__admin/` (documented with examples in
 //!   `docs/admin-api.md`); [`http::live_video`]: `GET /api/facebook-graph/livevideo`.
+//! - [`scenario`]: rules that script the server's answers.
 //!
 //! The mock answers only requests whose `Host` names the machine itself (`localhost`, a
-//! loopback address, the address it listens on, or [`MockConfig::allowed_hosts`]), so that web
-//! pages open in a browser cannot reach it through DNS rebinding.
-//! - [`scenario`]: rules that script the server's answers.
+//! loopback address, the address it listens on, or [`MockConfig::allowed_hosts`]), and the
+//! admin API wants the run's [`AdminToken`] as `Authorization: Bearer <token>`
+//! ([`RunningMock::admin_token`]), so that web pages open in a browser cannot drive it.
 //!
 //! # Example
 //!
@@ -63,7 +65,7 @@
 //!   send queue, faults.
 //! - `hub.rs`: the session table, session reports and counters.
 //! - `replay/`: capture loading, timeline, live rooms, timestamp shifting.
-//! - `access.rs`: the `Host` allow-list, loopback peers.
+//! - `access.rs`: the `Host` allow-list, the admin token, loopback peers.
 //! - `auth.rs`, `fault.rs`, `queue.rs`, `config.rs`, `error.rs`, `shutdown.rs`.
 
 mod access;
@@ -84,6 +86,7 @@ mod shutdown;
 mod state;
 mod transport;
 
+pub use access::AdminToken;
 pub use auth::AuthMode;
 pub use config::{AdminAccess, CorsPolicy, MockConfig, ReplayMode, ReplaySettings};
 pub use error::MockError;

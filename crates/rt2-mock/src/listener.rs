@@ -17,6 +17,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc};
 
+use crate::access::AdminToken;
 use crate::config::MockConfig;
 use crate::error::MockError;
 use crate::hub::Stat;
@@ -253,6 +254,7 @@ async fn drain(
 #[derive(Debug)]
 pub struct RunningMock {
     addr: SocketAddr,
+    admin_token: Option<AdminToken>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), MockError>>,
 }
@@ -267,12 +269,14 @@ impl RunningMock {
         config.validate()?;
         let listener = bind(addr).await?;
         let addr = listener.local_addr().map_err(MockError::Listener)?;
+        let admin_token = config.admin_token.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(serve(listener, config, async move {
             let _ = stopped.await;
         }));
         Ok(Self {
             addr,
+            admin_token,
             stop: Some(stop),
             task,
         })
@@ -286,6 +290,12 @@ impl RunningMock {
     /// `http://<addr>`, the base URL clients connect to.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The token the admin API wants as `Authorization: Bearer <token>`
+    /// ([`MockConfig::admin_token`]); `None` when it was waived.
+    pub fn admin_token(&self) -> Option<&str> {
+        self.admin_token.as_ref().map(AdminToken::as_str)
     }
 
     /// Shuts down gracefully and waits for [`serve`] to return.

@@ -1,6 +1,6 @@
 //! Which handler answers a request: the Engine.IO endpoint at `/socket.io/`, the live-video
-//! endpoint, the admin API. Every request first passes the `Host` check; CORS headers on the
-//! way out.
+//! endpoint, the admin API. Every request first passes the `Host` check; CORS headers are
+//! added on the way out of the two endpoints browser apps use.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -50,12 +50,13 @@ pub(crate) async fn route(
             live_video::handle(&state, &request)
         }
     } else if path == ADMIN_PREFIX || path.starts_with("/__admin/") {
-        admin::handle(state.clone(), peer, request).await
+        // The admin API sets its own (default: no) CORS headers.
+        return Ok(admin::handle(state.clone(), peer, request).await);
     } else {
-        response::error(
+        return Ok(response::error(
             StatusCode::NOT_FOUND,
             "not found: this mock serves /socket.io/, /api/facebook-graph/livevideo and /__admin/",
-        )
+        ));
     };
     if response.status() != StatusCode::SWITCHING_PROTOCOLS {
         add_cors(&state.config.cors, origin, response.headers_mut());
