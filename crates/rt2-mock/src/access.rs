@@ -135,11 +135,22 @@ pub(crate) fn host_part(value: &str) -> Option<&str> {
     (!host.is_empty()).then_some(host)
 }
 
+/// Where a connection reached the mock.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LocalAddresses {
+    /// The address the client connected to.
+    pub(crate) connection: IpAddr,
+    /// The address the listener is bound to: the same, or `0.0.0.0` / `::` for a listener on
+    /// every interface (a client that follows a banner showing `http://0.0.0.0:3000` names it).
+    pub(crate) listener: IpAddr,
+}
+
 /// True when a request whose `Host` is `host` (a header value, port included or not) may be
-/// answered by a connection that arrived on the local address `local`: `localhost`, any
-/// loopback address, `local` itself, or one of `extra` (compared without regard to case, any
-/// port in `extra` ignored).
-pub(crate) fn host_allowed(host: &str, local: IpAddr, extra: &[String]) -> bool {
+/// answered on a connection that reached the mock at `local`: `localhost`, any loopback
+/// address, either local address, or one of `extra` (compared without regard to case, any
+/// port in `extra` ignored). An address in `Host` cannot be the work of DNS rebinding, which
+/// needs a name; names are what the list is strict about.
+pub(crate) fn host_allowed(host: &str, local: LocalAddresses, extra: &[String]) -> bool {
     let Some(host) = host_part(host) else {
         return false;
     };
@@ -147,7 +158,11 @@ pub(crate) fn host_allowed(host: &str, local: IpAddr, extra: &[String]) -> bool 
         return true;
     }
     if let Ok(ip) = host.parse::<IpAddr>() {
-        if is_loopback(ip) || ip.to_canonical() == local.to_canonical() {
+        let ip = ip.to_canonical();
+        if is_loopback(ip)
+            || ip == local.connection.to_canonical()
+            || ip == local.listener.to_canonical()
+        {
             return true;
         }
     }
@@ -223,10 +238,17 @@ mod tests {
         assert_eq!(host_part(""), None);
     }
 
+    fn at(connection: &str, listener: &str) -> LocalAddresses {
+        LocalAddresses {
+            connection: connection.parse().unwrap(),
+            listener: listener.parse().unwrap(),
+        }
+    }
+
     #[test]
     fn hosts_are_allowed_by_name_loopback_or_the_local_address() {
-        let local: IpAddr = "127.0.0.1".parse().unwrap();
-        let lan: IpAddr = "192.0.2.10".parse().unwrap();
+        let local = at("127.0.0.1", "127.0.0.1");
+        let lan = at("192.0.2.10", "0.0.0.0");
         for host in [
             "localhost:3000",
             "LOCALHOST",
@@ -237,12 +259,19 @@ mod tests {
             assert!(host_allowed(host, local, &[]), "{host}");
         }
         assert!(host_allowed("192.0.2.10:3000", lan, &[]));
+        assert!(host_allowed("0.0.0.0:3000", lan, &[]));
         assert!(host_allowed(
             "192.0.2.10:3000",
-            "::ffff:192.0.2.10".parse().unwrap(),
+            at("::ffff:192.0.2.10", "::"),
+            &[]
+        ));
+        assert!(host_allowed(
+            "[::]:3000",
+            at("::ffff:192.0.2.10", "::"),
             &[]
         ));
         assert!(!host_allowed("192.0.2.10:3000", local, &[]));
+        assert!(!host_allowed("0.0.0.0:3000", local, &[]));
         for host in [
             "evil.example",
             "evil.example:3000",

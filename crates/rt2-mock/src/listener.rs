@@ -6,7 +6,7 @@
 //! touching anything else), then hyper serves HTTP/1.1 on it, with upgrades for WebSocket.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +17,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc};
 
-use crate::access::AdminToken;
+use crate::access::{AdminToken, LocalAddresses};
 use crate::config::MockConfig;
 use crate::error::MockError;
 use crate::hub::Stat;
@@ -116,7 +116,7 @@ pub async fn serve_with<A: Acceptor>(
     let acceptor = Arc::new(acceptor);
     let permits = Arc::new(Semaphore::new(state.config.max_connections));
 
-    accept_loop(&listener, &state, &acceptor, &permits, shutdown).await;
+    accept_loop(&listener, local.ip(), &state, &acceptor, &permits, shutdown).await;
 
     drain(trigger, state, &mut all_done).await;
     Ok(())
@@ -124,6 +124,7 @@ pub async fn serve_with<A: Acceptor>(
 
 async fn accept_loop<A: Acceptor>(
     listener: &TcpListener,
+    bound: IpAddr,
     state: &Arc<ServerState>,
     acceptor: &Arc<A>,
     permits: &Arc<Semaphore>,
@@ -162,7 +163,7 @@ async fn accept_loop<A: Acceptor>(
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
             let _token = state.tracker.token();
-            serve_connection(state, acceptor, tcp, peer, Arc::new(permit)).await;
+            serve_connection(state, acceptor, tcp, peer, bound, Arc::new(permit)).await;
         });
     }
 }
@@ -183,12 +184,16 @@ async fn serve_connection<A: Acceptor>(
     acceptor: Arc<A>,
     tcp: TcpStream,
     peer: SocketAddr,
+    bound: IpAddr,
     permit: ConnectionPermit,
 ) {
     let handshake_timeout = state.config.handshake_timeout;
-    // The address the client reached: a `Host` naming it is allowed (`access::host_allowed`).
+    // The addresses the client reached: a `Host` naming one is allowed (`access::host_allowed`).
     let local = match tcp.local_addr() {
-        Ok(local) => local.ip(),
+        Ok(local) => LocalAddresses {
+            connection: local.ip(),
+            listener: bound,
+        },
         Err(err) => {
             tracing::debug!(%peer, "no local address: {err}");
             return;

@@ -2,14 +2,14 @@
 //! endpoint, the admin API. Every request first passes the `Host` check; CORS headers are
 //! added on the way out of the two endpoints browser apps use.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use http::{Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 use tpos_chat::LIVE_VIDEO_PATH;
 
-use crate::access::{host_allowed, host_part};
+use crate::access::{LocalAddresses, host_allowed, host_part};
 use crate::http::admin::{self, ADMIN_PREFIX};
 use crate::http::cors::{add_cors, preflight};
 use crate::http::live_video;
@@ -19,14 +19,14 @@ use crate::state::{ConnectionPermit, ServerState};
 use crate::transport::engine;
 use crate::transport::polling::DropConnection;
 
-/// Answers one request that arrived on the local address `local` from `peer`.
+/// Answers one request that reached the mock at `local` from `peer`.
 ///
 /// # Errors
 /// [`DropConnection`] when a fault must cut the connection; hyper then closes it.
 pub(crate) async fn route(
     state: Arc<ServerState>,
     peer: SocketAddr,
-    local: IpAddr,
+    local: LocalAddresses,
     permit: ConnectionPermit,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, DropConnection> {
@@ -73,7 +73,7 @@ pub(crate) async fn route(
 /// `403` naming a host that is not allowed and how to allow it.
 fn check_host<B>(
     state: &ServerState,
-    local: IpAddr,
+    local: LocalAddresses,
     request: &Request<B>,
 ) -> Result<(), (StatusCode, String)> {
     let Some(header) = request.headers().get(header::HOST) else {
