@@ -5,6 +5,7 @@
 //   node run.mjs --url http://127.0.0.1:3000 --token "$TOKEN" [--room tomato.tpos.vn]
 //                [--transports default|websocket|polling] [--events 20] [--page-id ID] [--limit 3]
 //                [--timeout-ms 30000] [--chromium /usr/bin/chromium] [--mock-report]
+//                [--admin-token TOKEN]
 //
 // The page is served by a small static server of its own on 127.0.0.1 (another port, so another
 // origin than the mock: the socket's polling requests and the live-video fetch are cross-origin
@@ -20,7 +21,8 @@
 // and exits 0. It exits 1, printing the same line with "ok":false and a "reason", when the page
 // did not get there within --timeout-ms, was refused, or logged an error; 2 on bad usage or when
 // Chromium or playwright-core is missing. --mock-report adds "mock_sessions", the mock's own view
-// of the page's session from its admin API (transport, protocol violations, close reason).
+// of the page's session from its admin API (transport, protocol violations, close reason); the
+// admin API wants the token `sio-replay serve` printed, from --admin-token or SIO_ADMIN_TOKEN.
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
@@ -50,6 +52,7 @@ try {
       "timeout-ms": { type: "string", default: "30000" },
       chromium: { type: "string", default: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium" },
       "mock-report": { type: "boolean", default: false },
+      "admin-token": { type: "string", default: process.env.SIO_ADMIN_TOKEN },
     },
     strict: true,
   }));
@@ -245,16 +248,19 @@ try {
   pageServer.close();
 }
 
-// The mock's own view of the page's session, from its admin API (loopback only): the transport
-// it ended on, the protocol violations it saw and why it closed. Waits up to 3 s for the close
-// the page just started. Null when the server has no admin API or does not know the session.
+// The mock's own view of the page's session, from its admin API (loopback only, with the run's
+// token): the transport it ended on, the protocol violations it saw and why it closed. Waits up
+// to 3 s for the close the page just started. Null when the server has no admin API, refuses
+// the token or does not know the session.
 async function mockReport(base, sid) {
   if (!sid) return null;
+  const headers = args["admin-token"] ? { authorization: `Bearer ${args["admin-token"]}` } : {};
   const deadline = Date.now() + 3000;
   let session = null;
   while (Date.now() < deadline) {
     try {
       const response = await fetch(`${base}/__admin/sessions/${encodeURIComponent(sid)}`, {
+        headers,
         signal: AbortSignal.timeout(2000),
       });
       if (!response.ok) return null;

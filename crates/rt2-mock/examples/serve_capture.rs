@@ -16,7 +16,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.capture = Some(Arc::new(rt2_mock::Capture::open(&capture)?));
     config.replay.pace = rt2_mock::Pace::Scaled(speed);
     let listener = rt2_mock::bind(([127, 0, 0, 1], port).into()).await?;
-    println!("serving {capture} on http://{}", listener.local_addr()?);
+    let addr = listener.local_addr()?;
+    println!("serving {capture} on http://{addr}");
+    // A new admin token each run, made by `MockConfig::default()`.
+    if let Some(token) = &config.admin_token {
+        println!(
+            "admin: http://{addr}/__admin/ (Authorization: Bearer {})",
+            token.as_str()
+        );
+    }
     rt2_mock::serve(listener, config, rt2_mock::ctrl_c_or_sigterm()).await?;
     Ok(())
 }

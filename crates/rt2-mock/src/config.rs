@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::access::AdminToken;
 use crate::auth::AuthMode;
 use crate::error::MockError;
 use crate::fault::FaultPlan;
@@ -48,10 +49,12 @@ impl Default for ReplaySettings {
     }
 }
 
-/// Who may use the admin API (under `/__admin/` on the same listener).
+/// Which peers may use the admin API (under `/__admin/` on the same listener), by their
+/// address. The admin token ([`MockConfig::admin_token`]) is checked as well.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AdminAccess {
-    /// Only clients connecting from a loopback address (127.0.0.0/8, ::1). The default.
+    /// Only clients connecting from a loopback address (127.0.0.0/8, ::1, or an IPv4 loopback
+    /// address mapped into IPv6, as IPv4 clients of a listener on `::` appear). The default.
     #[default]
     LoopbackOnly,
     /// Anyone who can reach the listener. Only for a mock inside a private network.
@@ -60,7 +63,8 @@ pub enum AdminAccess {
     Disabled,
 }
 
-/// Which browser origins may use the long-polling transport (CORS).
+/// Which browser origins may use the long-polling transport and the live-video endpoint
+/// (CORS). The admin API never follows it: see [`MockConfig::admin_origins`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum CorsPolicy {
     /// Any origin: the request's `Origin` is echoed back, with credentials allowed (what a
@@ -114,9 +118,24 @@ pub struct MockConfig {
     /// A request body (a long-polling `POST`, an admin request) must arrive within this time
     /// once its head did; slower ones are answered `408` and closed. Default 10 s.
     pub body_timeout: Duration,
-    /// Who may use the admin API. Default loopback only.
+    /// Which peers may use the admin API, by address. Default loopback only.
     pub admin: AdminAccess,
-    /// CORS for the long-polling transport. Default any origin.
+    /// The token every admin request must carry as `Authorization: Bearer <token>`. Default a
+    /// random one, new for each `MockConfig::default()` (a test reads it back from
+    /// [`RunningMock::admin_token`](crate::RunningMock::admin_token)). `None` waives it: then
+    /// any program on a machine allowed by [`MockConfig::admin`] can drive the mock.
+    pub admin_token: Option<AdminToken>,
+    /// Browser origins (e.g. `http://localhost:5173`) whose pages may call the admin API,
+    /// token included. Default none: admin answers carry no CORS headers, preflights are
+    /// refused, and a request with any other `Origin` is refused with `403`.
+    pub admin_origins: Vec<String>,
+    /// Host names accepted in a request's `Host` header besides `localhost`, loopback
+    /// addresses and the address the connection arrived on (e.g. `mock` for a container
+    /// reached by that name). Every route answers any other `Host` with `403`, so that a web
+    /// page cannot reach the mock through DNS rebinding. Compared without regard to case; a
+    /// port is ignored. Default none.
+    pub allowed_hosts: Vec<String>,
+    /// CORS for the long-polling transport and the live-video endpoint. Default any origin.
     pub cors: CorsPolicy,
     /// Scenario rules ([`crate::scenario`]): what the mock does when a client joins a
     /// namespace, emits an event or sends an Engine.IO message, and timers.
@@ -146,6 +165,9 @@ impl Default for MockConfig {
             write_timeout: Duration::from_secs(30),
             body_timeout: Duration::from_secs(10),
             admin: AdminAccess::LoopbackOnly,
+            admin_token: Some(AdminToken::random()),
+            admin_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
             cors: CorsPolicy::AnyOrigin,
             scenario: None,
         }
@@ -221,8 +243,31 @@ impl MockConfig {
                 return bad("auth", "HS256 needs a non-empty secret");
             }
         }
+        if let Some(host) = self.allowed_hosts.iter().find(|host| {
+            host.is_empty() || host.contains(['/', ' ']) || crate::access::host_part(host).is_none()
+        }) {
+            return bad(
+                "allowed_hosts",
+                &format!("{host:?} is not a host name (give `mock` or `mock:3000`, no scheme)"),
+            );
+        }
+        if let Some(origin) = self.admin_origins.iter().find(|origin| !is_origin(origin)) {
+            return bad(
+                "admin_origins",
+                &format!(
+                    "{origin:?} is not an origin (give scheme, host and port only, e.g. `http://localhost:5173`)"
+                ),
+            );
+        }
         Ok(())
     }
+}
+
+/// True when `origin` looks like a browser's `Origin` value: `scheme://host[:port]`, no path.
+fn is_origin(origin: &str) -> bool {
+    origin
+        .split_once("://")
+        .is_some_and(|(scheme, rest)| !scheme.is_empty() && !rest.is_empty() && !rest.contains('/'))
 }
 
 #[cfg(test)]
@@ -289,5 +334,39 @@ mod tests {
             ..MockConfig::default()
         };
         assert!(config.validate().is_err());
+
+        let config = MockConfig {
+            allowed_hosts: vec!["http://mock".into()],
+            ..MockConfig::default()
+        };
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("allowed_hosts")
+        );
+        let config = MockConfig {
+            admin_origins: vec!["http://localhost:5173/".into()],
+            ..MockConfig::default()
+        };
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("admin_origins")
+        );
+    }
+
+    #[test]
+    fn every_default_config_has_its_own_admin_token() {
+        let a = MockConfig::default()
+            .admin_token
+            .expect("a token by default");
+        let b = MockConfig::default()
+            .admin_token
+            .expect("a token by default");
+        assert_ne!(a, b);
     }
 }

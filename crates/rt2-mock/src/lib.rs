@@ -18,11 +18,17 @@
 //!   shutdown trigger. An [`Acceptor`] between TCP and HTTP is where TLS plugs in.
 //! - [`MockConfig`]: session settings (`pingInterval`, `pingTimeout`, `maxPayload`, ...), the
 //!   [`AuthMode`], the [`Capture`] and [`ReplaySettings`], the [`FaultPlan`], the per-client
-//!   [`QueueLimits`] and [`SlowClientPolicy`], connection limits, [`AdminAccess`], [`CorsPolicy`].
+//!   [`QueueLimits`] and [`SlowClientPolicy`], connection limits, who may reach the mock
+//!   ([`AdminAccess`], [`AdminToken`], allowed `Host` names) and [`CorsPolicy`].
 //! - [`replay`]: the pure timeline ([`replay::ReplayCursor`]) and timestamp shifting.
 //! - [`http::admin`]: the admin API under `/__admin/` (documented with examples in
 //!   `docs/admin-api.md`); [`http::live_video`]: `GET /api/facebook-graph/livevideo`.
 //! - [`scenario`]: rules that script the server's answers.
+//!
+//! The mock answers only requests whose `Host` names the machine itself (`localhost`, a
+//! loopback address, the address it listens on, or [`MockConfig::allowed_hosts`]), and the
+//! admin API wants the run's [`AdminToken`] as `Authorization: Bearer <token>`
+//! ([`RunningMock::admin_token`]), so that web pages open in a browser cannot drive it.
 //!
 //! # Example
 //!
@@ -38,7 +44,7 @@
 //!
 //! // An Engine.IO long-polling handshake, by hand.
 //! let mut tcp = tokio::net::TcpStream::connect(mock.addr()).await?;
-//! tcp.write_all(b"GET /socket.io/?EIO=4&transport=polling&room=tomato.tpos.vn HTTP/1.1\r\nhost: mock\r\nconnection: close\r\n\r\n").await?;
+//! tcp.write_all(b"GET /socket.io/?EIO=4&transport=polling&room=tomato.tpos.vn HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n").await?;
 //! let mut answer = String::new();
 //! tcp.read_to_string(&mut answer).await?;
 //! assert!(answer.starts_with("HTTP/1.1 200 OK"));
@@ -59,8 +65,10 @@
 //!   send queue, faults.
 //! - `hub.rs`: the session table, session reports and counters.
 //! - `replay/`: capture loading, timeline, live rooms, timestamp shifting.
+//! - `access.rs`: the `Host` allow-list, the admin token, loopback peers.
 //! - `auth.rs`, `fault.rs`, `queue.rs`, `config.rs`, `error.rs`, `shutdown.rs`.
 
+mod access;
 pub mod auth;
 pub mod config;
 pub mod error;
@@ -78,6 +86,7 @@ mod shutdown;
 mod state;
 mod transport;
 
+pub use access::AdminToken;
 pub use auth::AuthMode;
 pub use config::{AdminAccess, CorsPolicy, MockConfig, ReplayMode, ReplaySettings};
 pub use error::MockError;

@@ -6,7 +6,7 @@
 //! touching anything else), then hyper serves HTTP/1.1 on it, with upgrades for WebSocket.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc};
 
+use crate::access::{AdminToken, LocalAddresses};
 use crate::config::MockConfig;
 use crate::error::MockError;
 use crate::hub::Stat;
@@ -116,7 +117,7 @@ pub async fn serve_with<A: Acceptor>(
     let max_connections = fit_to_fd_limit(state.config.max_connections, open_files_limit());
     let permits = Arc::new(Semaphore::new(max_connections));
 
-    accept_loop(&listener, &state, &acceptor, &permits, shutdown).await;
+    accept_loop(&listener, local.ip(), &state, &acceptor, &permits, shutdown).await;
 
     drain(trigger, state, &mut all_done).await;
     Ok(())
@@ -124,6 +125,7 @@ pub async fn serve_with<A: Acceptor>(
 
 async fn accept_loop<A: Acceptor>(
     listener: &TcpListener,
+    bound: IpAddr,
     state: &Arc<ServerState>,
     acceptor: &Arc<A>,
     permits: &Arc<Semaphore>,
@@ -162,7 +164,7 @@ async fn accept_loop<A: Acceptor>(
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
             let _token = state.tracker.token();
-            serve_connection(state, acceptor, tcp, peer, Arc::new(permit)).await;
+            serve_connection(state, acceptor, tcp, peer, bound, Arc::new(permit)).await;
         });
     }
 }
@@ -221,9 +223,21 @@ async fn serve_connection<A: Acceptor>(
     acceptor: Arc<A>,
     tcp: TcpStream,
     peer: SocketAddr,
+    bound: IpAddr,
     permit: ConnectionPermit,
 ) {
     let handshake_timeout = state.config.handshake_timeout;
+    // The addresses the client reached: a `Host` naming one is allowed (`access::host_allowed`).
+    let local = match tcp.local_addr() {
+        Ok(local) => LocalAddresses {
+            connection: local.ip(),
+            listener: bound,
+        },
+        Err(err) => {
+            tracing::debug!(%peer, "no local address: {err}");
+            return;
+        }
+    };
     let stream = match tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await {
         Ok(Ok(stream)) => stream,
         Ok(Err(err)) => {
@@ -237,7 +251,7 @@ async fn serve_connection<A: Acceptor>(
     };
     let service_state = state.clone();
     let service = service_fn(move |request| {
-        crate::http::routes::route(service_state.clone(), peer, permit.clone(), request)
+        crate::http::routes::route(service_state.clone(), peer, local, permit.clone(), request)
     });
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
@@ -284,6 +298,7 @@ async fn drain(
 #[derive(Debug)]
 pub struct RunningMock {
     addr: SocketAddr,
+    admin_token: Option<AdminToken>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), MockError>>,
 }
@@ -298,12 +313,14 @@ impl RunningMock {
         config.validate()?;
         let listener = bind(addr).await?;
         let addr = listener.local_addr().map_err(MockError::Listener)?;
+        let admin_token = config.admin_token.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(serve(listener, config, async move {
             let _ = stopped.await;
         }));
         Ok(Self {
             addr,
+            admin_token,
             stop: Some(stop),
             task,
         })
@@ -317,6 +334,12 @@ impl RunningMock {
     /// `http://<addr>`, the base URL clients connect to.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The token the admin API wants as `Authorization: Bearer <token>`
+    /// ([`MockConfig::admin_token`]); `None` when it was waived.
+    pub fn admin_token(&self) -> Option<&str> {
+        self.admin_token.as_ref().map(AdminToken::as_str)
     }
 
     /// Shuts down gracefully and waits for [`serve`] to return.

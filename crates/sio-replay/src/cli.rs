@@ -71,7 +71,8 @@ Example:
   sio-replay serve                          # bundled capture on 127.0.0.1:3000
   sio-replay serve my.jsonl --port 0 --auth any --speed 10
 
-The banner prints the URL, the room and a token the mock accepts. Stop with Ctrl-C.")]
+The banner prints the URL, the room and a token the mock accepts, and the admin API's
+URL and token (see docs/admin-api.md). Stop with Ctrl-C.")]
     Serve(ServeArgs),
 
     /// Compare a session's normalised transcript with a golden snapshot (insta `.snap`).
@@ -294,6 +295,29 @@ pub(crate) struct ServeArgs {
     /// Who may use the admin HTTP API under /__admin/ (inject events, list sessions, faults).
     #[arg(long, value_enum, default_value_t = AdminArg::Loopback)]
     pub(crate) admin: AdminArg,
+
+    /// Let the admin API be used without its token. By default each run makes a new token,
+    /// shown in the banner, that admin requests send as `Authorization: Bearer <token>`; set
+    /// SIO_ADMIN_TOKEN to choose it instead.
+    #[arg(long)]
+    pub(crate) admin_open: bool,
+
+    /// Let web pages of this origin (e.g. http://localhost:5173) call the admin API, with the
+    /// token. Repeatable. By default the admin API refuses every page of another origin.
+    #[arg(long, value_name = "ORIGIN")]
+    pub(crate) admin_allow_origin: Vec<String>,
+
+    /// Also answer requests for this host name (e.g. a container's service name). Repeatable.
+    /// Without it only localhost, loopback addresses and the listening address are answered,
+    /// so that web pages cannot reach the mock through DNS rebinding.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) allow_host: Vec<String>,
+
+    /// Let only pages of this origin (e.g. http://localhost:5173) use long-polling and the
+    /// live-video endpoint (CORS) [default: any origin, or the scenario's cors_origin].
+    /// Repeatable.
+    #[arg(long, value_name = "ORIGIN")]
+    pub(crate) allow_origin: Vec<String>,
 
     /// Faults to inject into every session.
     #[command(flatten)]

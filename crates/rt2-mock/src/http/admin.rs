@@ -1,21 +1,30 @@
 //! The admin API under `/__admin/`: look at sessions, inject events, disconnect, set faults.
 //!
 //! It lives on the same listener as Engine.IO, under a prefix no Socket.IO client uses, so a
-//! test needs one port only. Access is limited by [`AdminAccess`] (loopback peers only by
-//! default). Bodies are JSON, at most 1 MiB. `docs/admin-api.md` has the table of routes and
-//! curl examples.
+//! test needs one port only. Besides the `Host` check every route makes, a request must come
+//! from a peer [`AdminAccess`] allows (loopback only by default), carry the run's token as
+//! `Authorization: Bearer <token>` ([`MockConfig::admin_token`]) and, when it changes
+//! something (any method but `GET`), say `Content-Type: application/json`. Pages of other
+//! origins get no CORS headers (unless [`MockConfig::admin_origins`] names them), and a
+//! request whose `Origin` is not named is refused. Bodies are JSON, at most 1 MiB.
+//! `docs/admin-api.md` has the table of routes and curl examples.
+//!
+//! [`MockConfig::admin_token`]: crate::MockConfig::admin_token
+//! [`MockConfig::admin_origins`]: crate::MockConfig::admin_origins
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use serde::{Deserialize, Serialize};
 
+use crate::access::{AdminToken, is_loopback};
 use crate::config::AdminAccess;
 use crate::fault::FaultPlan;
+use crate::http::cors::{add_admin_cors, admin_origin_allowed, admin_preflight};
 use crate::http::response::{self, Body};
 use crate::hub::SessionHandle;
 use crate::session::messages::{SessionCommand, SessionInput};
@@ -108,13 +117,14 @@ const ROUTES: &[(&str, &str, &str)] = &[
 /// True when `peer` may use the admin API under `access`.
 pub(crate) fn is_allowed(access: AdminAccess, peer: SocketAddr) -> bool {
     match access {
-        AdminAccess::LoopbackOnly => peer.ip().is_loopback(),
+        AdminAccess::LoopbackOnly => is_loopback(peer.ip()),
         AdminAccess::Anyone => true,
         AdminAccess::Disabled => false,
     }
 }
 
-/// Handles one request under [`ADMIN_PREFIX`].
+/// Handles one request under [`ADMIN_PREFIX`]. Checked in turn: the peer's address, the
+/// page's `Origin` if any (no CORS at all unless named), the token, the content type.
 pub(crate) async fn handle(
     state: Arc<ServerState>,
     peer: SocketAddr,
@@ -132,7 +142,52 @@ pub(crate) async fn handle(
         }
         _ => {}
     }
+    // Browsers send `Origin` on every cross-origin request and on same-origin ones that are
+    // not GET; this API serves no page, so any `Origin` is another site unless named.
+    let origin = request.headers().get(header::ORIGIN).cloned();
+    let Some(origin) = origin else {
+        return authorized(&state, request).await;
+    };
+    if !admin_origin_allowed(&state.config.admin_origins, &origin) {
+        return response::error(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "the admin API does not answer pages of other origins (Origin {:?}); to let one \
+                 in, start the mock with `--admin-allow-origin ORIGIN` (MockConfig::admin_origins)",
+                String::from_utf8_lossy(origin.as_bytes())
+            ),
+        );
+    }
+    if request.method() == Method::OPTIONS {
+        return admin_preflight(origin);
+    }
+    let mut response = authorized(&state, request).await;
+    add_admin_cors(origin, response.headers_mut());
+    response
+}
+
+/// Checks the token and the content type, then answers.
+async fn authorized(state: &ServerState, request: Request<Incoming>) -> Response<Body> {
+    if let Some(token) = &state.config.admin_token {
+        if let Some(refused) = token_refusal(token, request.headers()) {
+            return refused;
+        }
+    }
     let method = request.method().clone();
+    if changes_state(&method) && !is_json(request.headers()) {
+        let given = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|value| format!("{:?}", String::from_utf8_lossy(value.as_bytes())));
+        return response::error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &format!(
+                "admin requests that change something need `Content-Type: application/json`, \
+                 body or not (a guard against cross-site form posts); this one had {}",
+                given.as_deref().unwrap_or("none")
+            ),
+        );
+    }
     let path = request
         .uri()
         .path()
@@ -148,7 +203,47 @@ pub(crate) async fn handle(
         Ok(body) => body,
         Err(response) => return response,
     };
-    dispatch(&state, &method, &segments, &body).await
+    dispatch(state, &method, &segments, &body).await
+}
+
+/// Checks `Authorization: Bearer <token>`: `None` when it is right, else the `401` answer,
+/// with `WWW-Authenticate: Bearer`.
+fn token_refusal(token: &AdminToken, headers: &HeaderMap) -> Option<Response<Body>> {
+    let (message, challenge) = match headers.get(header::AUTHORIZATION) {
+        Some(value) if token.matches_authorization(value.as_bytes()) => return None,
+        Some(_) => (
+            "the bearer token is not this run's admin token (a new one is made at every \
+             start, unless SIO_ADMIN_TOKEN sets it)",
+            r#"Bearer realm="sio-replay admin", error="invalid_token""#,
+        ),
+        None => (
+            "the admin API needs `Authorization: Bearer <token>` with this run's token: \
+             `sio-replay serve` prints it (`admin_token` in its JSON banner), a test reads \
+             RunningMock::admin_token()",
+            r#"Bearer realm="sio-replay admin""#,
+        ),
+    };
+    let mut refused = response::error(StatusCode::UNAUTHORIZED, message);
+    refused.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    );
+    Some(refused)
+}
+
+/// Every method but the reading ones may change something.
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// True when the request says `Content-Type: application/json` (parameters such as
+/// `charset` allowed).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case("application/json"))
 }
 
 async fn read_body(request: Request<Incoming>) -> Result<Bytes, Response<Body>> {
@@ -347,6 +442,26 @@ async fn emit(state: &ServerState, handles: &[SessionHandle], body: &[u8]) -> Re
 mod tests {
     use super::*;
 
+    #[test]
+    fn only_json_counts_as_json() {
+        let with = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(value));
+            headers
+        };
+        assert!(is_json(&with("application/json")));
+        assert!(is_json(&with("Application/JSON; charset=utf-8")));
+        for simple in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/jsonp",
+        ] {
+            assert!(!is_json(&with(simple)), "{simple}");
+        }
+        assert!(!is_json(&HeaderMap::new()));
+    }
+
     fn request(json: &str) -> EmitRequest {
         serde_json::from_str(json).unwrap()
     }
@@ -405,7 +520,11 @@ mod tests {
     fn loopback_only_refuses_other_peers() {
         let local: SocketAddr = "127.0.0.1:5000".parse().unwrap();
         let remote: SocketAddr = "192.0.2.7:5000".parse().unwrap();
+        let mapped: SocketAddr = "[::ffff:127.0.0.1]:5000".parse().unwrap();
+        let mapped_remote: SocketAddr = "[::ffff:192.0.2.7]:5000".parse().unwrap();
         assert!(is_allowed(AdminAccess::LoopbackOnly, local));
+        assert!(is_allowed(AdminAccess::LoopbackOnly, mapped));
+        assert!(!is_allowed(AdminAccess::LoopbackOnly, mapped_remote));
         assert!(!is_allowed(AdminAccess::LoopbackOnly, remote));
         assert!(is_allowed(AdminAccess::Anyone, remote));
         assert!(!is_allowed(AdminAccess::Disabled, local));

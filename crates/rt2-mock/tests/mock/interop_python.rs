@@ -354,13 +354,17 @@ async fn python_client_sees_a_dropped_connection_and_reconnects() {
         )
         .await;
         assert_eq!(armed["delivered"], 1);
+        let bearer = admin_bearer(&mock);
         for n in 0..4 {
             // The fourth finds the session gone or closing: never sent.
             http(
                 &mock,
                 "POST",
                 &format!("/__admin/sessions/{sid}/emit"),
-                &[("content-type", "application/json")],
+                &[
+                    ("content-type", "application/json"),
+                    ("authorization", &bearer),
+                ],
                 &format!(r#"{{"event":"on-events","args":[{{"n":{n}}}]}}"#),
             )
             .await;

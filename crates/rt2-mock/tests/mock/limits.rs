@@ -7,7 +7,7 @@ use rt2_mock::{AuthMode, MockConfig, QueueLimits, RunningMock, SlowClientPolicy}
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-use crate::support::{ROOM, WAIT, admin_json, fast_replay, http, raw_session, start};
+use crate::support::{ROOM, WAIT, admin_bearer, admin_json, fast_replay, http, raw_session, start};
 
 /// A refused CONNECT: the mock answers each with a CONNECT_ERROR the client never reads.
 const REFUSED_CONNECT: &str = r#"40/chatomni,{"token":"bad"}"#;
@@ -204,7 +204,9 @@ async fn a_stalled_websocket_write_is_cut_and_frees_its_connection_slot() {
     // Its place under max_connections is free again: a new client gets in.
     let deadline = Instant::now() + WAIT;
     loop {
-        let (status, _, body) = http(&mock, "GET", "/__admin/stats", &[], "").await;
+        let bearer = admin_bearer(&mock);
+        let headers = [("authorization", bearer.as_str())];
+        let (status, _, body) = http(&mock, "GET", "/__admin/stats", &headers, "").await;
         if status == 200 {
             let stats: serde_json::Value = serde_json::from_str(&body).unwrap();
             assert_eq!(stats["sessions_open"], 0, "{stats}");

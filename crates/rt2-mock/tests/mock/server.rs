@@ -224,9 +224,21 @@ async fn admin_api_shows_what_a_client_sent_and_its_violations() {
     assert!(stats["violations"].as_u64().unwrap() >= 2);
     let routes = admin_json(&mock, "GET", "/__admin/", "").await;
     assert!(routes.as_array().unwrap().len() >= 10);
-    let (status, _, body) = http(&mock, "GET", "/__admin/sessions/unknown-sid", &[], "").await;
+    let bearer = admin_bearer(&mock);
+    let admin = [
+        ("authorization", bearer.as_str()),
+        ("content-type", "application/json"),
+    ];
+    let (status, _, body) = http(&mock, "GET", "/__admin/sessions/unknown-sid", &admin, "").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    let (status, _, body) = http(&mock, "PUT", "/__admin/faults", &[], r#"{"drop_after":1}"#).await;
+    let (status, _, body) = http(
+        &mock,
+        "PUT",
+        "/__admin/faults",
+        &admin,
+        r#"{"drop_after":1}"#,
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("unknown field"), "{body}");
     mock.shutdown().await.unwrap();

@@ -100,17 +100,27 @@ pub(crate) async fn http(
     (status, headers, String::from_utf8_lossy(&body).into_owned())
 }
 
+/// `Bearer <token>`: the `Authorization` header value the running mock's admin API wants.
+pub(crate) fn admin_bearer(mock: &RunningMock) -> String {
+    format!("Bearer {}", mock.admin_token().expect("an admin token"))
+}
+
+/// An admin request with the token and a JSON body, expected to succeed.
 pub(crate) async fn admin_json(
     mock: &RunningMock,
     method: &str,
     path: &str,
     body: &str,
 ) -> serde_json::Value {
+    let bearer = admin_bearer(mock);
     let (status, _, text) = http(
         mock,
         method,
         path,
-        &[("content-type", "application/json")],
+        &[
+            ("content-type", "application/json"),
+            ("authorization", &bearer),
+        ],
         body,
     )
     .await;

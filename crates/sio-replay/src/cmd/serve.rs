@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use rt2_mock::{
-    AdminAccess, AuthMode, Capture, FaultPlan, MockConfig, Pace, ReplayMode, ctrl_c_or_sigterm,
+    AdminAccess, AdminToken, AuthMode, Capture, CorsPolicy, FaultPlan, MockConfig, Pace,
+    ReplayMode, ctrl_c_or_sigterm,
 };
 use serde_json::json;
 use tpos_chat::{Claims, TEST_SECRET, sign_hs256};
@@ -33,6 +34,10 @@ const DEFAULT_PORT: u16 = 3000;
 
 /// How long the banner's token stays valid.
 const TOKEN_LIFETIME_S: i64 = 24 * 3600;
+
+/// The environment variable that fixes the admin token (for scripts that cannot read the
+/// banner).
+const ADMIN_TOKEN_ENV: &str = "SIO_ADMIN_TOKEN";
 
 /// Run `serve`.
 pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
@@ -67,6 +72,9 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
         AdminArg::Anyone => AdminAccess::Anyone,
         AdminArg::Off => AdminAccess::Disabled,
     };
+    config.admin_token = admin_token(args.admin_open)?;
+    config.admin_origins.clone_from(&args.admin_allow_origin);
+    config.allowed_hosts.clone_from(&args.allow_host);
     config.auth = match args.auth {
         AuthArg::Any => AuthMode::Any,
         AuthArg::Claims => AuthMode::Claims,
@@ -92,6 +100,10 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     let scenario = rt2_mock::scenario::Scenario::load(&args.scenario)
         .with_context(|| format!("--scenario {}", args.scenario))?;
     scenario.apply_to(&mut config);
+    if !args.allow_origin.is_empty() {
+        config.cors = CorsPolicy::Origins(args.allow_origin.clone());
+    }
+    config.validate().context("checking the flags")?;
     let port = args.port.or(scenario.server.port).unwrap_or(DEFAULT_PORT);
     let namespace = config.namespace.clone();
 
@@ -116,6 +128,8 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
             room: &room,
             token: &token,
             auth: args.auth,
+            admin: (args.admin != AdminArg::Off)
+                .then(|| config.admin_token.as_ref().map(AdminToken::as_str)),
             capture: &capture_name,
             events,
             ca: acceptor.as_ref().map(|_| args.ca_out.as_path()),
@@ -143,6 +157,23 @@ fn fault_plan(args: &FaultArgs) -> FaultPlan {
         reject_auth: args.reject_auth.clone(),
         close_after_events: args.close_after,
         ..FaultPlan::default()
+    }
+}
+
+/// The admin token: none with `--admin-open`, else [`ADMIN_TOKEN_ENV`] when set, else a new
+/// random one.
+fn admin_token(open: bool) -> anyhow::Result<Option<AdminToken>> {
+    if open {
+        return Ok(None);
+    }
+    match std::env::var(ADMIN_TOKEN_ENV) {
+        Ok(token) => AdminToken::new(token)
+            .map(Some)
+            .with_context(|| format!("the environment variable {ADMIN_TOKEN_ENV}")),
+        Err(std::env::VarError::NotPresent) => Ok(Some(AdminToken::random())),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            anyhow::bail!("the environment variable {ADMIN_TOKEN_ENV} is not UTF-8")
+        }
     }
 }
 
@@ -179,6 +210,8 @@ struct Banner<'a> {
     room: &'a str,
     token: &'a str,
     auth: AuthArg,
+    /// `None` when the admin API is off; else its token, `None` when waived.
+    admin: Option<Option<&'a str>>,
     capture: &'a str,
     events: usize,
     ca: Option<&'a Path>,
@@ -195,6 +228,10 @@ impl Banner<'_> {
             "{ws}://{}/socket.io/?room={}&EIO=4&transport=websocket",
             self.local, self.room
         )
+    }
+
+    fn admin_url(&self) -> String {
+        format!("{}/__admin/", self.base_url())
     }
 
     fn auth_name(&self) -> &'static str {
@@ -221,6 +258,15 @@ impl Report for Banner<'_> {
         writeln!(out, "  room:      {}", self.room)?;
         writeln!(out, "  auth:      {}", self.auth_name())?;
         writeln!(out, "  token:     {}", self.token)?;
+        match self.admin {
+            None => writeln!(out, "  admin:     off")?,
+            Some(None) => writeln!(out, "  admin:     {} (open: no token)", self.admin_url())?,
+            Some(Some(token)) => writeln!(
+                out,
+                "  admin:     {} (Authorization: Bearer {token})",
+                self.admin_url()
+            )?,
+        }
         if let Some(ca) = self.ca {
             writeln!(
                 out,
@@ -255,6 +301,8 @@ impl Report for Banner<'_> {
                 "room": self.room,
                 "auth": self.auth_name(),
                 "token": self.token,
+                "admin_url": self.admin.map(|_| self.admin_url()),
+                "admin_token": self.admin.flatten(),
                 "capture": self.capture,
                 "events": self.events,
                 "ca": self.ca,

@@ -177,6 +177,10 @@ fn run_page(
         .args(["--events", &events.to_string()])
         .args(["--timeout-ms", &PAGE_TIMEOUT_MS.to_string()])
         .arg("--mock-report")
+        .env(
+            "SIO_ADMIN_TOKEN",
+            banner["admin_token"].as_str().expect("admin_token"),
+        )
         .timeout(PROCESS_TIMEOUT);
     if let Some(page_id) = page_id {
         node.args(["--page-id", page_id, "--limit", "3"]);

@@ -4,6 +4,7 @@
 //! To see a failing command's own output, run with `-- --nocapture`. Snapshots live in
 //! `tests/cli/snapshots/`; review changes with `cargo insta review`.
 
+mod access;
 mod browser;
 mod decode;
 mod help;

@@ -64,7 +64,10 @@ fn spawn(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    command.env_remove("RUST_LOG").env_remove("SIO_TOKEN");
+    command
+        .env_remove("RUST_LOG")
+        .env_remove("SIO_TOKEN")
+        .env_remove("SIO_ADMIN_TOKEN");
     for (key, value) in env {
         command.env(key, value);
     }
@@ -78,9 +81,14 @@ fn spawn(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
 /// `sio-replay serve --port 0 --format json` with `extra` flags; returns the process and its
 /// banner.
 pub(crate) fn serve(extra: &[&str]) -> (Running, serde_json::Value) {
+    serve_with_env(extra, &[])
+}
+
+/// [`serve`] with environment variables set.
+pub(crate) fn serve_with_env(extra: &[&str], env: &[(&str, &str)]) -> (Running, serde_json::Value) {
     let mut args = vec!["serve", "--port", "0", "--format", "json"];
     args.extend_from_slice(extra);
-    let mut server = spawn(&assert_cmd::cargo::cargo_bin("sio-replay"), &args, &[]);
+    let mut server = spawn(&assert_cmd::cargo::cargo_bin("sio-replay"), &args, env);
     let mut line = String::new();
     server.stdout.read_line(&mut line).expect("banner line");
     let banner: serde_json::Value =
@@ -1147,7 +1155,7 @@ fn serve_banner_reads_well() {
         }
         banner.push_str(&line);
     }
-    // The port and the token's times change from run to run.
+    // The port, the token's times and the admin token change from run to run.
     let port = banner
         .split("http://127.0.0.1:")
         .nth(1)
@@ -1157,12 +1165,19 @@ fn serve_banner_reads_well() {
     let banner: String = banner
         .replace(&format!(":{port}"), ":[PORT]")
         .lines()
-        .map(|line| match line.strip_prefix("  token:     ") {
-            Some(token) => {
+        .map(|line| {
+            if let Some(token) = line.strip_prefix("  token:     ") {
                 assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
-                "  token:     [JWT]\n".to_owned()
+                return "  token:     [JWT]\n".to_owned();
             }
-            None => format!("{line}\n"),
+            if let Some((admin, token)) = line.split_once("Bearer ") {
+                let token = token
+                    .strip_suffix(')')
+                    .expect("(Authorization: Bearer <token>)");
+                assert_eq!(token.len(), 32, "a fresh admin token: {token}");
+                return format!("{admin}Bearer [ADMIN_TOKEN])\n");
+            }
+            format!("{line}\n")
         })
         .collect();
     insta::assert_snapshot!(banner);
