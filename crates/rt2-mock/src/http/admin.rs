@@ -199,7 +199,7 @@ async fn authorized(state: &ServerState, request: Request<Incoming>) -> Response
     } else {
         path.split('/').collect()
     };
-    let body = match read_body(request).await {
+    let body = match read_body(request, state.config.body_timeout).await {
         Ok(body) => body,
         Err(response) => return response,
     };
@@ -246,13 +246,28 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case("application/json"))
 }
 
-async fn read_body(request: Request<Incoming>) -> Result<Bytes, Response<Body>> {
-    match Limited::new(request.into_body(), MAX_BODY).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(err) => Err(response::error(
+/// The body, at most [`MAX_BODY`] bytes, arrived within `timeout` (else `408`).
+async fn read_body(
+    request: Request<Incoming>,
+    timeout: std::time::Duration,
+) -> Result<Bytes, Response<Body>> {
+    let collect = Limited::new(request.into_body(), MAX_BODY).collect();
+    match tokio::time::timeout(timeout, collect).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(err)) => Err(response::error(
             StatusCode::PAYLOAD_TOO_LARGE,
             &format!("cannot read the request body (at most {MAX_BODY} bytes): {err}"),
         )),
+        Err(_) => {
+            let mut answer = response::error(
+                StatusCode::REQUEST_TIMEOUT,
+                &format!("the request body did not arrive within {timeout:?}"),
+            );
+            answer
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            Err(answer)
+        }
     }
 }
 

@@ -258,6 +258,28 @@ async fn a_polling_post_whose_body_never_comes_is_answered_408() {
 }
 
 #[tokio::test]
+async fn an_admin_request_whose_body_never_comes_is_answered_408() {
+    let mut config = MockConfig::default();
+    config.body_timeout = Duration::from_millis(300);
+    let mock = start(config).await;
+    let mut tcp = TcpStream::connect(mock.addr()).await.unwrap();
+    let head = format!(
+        "PUT /__admin/faults HTTP/1.1\r\nhost: {}\r\nauthorization: {}\r\n\
+         content-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"latency",
+        mock.addr(),
+        admin_bearer(&mock)
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(WAIT, tcp.read_to_string(&mut answer))
+        .await
+        .expect("an answer before the test's own timeout")
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    mock.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn polling_sessions_count_against_max_connections() {
     let mut config = MockConfig::default();
     config.max_connections = 2;
