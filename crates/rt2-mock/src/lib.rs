@@ -22,7 +22,7 @@
 //!   ([`AdminAccess`], [`AdminToken`], allowed `Host` names) and [`CorsPolicy`].
 //! - [`replay`]: the pure timeline ([`replay::ReplayCursor`]) and timestamp shifting.
 //! - [`http::admin`]: the admin API under `/__admin/` (documented with examples in
-//!   `docs/admin-api.md`); [`http::live_video`]: `GET /api/facebook-graph/livevideo`.
+//!   `docs/admin-api.md`); [`replay::LiveVideoCatalog`]: what `GET /api/facebook-graph/livevideo` answers.
 //! - [`scenario`]: rules that script the server's answers.
 //!
 //! The mock answers only requests whose `Host` names the machine itself (`localhost`, a
@@ -58,14 +58,26 @@
 //!
 //! # Layout
 //!
-//! - `server.rs`: accept loop, connection limit, handshake timeout, graceful shutdown.
-//! - `http/routes.rs`: routing and CORS; `http/admin.rs`, `http/live_video.rs`.
-//! - `transport/websocket.rs`, `transport/polling.rs`: the thin transport layers.
-//! - `connection.rs`: one task per session, driving `sio_session::ServerSession`: auth, replay,
-//!   send queue, faults.
-//! - `hub.rs`: the session table, session reports and counters.
-//! - `replay/`: capture loading, timeline, live rooms, timestamp shifting.
+//! Each file reaches only files that do not reach it back (`scripts/check-structure.py`).
+//!
+//! - `listener.rs`: [`serve`], the accept loop, the connection limit (fitted to the open-files
+//!   limit), handshake timeout, graceful shutdown, [`RunningMock`].
+//! - `state.rs`: the state every handler and session shares (a leaf: it imports none of them).
 //! - `access.rs`: the `Host` allow-list, the admin token, loopback peers.
+//! - `http/`: `routes.rs` (which handler answers; the Host check), `cors.rs`, `admin.rs` (the
+//!   admin API), `live_video.rs` (the REST endpoint), `response.rs`.
+//! - `transport/`: `engine.rs` (the Engine.IO endpoint: handshakes, polls, posts, upgrades),
+//!   `polling.rs` and `websocket.rs` (the thin transport layers, bounded writes and bodies).
+//! - `session/`: one task per session driving `sio_session::ServerSession` (`mod.rs`), with
+//!   what it owns as plain types: `connect.rs` (the CONNECT decision, a pure function),
+//!   `faults.rs` (the fault state machine), `feed.rs` (replay / live room / nothing, and the
+//!   send queue), `messages.rs` (the channel messages between the task, the transports and the
+//!   hub), `inbound.rs` and `outbound.rs` (what the client did, what goes to it).
+//! - `hub.rs`: the session table, session reports (bounded in bytes), live rooms, counters.
+//! - `replay/`: capture loading, the timeline and its cursor, timestamp shifting, the
+//!   live-video catalog, live rooms' timeline task.
+//! - `scenario/`: rules loaded from TOML (`load.rs`, `model.rs`) and evaluated without I/O
+//!   (`respond.rs`, `schedule.rs`).
 //! - `auth.rs`, `fault.rs`, `queue.rs`, `config.rs`, `error.rs`, `shutdown.rs`.
 
 mod access;
@@ -80,8 +92,6 @@ pub mod queue;
 pub mod replay;
 pub mod scenario;
 mod session;
-#[cfg(test)]
-mod session_tests;
 mod shutdown;
 mod state;
 mod transport;

@@ -24,6 +24,8 @@ mod feed;
 mod inbound;
 pub(crate) mod messages;
 mod outbound;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
