@@ -34,6 +34,7 @@
 //! - `dial.rs`: [`Endpoint`], [`Token`], the Engine.IO URL and the TLS roots.
 //! - `connection.rs`: one WebSocket driven by the session machine, as a stream of happenings.
 //! - `record.rs`, `session.rs`, `load.rs`: the three uses; `http_get.rs`: `--http-get`.
+//! - `probe.rs`: [`probe_mock`], telling sio-replay's mock from another server.
 //! - `error.rs`: [`ClientError`].
 
 mod connection;
@@ -41,8 +42,10 @@ mod dial;
 mod error;
 mod http_get;
 pub mod load;
+mod probe;
 pub mod record;
 pub mod session;
 
 pub use dial::{Endpoint, Token};
 pub use error::ClientError;
+pub use probe::{MockInfo, probe_mock};

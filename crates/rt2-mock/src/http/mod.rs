@@ -3,5 +3,6 @@
 pub mod admin;
 pub(crate) mod cors;
 pub(crate) mod live_video;
+pub(crate) mod mock_info;
 pub(crate) mod response;
 pub(crate) mod routes;

@@ -13,6 +13,7 @@ use crate::access::{LocalAddresses, host_allowed, host_part};
 use crate::http::admin::{self, ADMIN_PREFIX};
 use crate::http::cors::{add_cors, preflight};
 use crate::http::live_video;
+use crate::http::mock_info::{self, MOCK_INFO_PATH};
 use crate::http::response::{self, Body};
 use crate::hub::Stat;
 use crate::state::{ConnectionPermit, ServerState};
@@ -49,13 +50,15 @@ pub(crate) async fn route(
         } else {
             live_video::handle(&state, &request)
         }
+    } else if path == MOCK_INFO_PATH {
+        return Ok(mock_info::handle(&state, request.method()));
     } else if path == ADMIN_PREFIX || path.starts_with("/__admin/") {
         // The admin API sets its own (default: no) CORS headers.
         return Ok(admin::handle(state.clone(), peer, request).await);
     } else {
         return Ok(response::error(
             StatusCode::NOT_FOUND,
-            "not found: this mock serves /socket.io/, /api/facebook-graph/livevideo and /__admin/",
+            "not found: this mock serves /socket.io/, /api/facebook-graph/livevideo, /__mock and /__admin/",
         ));
     };
     if response.status() != StatusCode::SWITCHING_PROTOCOLS {

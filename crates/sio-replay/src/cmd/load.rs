@@ -4,8 +4,11 @@
 use std::io::{self, Write};
 
 use anyhow::Context as _;
-use rt2_client::Endpoint;
+use std::time::Duration;
+
 use rt2_client::load::{AckProbe, LoadConfig, LoadReport, Percentiles, load};
+use rt2_client::session::session_token;
+use rt2_client::{Endpoint, Token, probe_mock};
 use rt2_mock::ctrl_c_or_sigterm;
 use serde_json::json;
 
@@ -22,6 +25,10 @@ pub(crate) fn run(args: LoadArgs, ctx: &mut Context) -> anyhow::Result<Outcome> 
     endpoint.namespace = args.namespace.clone();
     endpoint.token = token(&args.token)?;
     endpoint.ca = args.ca.clone();
+    let runtime = runtime()?;
+    if endpoint.token.is_none() {
+        endpoint.token = token_for_mock(&runtime, &endpoint)?;
+    }
     let mut config = LoadConfig::new(endpoint, args.clients);
     config.duration = args.duration;
     config.connect_timeout = args.connect_timeout;
@@ -33,7 +40,7 @@ pub(crate) fn run(args: LoadArgs, ctx: &mut Context) -> anyhow::Result<Outcome> 
         .map(|event| AckProbe::new(event.clone(), args.ack_rate));
 
     let bar = ctx.progress.bar(u64::from(args.clients), "clients");
-    let report = runtime()?
+    let report = runtime
         .block_on(load(config, ctrl_c_or_sigterm(), |progress| {
             bar.set_position(u64::from(progress.connected + progress.failed));
             if progress.measuring {
@@ -44,6 +51,41 @@ pub(crate) fn run(args: LoadArgs, ctx: &mut Context) -> anyhow::Result<Outcome> 
     bar.finish_and_clear();
     ctx.printer.print(&LoadSummary(report))?;
     Ok(Outcome::Success)
+}
+
+/// The token of a run that was given none. sio-replay's mock takes a synthetic one (signed
+/// with the documented test secret) when its auth mode lets it in, and the run says so; a mock
+/// that accepts any connect needs none without a room to name; any other server needs a real
+/// one, which is an error before any connection.
+fn token_for_mock(
+    runtime: &tokio::runtime::Runtime,
+    endpoint: &Endpoint,
+) -> anyhow::Result<Option<Token>> {
+    let hint = "set SIO_TOKEN (or --token-env NAME) to a JWT for the room";
+    let info = runtime.block_on(probe_mock(endpoint, Duration::from_secs(2)));
+    match (info, &endpoint.room) {
+        (Some(info), Some(room)) if info.synthetic_tokens => {
+            tracing::warn!(
+                "no token given: {} is sio-replay's mock (auth {}), so this run uses a synthetic token for room {room}",
+                endpoint.url,
+                info.auth
+            );
+            Ok(Some(Token::new(session_token(room))))
+        }
+        (Some(info), None) if info.auth == "any" => Ok(None),
+        (Some(info), None) if info.synthetic_tokens => anyhow::bail!(
+            "no token given and no --room: the synthetic token for sio-replay's mock (auth {}) names the room, e.g. --room tomato.tpos.vn",
+            info.auth
+        ),
+        (Some(info), _) => anyhow::bail!(
+            "no token given, and this mock checks signatures with a secret of its own (auth {}): {hint}",
+            info.auth
+        ),
+        (None, _) => anyhow::bail!(
+            "no token given: {hint} (only sio-replay's own mock gets a synthetic one, and {} did not answer as one)",
+            endpoint.url
+        ),
+    }
 }
 
 /// What `load` prints.

@@ -1182,3 +1182,54 @@ fn serve_banner_reads_well() {
         .collect();
     insta::assert_snapshot!(banner);
 }
+
+#[test]
+fn load_against_the_mock_with_no_token_mints_one_and_says_so() {
+    // The README's example, as written: `serve`, then `load` with no SIO_TOKEN set.
+    let (_server, banner) = serve(&["--speed", "0", "--loop"]);
+    let url = banner["url"].as_str().expect("url");
+    let assert = sio_replay()
+        .args(["load", url, "--room", "tomato.tpos.vn", "--clients", "5"])
+        .args(["--duration", "500ms", "--format", "json"])
+        .env_remove("SIO_TOKEN")
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success();
+    let report: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("one JSON report");
+    assert_eq!(report["connected"], 5, "{report}");
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("is sio-replay's mock (auth claims), so this run uses a synthetic token"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn load_without_a_token_against_another_server_fails_before_connecting() {
+    // A server that is not the mock: a listener that never answers HTTP.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("ws://{}", listener.local_addr().expect("addr"));
+    sio_replay()
+        .args(["load", &url, "--room", "tomato.tpos.vn", "--clients", "3"])
+        .env_remove("SIO_TOKEN")
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no token given: set SIO_TOKEN"));
+    // A mock that checks a real secret takes no synthetic token either.
+    let (_server, banner) = serve_with_env(
+        &["--auth", "hs256", "--secret-env", "LOAD_TEST_SECRET"],
+        &[("LOAD_TEST_SECRET", "a secret that is not the test one")],
+    );
+    let url = banner["url"].as_str().expect("url");
+    sio_replay()
+        .args(["load", url, "--room", "tomato.tpos.vn", "--clients", "3"])
+        .env_remove("SIO_TOKEN")
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "this mock checks signatures with a secret of its own (auth hs256)",
+        ));
+}
