@@ -145,20 +145,25 @@ impl WriteEnd {
     }
 }
 
-/// Runs one write, cut after `limit`: a client that stops reading must not hold its
-/// connection, its memory and its place under the connection limit for ever.
-async fn bounded<E>(
-    limit: Duration,
-    write: impl std::future::Future<Output = Result<(), E>>,
-) -> Result<(), WriteEnd> {
-    match tokio::time::timeout(limit, write).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(WriteEnd::Failed),
-        Err(_) => {
-            tracing::debug!("a WebSocket write stalled for {limit:?}; cutting the connection");
-            Err(WriteEnd::Stalled)
+/// Runs one write of the writer, cut when `$stall` (a pinned `Sleep`, reset here to
+/// `$limit` from now) fires first: a client that stops reading must not hold its connection,
+/// its memory and its place under the connection limit for ever. A macro rather than an async
+/// fn: one `Sleep` reused by every write keeps the writer's future (resident for every idle
+/// connection) from holding a timer per write site.
+macro_rules! within {
+    ($stall:expr, $limit:expr, $write:expr) => {{
+        $stall
+            .as_mut()
+            .reset(tokio::time::Instant::now() + $limit);
+        tokio::select! {
+            biased;
+            written = $write => written.map_err(|_| WriteEnd::Failed),
+            _ = $stall.as_mut() => {
+                tracing::debug!("a WebSocket write stalled for {:?}; cutting the connection", $limit);
+                Err(WriteEnd::Stalled)
+            }
         }
-    }
+    }};
 }
 
 /// Reads and writes one WebSocket until either side ends it. A write that takes longer than
@@ -175,7 +180,6 @@ pub(crate) async fn run_websocket<S>(
     let (mut sink, mut stream) = socket.split();
     let id = link.id;
     let progress = link.progress.clone();
-    let link_progress_for_cut = link.progress.clone();
     // The session holds the link (and so the sender of `frames`); drop ours so the writer ends
     // when the session lets go.
     drop(link);
@@ -210,7 +214,10 @@ pub(crate) async fn run_websocket<S>(
             .await;
     };
 
+    let cut = progress.clone();
     let writer = async move {
+        let stall = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(stall);
         while let Some(first) = frames.recv().await {
             // Feed every frame that is already waiting, then flush once: a burst of events
             // becomes one write instead of one per frame. The latency fault holds each frame
@@ -221,7 +228,7 @@ pub(crate) async fn run_websocket<S>(
             while let Some(out) = next.take() {
                 let latency = Duration::from_millis(progress.latency_ms.load(Ordering::Relaxed));
                 if !latency.is_zero() {
-                    if let Err(end) = bounded(write_timeout, sink.flush()).await {
+                    if let Err(end) = within!(stall, write_timeout, sink.flush()) {
                         return end.is_stall();
                     }
                     tokio::time::sleep_until(out.queued_at + latency).await;
@@ -229,10 +236,10 @@ pub(crate) async fn run_websocket<S>(
                 bytes += out.frame.len();
                 let result = match out.frame {
                     WsFrame::Text(text) => {
-                        bounded(write_timeout, sink.feed(Message::text(text))).await
+                        within!(stall, write_timeout, sink.feed(Message::text(text)))
                     }
                     WsFrame::Binary(bytes) => {
-                        bounded(write_timeout, sink.feed(Message::binary(bytes))).await
+                        within!(stall, write_timeout, sink.feed(Message::binary(bytes)))
                     }
                     WsFrame::Close(close) => {
                         let reason = truncate_reason(close.reason);
@@ -241,13 +248,13 @@ pub(crate) async fn run_websocket<S>(
                             reason: reason.into(),
                         };
                         let sent =
-                            bounded(write_timeout, sink.send(Message::Close(Some(frame)))).await;
+                            within!(stall, write_timeout, sink.send(Message::Close(Some(frame))));
                         return sent.is_err_and(WriteEnd::is_stall);
                     }
                     // The frames fed before the cut still go out (a drop-after-N fault
                     // delivers its N events), then the connection is cut.
                     WsFrame::Abort => {
-                        let _ = bounded(write_timeout, sink.flush()).await;
+                        let _ = within!(stall, write_timeout, sink.flush());
                         return true;
                     }
                 };
@@ -259,7 +266,7 @@ pub(crate) async fn run_websocket<S>(
                     next = frames.try_recv().ok();
                 }
             }
-            let result = bounded(write_timeout, sink.flush()).await;
+            let result = within!(stall, write_timeout, sink.flush());
             progress.unsent_bytes.fetch_sub(bytes, Ordering::Relaxed);
             if events > 0 {
                 progress.in_flight.fetch_sub(events, Ordering::Relaxed);
@@ -270,24 +277,21 @@ pub(crate) async fn run_websocket<S>(
             }
         }
         // The session let go without a close frame (it ended): close politely.
-        let _ = bounded(write_timeout, sink.send(Message::Close(None))).await;
+        let _ = within!(stall, write_timeout, sink.send(Message::Close(None)));
         false
     };
 
-    // A slow client is cut without waiting for its stalled write.
-    let cut = link_progress_for_cut;
-    let writer = async move {
-        tokio::select! {
-            aborted = writer => aborted,
-            _ = cut.cut.notified() => true,
-        }
-    };
     tokio::pin!(reader, writer);
     tokio::select! {
         _ = &mut reader => {
-            // The client left; the writer ends when the session drops the link.
-            let _ = writer.await;
+            // The client left; the writer ends when the session drops the link (or is cut).
+            tokio::select! {
+                _ = &mut writer => {}
+                _ = cut.cut.notified() => {}
+            }
         }
+        // A slow client is cut without waiting for its stalled write: both halves drop.
+        _ = cut.cut.notified() => {}
         aborted = &mut writer => {
             // After a close frame, give the client a moment to answer it; after an abort, stop
             // reading at once.
