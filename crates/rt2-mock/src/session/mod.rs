@@ -326,15 +326,7 @@ impl SessionTask {
         if let Some(reply) = self.poll.take() {
             let _ = reply.send(PollAnswer::Refused(RequestError::UnknownSid));
         }
-        if let Some(link) = self.ws.take() {
-            link.send(
-                WsFrame::Close(Box::new(WsClose {
-                    code: 1000,
-                    reason: self.close_reason.clone().unwrap_or_default(),
-                })),
-                false,
-            );
-        }
+        self.close_websocket();
         let dropped = self.feed.dropped();
         if self.feed.is_room() {
             self.feed.stop();
@@ -485,6 +477,17 @@ impl SessionTask {
 
     // ------------------------------------------------------------------------------------
     // Ending.
+
+    /// Lets go of the WebSocket with a close frame (1000, the close reason if there is one).
+    fn close_websocket(&mut self) {
+        if let Some(link) = self.ws.take() {
+            let reason = self.close_reason.clone().unwrap_or_default();
+            link.send(
+                WsFrame::Close(Box::new(WsClose { code: 1000, reason })),
+                false,
+            );
+        }
+    }
 
     /// Closes cleanly: DISCONNECT for each joined namespace, then Engine.IO close, then (on
     /// WebSocket) a close frame carrying `reason`.

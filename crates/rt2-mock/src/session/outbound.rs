@@ -14,7 +14,7 @@ use crate::hub::Stat;
 use crate::queue::PushOutcome;
 use crate::replay::CursorSettings;
 use crate::replay::room::{RoomTimeline, spawn_room};
-use crate::session::messages::{PollAnswer, WsClose, WsFrame};
+use crate::session::messages::{PollAnswer, WsFrame};
 use crate::session::std_now;
 
 impl SessionTask {
@@ -199,17 +199,7 @@ impl SessionTask {
                     let _ = reply.send(PollAnswer::Body { body, latency });
                 }
             }
-            Transmit::CloseWebSocket => {
-                if let Some(link) = self.ws.take() {
-                    link.send(
-                        WsFrame::Close(Box::new(WsClose {
-                            code: 1000,
-                            reason: self.close_reason.clone().unwrap_or_default(),
-                        })),
-                        false,
-                    );
-                }
-            }
+            Transmit::CloseWebSocket => self.close_websocket(),
         }
     }
 

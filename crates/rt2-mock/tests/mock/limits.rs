@@ -80,6 +80,15 @@ async fn flood_refused_connects(tcp: &mut TcpStream, max_frames: usize) -> usize
     written
 }
 
+/// Opens a long-polling session; returns its sid.
+async fn polling_handshake(mock: &RunningMock) -> String {
+    let path = format!("/socket.io/?EIO=4&transport=polling&room={ROOM}");
+    let (status, _, open) = http(mock, "GET", &path, &[], "").await;
+    assert_eq!(status, 200, "{open}");
+    let open: serde_json::Value = serde_json::from_str(&open[1..]).unwrap();
+    open["sid"].as_str().unwrap().to_owned()
+}
+
 /// Waits until `check` holds for the mock's stats.
 async fn wait_for_stats(mock: &RunningMock, check: impl Fn(&serde_json::Value) -> bool) {
     let deadline = Instant::now() + WAIT;
@@ -135,19 +144,7 @@ async fn a_polling_client_that_never_polls_is_cut_as_slow_client() {
     let mut config = refusing_config();
     config.queue.max_unsent_bytes = 4096;
     let mock = start(config).await;
-    let (status, _, open) = http(
-        &mock,
-        "GET",
-        &format!("/socket.io/?EIO=4&transport=polling&room={ROOM}"),
-        &[],
-        "",
-    )
-    .await;
-    assert_eq!(status, 200);
-    let sid = serde_json::from_str::<serde_json::Value>(&open[1..]).unwrap()["sid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid = polling_handshake(&mock).await;
     // One CONNECT per POST: a second one in the same payload would find the first still
     // pending, which socket.io treats as a protocol error.
     let body = REFUSED_CONNECT;
@@ -227,18 +224,7 @@ async fn a_polling_post_whose_body_never_comes_is_answered_408() {
     let mut config = MockConfig::default();
     config.body_timeout = Duration::from_millis(300);
     let mock = start(config).await;
-    let (_, _, open) = http(
-        &mock,
-        "GET",
-        &format!("/socket.io/?EIO=4&transport=polling&room={ROOM}"),
-        &[],
-        "",
-    )
-    .await;
-    let sid = serde_json::from_str::<serde_json::Value>(&open[1..]).unwrap()["sid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid = polling_handshake(&mock).await;
     let mut tcp = TcpStream::connect(mock.addr()).await.unwrap();
     let head = format!(
         "POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nhost: {}\r\n\
@@ -287,14 +273,7 @@ async fn polling_sessions_count_against_max_connections() {
     let handshake = format!("/socket.io/?EIO=4&transport=polling&room={ROOM}");
     let mut sids = Vec::new();
     for _ in 0..2 {
-        let (status, _, open) = http(&mock, "GET", &handshake, &[], "").await;
-        assert_eq!(status, 200, "{open}");
-        sids.push(
-            serde_json::from_str::<serde_json::Value>(&open[1..]).unwrap()["sid"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
+        sids.push(polling_handshake(&mock).await);
     }
     // Two sessions are open, though no connection is: a third is refused.
     let (status, headers, body) = http(&mock, "GET", &handshake, &[], "").await;
