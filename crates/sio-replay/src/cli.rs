@@ -26,7 +26,7 @@ Examples:
   SIO_TOKEN=... sio-replay record wss://rt-2.tpos.app --room tomato.tpos.vn -o s.jsonl
   sio-replay check --offline s.jsonl --golden s.snap
 
-Exit status: 0 success, 1 `check` found a difference, 2 error.
+Exit status: 0 success, 1 `check` or `validate` found a difference, 2 error.
 Logs go to stderr: -v, -vv, -vvv, or RUST_LOG (e.g. RUST_LOG=rt2_mock=debug).")]
 pub(crate) struct Cli {
     /// What to do.
@@ -107,6 +107,30 @@ Examples:
 
 A frame that does not decode is shown as an error with its kind and byte offset.")]
     Decode(DecodeArgs),
+
+    /// Infer an AsyncAPI 3.0 document from captures, HAR files or DevTools logs.
+    #[command(after_help = "\
+Examples:
+  sio-replay asyncapi captures/rt2-chatomni.jsonl session.har -o asyncapi.json
+  sio-replay asyncapi captures/*.jsonl -o asyncapi.yaml     # JSON, which is also YAML
+
+Each namespace becomes a channel, each event name per direction a message whose payload
+schema is inferred from every observed argument; acks are the message's `x-ack`.
+Operations take the server's side: `send` for what it emits, `receive` for the client's.
+Tokens are redacted before anything is inferred. The same input gives the same document.
+See docs/asyncapi.md.")]
+    Asyncapi(AsyncapiArgs),
+
+    /// Check every frame of captures against an AsyncAPI document.
+    #[command(after_help = "\
+Example:
+  sio-replay asyncapi captures/rt2-chatomni.jsonl -o asyncapi.json
+  sio-replay validate today.jsonl --asyncapi asyncapi.json --junit validate.xml
+
+Each violation names the frame (numbered as `decode` numbers them), the JSON path from the
+event's argument list (`$[0](json).Message.MessageType`: `(json)` steps into JSON held in
+a string) and the rule. Exits 1 when a frame breaks the contract, 2 on errors.")]
+    Validate(ValidateArgs),
 
     /// Connect N clients to a server and measure connect time, events/s and latency.
     #[command(after_help = "\
@@ -489,6 +513,57 @@ pub(crate) struct DecodeArgs {
     /// Show only frames of this direction.
     #[arg(long, value_enum)]
     pub(crate) only: Option<DirectionArg>,
+}
+
+/// `asyncapi` flags.
+#[derive(Debug, Args)]
+pub(crate) struct AsyncapiArgs {
+    /// Captures, HAR files or DevTools logs to infer the document from.
+    #[arg(value_name = "CAPTURE", required = true)]
+    pub(crate) captures: Vec<PathBuf>,
+
+    /// Write the document here (JSON, under any name: a .yaml file gets JSON, which is YAML)
+    /// instead of to stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+
+    /// What the inputs are.
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    pub(crate) from: InputFormatArg,
+
+    /// A string or integer field with at most this many distinct values becomes an `enum`
+    /// (0: never).
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub(crate) enum_max: usize,
+
+    /// An `enum` needs each of its values seen at least this many times, so that a few names
+    /// or ids seen once each never become a closed set.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub(crate) enum_min_count: u64,
+
+    /// Overwrite OUTPUT if it exists.
+    #[arg(long, requires = "output")]
+    pub(crate) force: bool,
+}
+
+/// `validate` flags.
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// Captures, HAR files or DevTools logs to check.
+    #[arg(value_name = "CAPTURE", required = true)]
+    pub(crate) captures: Vec<PathBuf>,
+
+    /// The AsyncAPI 3 document (JSON, as `asyncapi` writes it).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) asyncapi: PathBuf,
+
+    /// What the inputs are.
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    pub(crate) from: InputFormatArg,
+
+    /// Also write a JUnit XML report here (one test case per capture).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) junit: Option<PathBuf>,
 }
 
 /// A frame's direction.

@@ -1,0 +1,168 @@
+//! `sio-replay validate`: a document read back as a [`sio_contract::Contract`], and every frame
+//! of the captures checked against it ([`sio_contract::Validation`]); violations printed, and
+//! optionally a JUnit report with one test case per capture.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use serde_json::json;
+use sio_capture::junit::{self, Failure, TestCase};
+use sio_contract::{Contract, ValidationReport, Violation};
+
+use super::Context;
+use super::asyncapi::{counted, records};
+use crate::Outcome;
+use crate::cli::ValidateArgs;
+use crate::print::{Palette, Report, Role, write_json_value};
+
+/// The JUnit suite's name.
+const SUITE: &str = "sio-replay validate";
+
+/// Run `validate`.
+pub(crate) fn run(args: ValidateArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let name = format!("--asyncapi {}", args.asyncapi.display());
+    let text = std::fs::read_to_string(&args.asyncapi).with_context(|| name.clone())?;
+    let contract = Contract::from_json(&text).with_context(|| name.clone())?;
+    let mut validation = contract.validation();
+    for path in &args.captures {
+        validation.begin_source(&path.display().to_string());
+        for record in records(path, args.from)? {
+            validation.check(&record?);
+        }
+    }
+    let report = ValidateReport {
+        asyncapi: args.asyncapi.clone(),
+        report: validation.finish(),
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    if let Some(path) = &args.junit {
+        std::fs::write(path, report.junit())
+            .with_context(|| format!("--junit {}", path.display()))?;
+    }
+    ctx.printer.print(&report)?;
+    Ok(if report.report.passed() {
+        Outcome::Success
+    } else {
+        Outcome::Mismatch
+    })
+}
+
+/// What `validate` prints.
+struct ValidateReport {
+    asyncapi: PathBuf,
+    report: ValidationReport,
+    seconds: f64,
+}
+
+/// One violation on one line: where, then the rule and why.
+fn line(v: &Violation) -> String {
+    let mut what = format!("conn {}, {}", v.conn, v.from);
+    if let Some(ns) = &v.namespace {
+        what.push(' ');
+        what.push_str(ns);
+    }
+    if let Some(event) = &v.event {
+        what.push(' ');
+        what.push_str(event);
+    }
+    format!(
+        "frame {} ({what}) {}: {}: {}",
+        v.frame, v.path, v.rule, v.message
+    )
+}
+
+impl ValidateReport {
+    /// One test case per capture, failed when any of its frames broke the contract.
+    fn junit(&self) -> String {
+        let details: Vec<(usize, String, String)> = self
+            .report
+            .sources
+            .iter()
+            .map(|source| {
+                let lines: Vec<String> = self
+                    .report
+                    .violations
+                    .iter()
+                    .filter(|v| &v.source == source)
+                    .map(line)
+                    .collect();
+                let message = format!("{} violations of {}", lines.len(), self.asyncapi.display());
+                (lines.len(), message, lines.join("\n"))
+            })
+            .collect();
+        let share = self.seconds / self.report.sources.len().max(1) as f64;
+        let cases: Vec<TestCase<'_>> = self
+            .report
+            .sources
+            .iter()
+            .zip(&details)
+            .map(|(source, (count, message, detail))| TestCase {
+                classname: "sio-replay.validate",
+                name: source,
+                seconds: share,
+                failure: (*count > 0).then_some(Failure {
+                    message,
+                    detail: Some(detail),
+                }),
+                system_out: None,
+            })
+            .collect();
+        junit::render(SUITE, &cases)
+    }
+}
+
+impl Report for ValidateReport {
+    fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {
+        let r = &self.report;
+        let scope = format!(
+            "{}, {} and acks checked against {}",
+            counted(r.frames, "frame"),
+            counted(r.events, "event"),
+            self.asyncapi.display()
+        );
+        if r.passed() {
+            return writeln!(
+                out,
+                "{} {} ({scope})",
+                palette.paint(Role::Good, "ok"),
+                r.sources.join(", ")
+            );
+        }
+        writeln!(
+            out,
+            "{} {} in {} ({scope})",
+            palette.paint(Role::Bad, "invalid"),
+            counted(r.violations.len() as u64, "violation"),
+            r.sources.join(", ")
+        )?;
+        let several = r.sources.len() > 1;
+        for v in &r.violations {
+            let text = line(v);
+            if several {
+                writeln!(out, "  {}: {text}", v.source)?;
+            } else {
+                writeln!(out, "  {text}")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        let r = &self.report;
+        write_json_value(
+            out,
+            &json!({
+                "status": if r.passed() { "ok" } else { "invalid" },
+                "asyncapi": self.asyncapi,
+                "sources": r.sources,
+                "frames": r.frames,
+                "events": r.events,
+                "violations": r.violations,
+                "seconds": self.seconds,
+            }),
+        )
+    }
+}
