@@ -83,9 +83,11 @@ Examples:
   sio-replay check --url ws://127.0.0.1:3000 --room tomato.tpos.vn \\
       --capture captures/rt2-chatomni.jsonl --golden golden.snap
   sio-replay check --serve captures/rt2-chatomni.jsonl --script client.txt --golden golden.snap
+  sio-replay check --serve captures/rt2-chatomni.jsonl --asyncapi asyncapi.json
 
 A mismatch prints a decoded unified diff, writes `<golden>.new` for `cargo insta review`,
-and exits 1. `--accept` writes the golden instead. Errors exit 2.")]
+and exits 1, as does a frame that breaks the --asyncapi contract. `--accept` writes
+the golden instead. Errors exit 2.")]
     Check(CheckArgs),
 
     /// Convert a HAR file or a DevTools/text frame log into a native capture.
@@ -396,8 +398,13 @@ pub(crate) struct FaultArgs {
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
     /// The golden transcript (insta `.snap` format).
+    #[arg(long, value_name = "FILE", required_unless_present = "asyncapi")]
+    pub(crate) golden: Option<PathBuf>,
+
+    /// Also check every frame against this AsyncAPI document (as `validate` does); with no
+    /// --golden, only that.
     #[arg(long, value_name = "FILE")]
-    pub(crate) golden: PathBuf,
+    pub(crate) asyncapi: Option<PathBuf>,
 
     /// Compare this existing capture with the golden, without any server. Here and in
     /// --serve and --capture, a HAR file or DevTools log is imported in memory (redacted).
@@ -448,7 +455,7 @@ pub(crate) struct CheckArgs {
     pub(crate) duration: Duration,
 
     /// Write the transcript as the new golden instead of comparing.
-    #[arg(long)]
+    #[arg(long, requires = "golden")]
     pub(crate) accept: bool,
 
     /// Also write a JUnit XML report here (for CI dashboards).

@@ -3,7 +3,7 @@
 //! optionally a JUnit report with one test case per capture.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -23,9 +23,7 @@ const SUITE: &str = "sio-replay validate";
 /// Run `validate`.
 pub(crate) fn run(args: ValidateArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
     let started = Instant::now();
-    let name = format!("--asyncapi {}", args.asyncapi.display());
-    let text = std::fs::read_to_string(&args.asyncapi).with_context(|| name.clone())?;
-    let contract = Contract::from_json(&text).with_context(|| name.clone())?;
+    let contract = load_contract(&args.asyncapi)?;
     let mut validation = contract.validation();
     for path in &args.captures {
         validation.begin_source(&path.display().to_string());
@@ -39,7 +37,8 @@ pub(crate) fn run(args: ValidateArgs, ctx: &mut Context) -> anyhow::Result<Outco
         seconds: started.elapsed().as_secs_f64(),
     };
     if let Some(path) = &args.junit {
-        std::fs::write(path, report.junit())
+        let cases = report.junit_cases();
+        std::fs::write(path, junit::render(SUITE, &borrow_cases(&cases)))
             .with_context(|| format!("--junit {}", path.display()))?;
     }
     ctx.printer.print(&report)?;
@@ -50,11 +49,42 @@ pub(crate) fn run(args: ValidateArgs, ctx: &mut Context) -> anyhow::Result<Outco
     })
 }
 
-/// What `validate` prints.
-struct ValidateReport {
-    asyncapi: PathBuf,
-    report: ValidationReport,
+/// Reads `--asyncapi FILE` as a contract; errors name the flag and the file.
+pub(crate) fn load_contract(path: &Path) -> anyhow::Result<Contract> {
+    let name = format!("--asyncapi {}", path.display());
+    let text = std::fs::read_to_string(path).with_context(|| name.clone())?;
+    Contract::from_json(&text).with_context(|| name)
+}
+
+/// One JUnit test case, owned: its name, and its failure message and detail if it failed.
+pub(crate) struct OwnedCase {
+    name: String,
     seconds: f64,
+    failure: Option<(String, String)>,
+}
+
+/// The cases as [`junit::render`] takes them.
+pub(crate) fn borrow_cases(cases: &[OwnedCase]) -> Vec<TestCase<'_>> {
+    cases
+        .iter()
+        .map(|case| TestCase {
+            classname: "sio-replay.validate",
+            name: &case.name,
+            seconds: case.seconds,
+            failure: case.failure.as_ref().map(|(message, detail)| Failure {
+                message,
+                detail: Some(detail),
+            }),
+            system_out: None,
+        })
+        .collect()
+}
+
+/// What `validate` prints, and `check --asyncapi` after its golden.
+pub(crate) struct ValidateReport {
+    pub(crate) asyncapi: PathBuf,
+    pub(crate) report: ValidationReport,
+    pub(crate) seconds: f64,
 }
 
 /// One violation on one line: where, then the rule and why.
@@ -76,9 +106,9 @@ fn line(v: &Violation) -> String {
 
 impl ValidateReport {
     /// One test case per capture, failed when any of its frames broke the contract.
-    fn junit(&self) -> String {
-        let details: Vec<(usize, String, String)> = self
-            .report
+    pub(crate) fn junit_cases(&self) -> Vec<OwnedCase> {
+        let share = self.seconds / self.report.sources.len().max(1) as f64;
+        self.report
             .sources
             .iter()
             .map(|source| {
@@ -89,28 +119,37 @@ impl ValidateReport {
                     .filter(|v| &v.source == source)
                     .map(line)
                     .collect();
-                let message = format!("{} violations of {}", lines.len(), self.asyncapi.display());
-                (lines.len(), message, lines.join("\n"))
+                let failure = (!lines.is_empty()).then(|| {
+                    (
+                        format!(
+                            "{} of {}",
+                            counted(lines.len() as u64, "violation"),
+                            self.asyncapi.display()
+                        ),
+                        lines.join("\n"),
+                    )
+                });
+                OwnedCase {
+                    name: source.clone(),
+                    seconds: share,
+                    failure,
+                }
             })
-            .collect();
-        let share = self.seconds / self.report.sources.len().max(1) as f64;
-        let cases: Vec<TestCase<'_>> = self
-            .report
-            .sources
-            .iter()
-            .zip(&details)
-            .map(|(source, (count, message, detail))| TestCase {
-                classname: "sio-replay.validate",
-                name: source,
-                seconds: share,
-                failure: (*count > 0).then_some(Failure {
-                    message,
-                    detail: Some(detail),
-                }),
-                system_out: None,
-            })
-            .collect();
-        junit::render(SUITE, &cases)
+            .collect()
+    }
+
+    /// The report as one JSON value.
+    pub(crate) fn json(&self) -> serde_json::Value {
+        let r = &self.report;
+        json!({
+            "status": if r.passed() { "ok" } else { "invalid" },
+            "asyncapi": self.asyncapi,
+            "sources": r.sources,
+            "frames": r.frames,
+            "events": r.events,
+            "violations": r.violations,
+            "seconds": self.seconds,
+        })
     }
 }
 
@@ -151,18 +190,6 @@ impl Report for ValidateReport {
     }
 
     fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
-        let r = &self.report;
-        write_json_value(
-            out,
-            &json!({
-                "status": if r.passed() { "ok" } else { "invalid" },
-                "asyncapi": self.asyncapi,
-                "sources": r.sources,
-                "frames": r.frames,
-                "events": r.events,
-                "violations": r.violations,
-                "seconds": self.seconds,
-            }),
-        )
+        write_json_value(out, &self.json())
     }
 }

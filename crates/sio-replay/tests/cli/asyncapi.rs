@@ -104,14 +104,10 @@ fn the_inferred_document_is_accepted_by_the_asyncapi_parser_and_validates_its_ca
     assert!(report["events"].as_u64() > Some(280), "{report}");
 }
 
-#[test]
-fn a_changed_field_type_is_reported_at_exactly_its_path() {
-    let dir = tempfile::tempdir().expect("tempdir");
+/// The bundled rt-2 capture with the first `"MessageType":12` of an on-events argument made
+/// `"12"`, written under `dir`; its path and the changed frame's index among frames.
+fn changed_capture(dir: &Path) -> (PathBuf, usize) {
     let bundled = workspace().join("captures/rt2-chatomni.jsonl");
-    let document = dir.path().join("asyncapi.json");
-    infer(std::slice::from_ref(&bundled), &document);
-
-    // The first frame whose on-events argument has `"MessageType":12` gets `"12"` instead.
     let text = std::fs::read_to_string(&bundled).expect("capture");
     let needle = r#"MessageType\\\":12"#;
     let (line_no, _) = text
@@ -130,8 +126,19 @@ fn a_changed_field_type_is_reported_at_exactly_its_path() {
             }
         })
         .collect();
-    let capture = dir.path().join("changed.jsonl");
+    let capture = dir.join("changed.jsonl");
     std::fs::write(&capture, changed.join("\n") + "\n").expect("write");
+    // Line 1 is the header: a frame's index among frames is its line number minus one.
+    (capture, line_no)
+}
+
+#[test]
+fn a_changed_field_type_is_reported_at_exactly_its_path() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundled = workspace().join("captures/rt2-chatomni.jsonl");
+    let document = dir.path().join("asyncapi.json");
+    infer(std::slice::from_ref(&bundled), &document);
+    let (capture, line_no) = changed_capture(dir.path());
 
     let junit = dir.path().join("validate.xml");
     let (code, report) = validate(
@@ -143,7 +150,6 @@ fn a_changed_field_type_is_reported_at_exactly_its_path() {
     let violations = report["violations"].as_array().expect("violations");
     assert_eq!(violations.len(), 1, "{report:#}");
     let v = &violations[0];
-    // Line 1 is the header: the frame's index among frames is its line number minus one.
     assert_eq!(v["frame"], line_no as u64);
     assert_eq!(v["path"], "$[0](json).Message.MessageType");
     assert_eq!(v["rule"], "type");
@@ -169,6 +175,59 @@ fn a_changed_field_type_is_reported_at_exactly_its_path() {
              type: expected integer, found string"
         )),
         "{text}"
+    );
+}
+
+#[test]
+fn check_asyncapi_validates_a_session_against_the_mock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundled = workspace().join("captures/rt2-chatomni.jsonl");
+    let document = dir.path().join("asyncapi.json");
+    infer(std::slice::from_ref(&bundled), &document);
+    let check = |capture: &Path| {
+        let output = sio_replay()
+            .args(["check", "--format", "json", "--events", "40", "--serve"])
+            .arg(capture)
+            .arg("--asyncapi")
+            .arg(&document)
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .expect("runs");
+        let report: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|err| panic!("{err}: {}", String::from_utf8_lossy(&output.stderr)));
+        (output.status.code(), report)
+    };
+    let (code, report) = check(&bundled);
+    assert_eq!(
+        report["contract"]["violations"],
+        serde_json::json!([]),
+        "{report:#}"
+    );
+    assert_eq!((code, report["status"].as_str()), (Some(0), Some("ok")));
+    assert!(
+        report["contract"]["events"].as_u64() >= Some(40),
+        "{report}"
+    );
+
+    let (changed, _) = changed_capture(dir.path());
+    let (code, report) = check(&changed);
+    assert_eq!(code, Some(1), "{report:#}");
+    let violations = report["contract"]["violations"]
+        .as_array()
+        .expect("violations");
+    let found: Vec<(&str, &str)> = violations
+        .iter()
+        .map(|v| {
+            (
+                v["path"].as_str().unwrap_or(""),
+                v["rule"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("$[0](json).Message.MessageType", "type")],
+        "{report:#}"
     );
 }
 
