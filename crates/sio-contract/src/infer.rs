@@ -62,14 +62,23 @@ impl ArgumentShape {
         self.min == Some(1) && self.max == 1
     }
 
-    /// The argument list as a draft-07 tuple.
+    /// The argument list as a draft-07 tuple. With no argument ever, there is no `items`:
+    /// draft-07 (and so AsyncAPI's parser) refuses an empty tuple, and `maxItems: 0` says it.
     fn tuple_schema(&self, options: &InferOptions) -> Value {
-        json!({
+        let mut schema = json!({
             "type": "array",
-            "items": self.positions.iter().map(|s| s.to_schema(options)).collect::<Vec<_>>(),
             "minItems": self.min.unwrap_or(0),
             "maxItems": self.max,
-        })
+        });
+        if !self.positions.is_empty() {
+            schema["items"] = Value::Array(
+                self.positions
+                    .iter()
+                    .map(|s| s.to_schema(options))
+                    .collect(),
+            );
+        }
+        schema
     }
 }
 

@@ -225,3 +225,133 @@ fn documents_that_are_not_asyncapi_3_json_are_refused_with_where() {
         "{err}"
     );
 }
+
+mod traffic_validates_against_its_own_document {
+    use super::*;
+    use proptest::prelude::*;
+    use sio_capture::Direction;
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i32>().prop_map(|n| serde_json::json!(n)),
+            (-1e6f64..1e6).prop_map(|f| serde_json::json!(f)),
+            "[a-z0-9 :.{}\\[\\]\"-]{0,10}".prop_map(Value::String),
+            Just(serde_json::json!("2026-01-07T20:30:45+07:00")),
+            Just(serde_json::json!(
+                "{\"ChannelType\":4,\"Id\":\"689763acb11cca3c0b168e77\"}"
+            )),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-c]", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// One step of a session: an event (maybe wanting an ack, answered at once), or noise.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Event {
+            client: bool,
+            namespace: &'static str,
+            name: &'static str,
+            args: Vec<Value>,
+            ack: Option<Vec<Value>>,
+        },
+        Garbage(String),
+    }
+
+    fn any_step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            4 => (
+                any::<bool>(),
+                prop_oneof![Just("/"), Just("/chatomni")],
+                prop_oneof![Just("on-events"), Just("chat message"), Just("x")],
+                proptest::collection::vec(any_json(), 0..3),
+                proptest::option::of(proptest::collection::vec(any_json(), 0..2)),
+            )
+                .prop_map(|(client, namespace, name, args, ack)| Step::Event {
+                    client,
+                    namespace,
+                    name,
+                    args,
+                    ack,
+                }),
+            1 => "[0-9a-z\\[\"/,]{0,12}".prop_map(Step::Garbage),
+        ]
+    }
+
+    fn packet(kind: char, namespace: &str, id: Option<u64>, data: &Value) -> String {
+        let ns = if namespace == "/" {
+            String::new()
+        } else {
+            format!("{namespace},")
+        };
+        let id = id.map(|id| id.to_string()).unwrap_or_default();
+        format!("4{kind}{ns}{id}{data}")
+    }
+
+    fn frames(steps: &[Step]) -> Vec<Record> {
+        let mut out = Vec::new();
+        for (i, step) in steps.iter().enumerate() {
+            let id = i as u64;
+            match step {
+                Step::Event {
+                    client,
+                    namespace,
+                    name,
+                    args,
+                    ack,
+                } => {
+                    let (from, to) = if *client {
+                        (Direction::Client, Direction::Server)
+                    } else {
+                        (Direction::Server, Direction::Client)
+                    };
+                    let mut data = vec![Value::String((*name).to_owned())];
+                    data.extend(args.iter().cloned());
+                    let event = packet(
+                        '2',
+                        namespace,
+                        ack.as_ref().map(|_| id),
+                        &Value::Array(data),
+                    );
+                    out.push(Record::Frame(FrameRecord::text(0.0, 1, from, event)));
+                    if let Some(ack) = ack {
+                        let answer = packet('3', namespace, Some(id), &Value::Array(ack.clone()));
+                        out.push(Record::Frame(FrameRecord::text(0.0, 1, to, answer)));
+                    }
+                }
+                Step::Garbage(text) => out.push(Record::Frame(FrameRecord::text(
+                    0.0,
+                    1,
+                    Direction::Server,
+                    text.clone(),
+                ))),
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever was observed conforms to the document inferred from it: only frames that
+        /// do not decode are reported.
+        #[test]
+        fn holds(steps in proptest::collection::vec(any_step(), 1..12)) {
+            let records = frames(&steps);
+            let mut inference = Inference::new(InferOptions { enum_max: 8, enum_min_count: 1 });
+            inference.begin_source("generated");
+            records.iter().for_each(|r| inference.observe(r));
+            let document = inference.document();
+            let report = validate(&document, &[("generated", records)]);
+            let bad: Vec<_> = report.violations.iter().filter(|v| v.rule != "decode").collect();
+            prop_assert!(bad.is_empty(), "{bad:#?}\n{document:#}");
+        }
+    }
+}

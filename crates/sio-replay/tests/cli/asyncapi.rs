@@ -132,6 +132,52 @@ fn changed_capture(dir: &Path) -> (PathBuf, usize) {
     (capture, line_no)
 }
 
+/// Namespaces `/` and `/admin`, event names with spaces, slashes and accents, acks with and
+/// without arguments, an event with none, a binary event, several arguments.
+#[test]
+fn odd_traffic_still_gives_a_document_the_asyncapi_parser_accepts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let document = dir.path().join("odd.json");
+    let log = fixture("asyncapi-odd.txt");
+    let assert = sio_replay()
+        .args(["asyncapi", "--from", "devtools", "--format", "json", "-o"])
+        .arg(&document)
+        .arg(&log)
+        .assert()
+        .success();
+    let summary: Value = serde_json::from_slice(&assert.get_output().stdout).expect("summary");
+    assert_eq!(
+        (summary["channels"].as_u64(), summary["messages"].as_u64()),
+        (Some(2), Some(6))
+    );
+
+    let parsed = asyncapi_parser(&document);
+    assert_eq!(
+        (parsed["valid"].as_bool(), parsed["errors"].as_u64()),
+        (Some(true), Some(0)),
+        "{parsed:#}"
+    );
+
+    let text = std::fs::read_to_string(&document).expect("document");
+    let doc: Value = serde_json::from_str(&text).expect("JSON");
+    let messages = &doc["components"]["messages"];
+    assert_eq!(messages["root-chat_message-client"]["name"], "chat message");
+    assert_eq!(
+        messages["root-_n_code_ev_ent_x-client"]["name"],
+        "ünïcode ev/ent.x"
+    );
+    assert!(messages["root-chat_message-client"]["x-ack"]["args"].is_object());
+    assert_eq!(messages["admin-ping-client"]["payload"]["maxItems"], 0);
+
+    let (code, report) = validate(&[log], &document, &["--from", "devtools"]);
+    assert_eq!(
+        (code, report["violations"].clone()),
+        (0, serde_json::json!([])),
+        "{report:#}"
+    );
+    assert_eq!(report["events"], 10);
+}
+
 #[test]
 fn a_changed_field_type_is_reported_at_exactly_its_path() {
     let dir = tempfile::tempdir().expect("tempdir");
