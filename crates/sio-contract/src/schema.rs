@@ -1,4 +1,4 @@
-//! The JSON Schema subset that [`crate::shape`] writes, and its validator.
+//! The JSON Schema subset that [`crate::Shape`] writes, and its validator.
 //!
 //! The validator is written by hand on purpose: checking traffic against a contract is what
 //! this crate is for, and the subset is small enough to own completely, with violations that
