@@ -39,6 +39,9 @@
 #![deny(missing_docs)]
 
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod infer;
 pub mod schema;
 mod shape;

@@ -1,6 +1,8 @@
 //! sio-contract against the bundled captures: what is inferred from them validates them, and a
 //! changed field is reported at its path.
 
+mod fuzz_corpus;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
