@@ -16,7 +16,7 @@ use sio_capture::Record;
 
 use crate::error::ContractError;
 use crate::schema::{JsonPath, SchemaViolation, check_value};
-use crate::traffic::{AckKey, Observed, observe_frame, opposite};
+use crate::traffic::{AckKey, Observed, observe_frame, opposite, query_pairs, split_url};
 
 /// How a message's `payload` maps onto an event's arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,8 @@ pub struct Contract {
     channels: BTreeMap<String, Option<Value>>,
     /// (namespace, who emits, event name) → the rule.
     messages: BTreeMap<(String, &'static str, String), MessageRule>,
+    /// The schema of the Engine.IO handshake query (a channel's `bindings.ws.query`).
+    query: Option<Value>,
 }
 
 impl Contract {
@@ -79,6 +81,7 @@ impl Contract {
             None => return Err(bad("no `asyncapi` version member".to_owned())),
         }
         let mut channels = BTreeMap::new();
+        let mut query = None;
         if let Some(all) = document.get("channels").and_then(Value::as_object) {
             for (key, channel) in all {
                 let channel = follow(&document, channel, &format!("channels.{key}"))?;
@@ -88,6 +91,11 @@ impl Contract {
                     .unwrap_or(key)
                     .to_owned();
                 channels.insert(address, channel.get("x-sio-auth").cloned());
+                // The handshake query is the connection's, not a namespace's: the first
+                // channel (in key order) that describes it speaks for all.
+                if query.is_none() {
+                    query = channel.pointer("/bindings/ws/query").cloned();
+                }
             }
         }
         let mut messages = BTreeMap::new();
@@ -155,6 +163,7 @@ impl Contract {
             document,
             channels,
             messages,
+            query,
         })
     }
 
@@ -197,9 +206,9 @@ pub struct Violation {
     /// The capture, as named to [`Validation::begin_source`].
     pub source: String,
     /// The frame's position among the capture's frames, from 1 (as `sio-replay decode`
-    /// numbers them).
+    /// numbers them); 0 for the capture header's handshake URL.
     pub frame: u64,
-    /// The connection.
+    /// The connection (0 for the header).
     pub conn: u32,
     /// Who sent the frame: `client` or `server`.
     pub from: &'static str,
@@ -257,10 +266,19 @@ impl Validation<'_> {
         self.frame = 0;
     }
 
-    /// Checks one record (headers, HTTP exchanges and gaps have nothing to check).
+    /// Checks one record: a frame, or the capture header's Engine.IO URL against the
+    /// handshake query's schema (reported as frame 0). HTTP exchanges and gaps have nothing
+    /// to check.
     pub fn check(&mut self, record: &Record) {
-        let Record::Frame(frame) = record else {
-            return;
+        let frame = match record {
+            Record::Frame(frame) => frame,
+            Record::Header(header) => {
+                if let Some(url) = &header.url {
+                    self.check_query(url);
+                }
+                return;
+            }
+            Record::Http(_) | Record::Gap(_) => return,
         };
         self.frame += 1;
         self.frames += 1;
@@ -377,6 +395,40 @@ impl Validation<'_> {
                 rule: violation.rule.to_owned(),
                 message: violation.message,
                 ..base.clone()
+            });
+        }
+    }
+
+    fn check_query(&mut self, url: &str) {
+        let Some(schema) = &self.contract.query else {
+            return;
+        };
+        if split_url(url).is_none_or(|(_, _, path)| !path.contains("/socket.io")) {
+            return;
+        }
+        let mut params = serde_json::Map::new();
+        for (name, value) in query_pairs(url) {
+            params.entry(name).or_insert(Value::String(value));
+        }
+        let mut found = Vec::new();
+        check_value(
+            &self.contract.document,
+            schema,
+            &Value::Object(params),
+            &JsonPath::root(),
+            &mut found,
+        );
+        for violation in found {
+            self.violations.push(Violation {
+                source: self.sources.last().cloned().unwrap_or_default(),
+                frame: 0,
+                conn: 0,
+                from: "client",
+                namespace: None,
+                event: None,
+                path: violation.path.to_string(),
+                rule: violation.rule.to_owned(),
+                message: format!("the handshake query: {}", violation.message),
             });
         }
     }

@@ -209,6 +209,29 @@ fn acks_are_x_ack_and_are_checked() {
 }
 
 #[test]
+fn the_handshake_query_of_the_header_is_checked_as_frame_0() {
+    let path = &inputs()[0];
+    let document = infer(std::slice::from_ref(path));
+    let mut records = records(path);
+    let Record::Header(header) = &mut records[0] else {
+        panic!("a header first");
+    };
+    header.url = Some("wss://rt-2.tpos.app/socket.io/?EIO=3&transport=websocket".to_owned());
+    let report = validate(&document, &[("old", records)]);
+    let found: Vec<_> = report
+        .violations
+        .iter()
+        .map(|v| (v.frame, v.path.as_str(), v.rule.as_str()))
+        .collect();
+    assert_eq!(found, [(0, "$", "required"), (0, "$.EIO", "enum")]);
+    assert!(
+        report.violations[0]
+            .message
+            .starts_with("the handshake query: ")
+    );
+}
+
+#[test]
 fn documents_that_are_not_asyncapi_3_json_are_refused_with_where() {
     let err = Contract::from_json("asyncapi: 3.0.0\n").unwrap_err();
     assert!(

@@ -89,6 +89,12 @@ pub(crate) struct ValidateReport {
 
 /// One violation on one line: where, then the rule and why.
 fn line(v: &Violation) -> String {
+    if v.frame == 0 {
+        return format!(
+            "header (handshake URL) {}: {}: {}",
+            v.path, v.rule, v.message
+        );
+    }
     let mut what = format!("conn {}, {}", v.conn, v.from);
     if let Some(ns) = &v.namespace {
         what.push(' ');
