@@ -291,6 +291,48 @@ def main():
     for text in ["pageid=1&before=a&after=b", "pageid=&limit=1", "pageid=1&limit=-1", "pageid=%zz", "pageid=a+b%20c&facebook_Type=page&after=QVF%3D", "limit=1", "pageid=1&pageid=2&&x"]:
         w.put("live_video", text)
 
+    # infer_and_validate: lines are frames (">" marks the client's): the bundled sessions in
+    # runs of frames, odd traffic (namespaces, event names, acks, binary), and documents.
+    for path in sorted(CAPTURES.glob("*.jsonl")):
+        lines = [
+            (">" if record["from"] == "client" else "") + record["data"]
+            for record in read_capture(path)
+            if record.get("type") == "frame" and record.get("kind") == "text"
+        ]
+        for i in range(0, min(len(lines), 48), 8):
+            w.put("infer_and_validate", "\n".join(lines[i : i + 8]))
+    odd = [
+        '0{"sid":"a","upgrades":[],"pingInterval":25000,"pingTimeout":20000}',
+        ">40", '40{"sid":"b"}', '>40/admin,{"token":"[redacted]","v":2}',
+        '>420["chat message","hello",{"to":"x"}]', '430[{"ok":true},"2026-01-07T13:30:51.329Z"]',
+        '>42["\u00fcn\u00efcode ev/ent.x",null]', '451-["upload",{"_placeholder":true,"num":0}]',
+        '42/admin,["stats",{"n":1.5,"ids":["689763acb11cca3c0b168e77"]}]', '>42/admin,["ping"]',
+        '>42/admin,7["get",1,2,3]', "43/admin,7[]", '42["x","{\\"a\\":[1]}"]', "42[", ">43[]",
+    ]
+    w.put("infer_and_validate", "\n".join(odd))
+    for i in range(0, len(odd), 4):
+        w.put("infer_and_validate", "\n".join(odd[i : i + 4]))
+    document = {
+        "asyncapi": "3.0.0",
+        "info": {"title": "t", "version": "0"},
+        "channels": {"c": {"address": "/", "messages": {"m": {"$ref": "#/components/messages/m"}},
+                           "x-sio-auth": {"type": "object", "required": ["token"]}}},
+        "operations": {"o": {"action": "receive", "channel": {"$ref": "#/channels/c"},
+                             "messages": [{"$ref": "#/channels/c/messages/m"}]}},
+        "components": {"messages": {"m": {"name": "x", "x-sio-payload": "arguments",
+            "payload": {"type": "array", "items": [{"type": "string", "contentMediaType": "application/json",
+                "contentSchema": {"$ref": "#/components/schemas/s"}}], "minItems": 1},
+            "x-ack": {"args": {"type": "array", "maxItems": 0}}}},
+            "schemas": {"s": {"type": "object", "properties": {"a": {"items": {"enum": [1, 2.0]}}},
+                              "additionalProperties": False}}},
+    }
+    w.put("infer_and_validate", json.dumps(document))
+    document["components"]["schemas"]["s"] = {"$ref": "#/components/schemas/s"}
+    w.put("infer_and_validate", json.dumps(document))
+    for text in ['{"asyncapi":"2.6.0"}', '{"asyncapi":"3.0.0","operations":{"o":{"action":"send"}}}',
+                 '{"asyncapi":"3.0.0","operations":{"o":{"action":"send","channel":{"$ref":"#/x"}}}}']:
+        w.put("infer_and_validate", text)
+
     total = sum(p.stat().st_size for p in SEEDS.rglob("*") if p.is_file())
     for target in sorted(w.counts):
         files = len(list((SEEDS / target).iterdir()))

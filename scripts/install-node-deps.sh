@@ -19,7 +19,8 @@ fi
 # npm writes node_modules/.package-lock.json after a successful install; if it is newer than the
 # committed lock file, the installed tree is current.
 if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ] \
-  && [ -d node_modules/socket.io-client ] && [ -d node_modules/socket.io ] && [ -d node_modules/playwright-core ]; then
+  && [ -d node_modules/socket.io-client ] && [ -d node_modules/socket.io ] && [ -d node_modules/playwright-core ] \
+  && [ -d node_modules/@asyncapi/parser ]; then
   echo "install-node-deps: interop/node_modules is up to date"
   exit 0
 fi

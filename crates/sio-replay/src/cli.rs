@@ -26,7 +26,7 @@ Examples:
   SIO_TOKEN=... sio-replay record wss://rt-2.tpos.app --room tomato.tpos.vn -o s.jsonl
   sio-replay check --offline s.jsonl --golden s.snap
 
-Exit status: 0 success, 1 `check` found a difference, 2 error.
+Exit status: 0 success, 1 `check` or `validate` found a difference, 2 error.
 Logs go to stderr: -v, -vv, -vvv, or RUST_LOG (e.g. RUST_LOG=rt2_mock=debug).")]
 pub(crate) struct Cli {
     /// What to do.
@@ -83,9 +83,11 @@ Examples:
   sio-replay check --url ws://127.0.0.1:3000 --room tomato.tpos.vn \\
       --capture captures/rt2-chatomni.jsonl --golden golden.snap
   sio-replay check --serve captures/rt2-chatomni.jsonl --script client.txt --golden golden.snap
+  sio-replay check --serve captures/rt2-chatomni.jsonl --asyncapi asyncapi.json
 
 A mismatch prints a decoded unified diff, writes `<golden>.new` for `cargo insta review`,
-and exits 1. `--accept` writes the golden instead. Errors exit 2.")]
+and exits 1, as does a frame that breaks the --asyncapi contract. `--accept` writes
+the golden instead. Errors exit 2.")]
     Check(CheckArgs),
 
     /// Convert a HAR file or a DevTools/text frame log into a native capture.
@@ -107,6 +109,30 @@ Examples:
 
 A frame that does not decode is shown as an error with its kind and byte offset.")]
     Decode(DecodeArgs),
+
+    /// Infer an AsyncAPI 3.0 document from captures, HAR files or DevTools logs.
+    #[command(after_help = "\
+Examples:
+  sio-replay asyncapi captures/rt2-chatomni.jsonl session.har -o asyncapi.json
+  sio-replay asyncapi captures/*.jsonl -o asyncapi.yaml     # JSON, which is also YAML
+
+Each namespace becomes a channel, each event name per direction a message whose payload
+schema is inferred from every observed argument; acks are the message's `x-ack`.
+Operations take the server's side: `send` for what it emits, `receive` for the client's.
+Tokens are redacted before anything is inferred. The same input gives the same document.
+See docs/asyncapi.md.")]
+    Asyncapi(AsyncapiArgs),
+
+    /// Check every frame of captures against an AsyncAPI document.
+    #[command(after_help = "\
+Example:
+  sio-replay asyncapi captures/rt2-chatomni.jsonl -o asyncapi.json
+  sio-replay validate today.jsonl --asyncapi asyncapi.json --junit validate.xml
+
+Each violation names the frame (numbered as `decode` numbers them), the JSON path from the
+event's argument list (`$[0](json).Message.MessageType`: `(json)` steps into JSON held in
+a string) and the rule. Exits 1 when a frame breaks the contract, 2 on errors.")]
+    Validate(ValidateArgs),
 
     /// Connect N clients to a server and measure connect time, events/s and latency.
     #[command(after_help = "\
@@ -372,8 +398,13 @@ pub(crate) struct FaultArgs {
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
     /// The golden transcript (insta `.snap` format).
+    #[arg(long, value_name = "FILE", required_unless_present = "asyncapi")]
+    pub(crate) golden: Option<PathBuf>,
+
+    /// Also check every frame against this AsyncAPI document (as `validate` does); with no
+    /// --golden, only that.
     #[arg(long, value_name = "FILE")]
-    pub(crate) golden: PathBuf,
+    pub(crate) asyncapi: Option<PathBuf>,
 
     /// Compare this existing capture with the golden, without any server. Here and in
     /// --serve and --capture, a HAR file or DevTools log is imported in memory (redacted).
@@ -424,7 +455,7 @@ pub(crate) struct CheckArgs {
     pub(crate) duration: Duration,
 
     /// Write the transcript as the new golden instead of comparing.
-    #[arg(long)]
+    #[arg(long, requires = "golden")]
     pub(crate) accept: bool,
 
     /// Also write a JUnit XML report here (for CI dashboards).
@@ -489,6 +520,57 @@ pub(crate) struct DecodeArgs {
     /// Show only frames of this direction.
     #[arg(long, value_enum)]
     pub(crate) only: Option<DirectionArg>,
+}
+
+/// `asyncapi` flags.
+#[derive(Debug, Args)]
+pub(crate) struct AsyncapiArgs {
+    /// Captures, HAR files or DevTools logs to infer the document from.
+    #[arg(value_name = "CAPTURE", required = true)]
+    pub(crate) captures: Vec<PathBuf>,
+
+    /// Write the document here (JSON, under any name: a .yaml file gets JSON, which is YAML)
+    /// instead of to stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+
+    /// What the inputs are.
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    pub(crate) from: InputFormatArg,
+
+    /// A string or integer field with at most this many distinct values becomes an `enum`
+    /// (0: never).
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub(crate) enum_max: usize,
+
+    /// An `enum` needs each of its values seen at least this many times, so that a few names
+    /// or ids seen once each never become a closed set.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub(crate) enum_min_count: u64,
+
+    /// Overwrite OUTPUT if it exists.
+    #[arg(long, requires = "output")]
+    pub(crate) force: bool,
+}
+
+/// `validate` flags.
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// Captures, HAR files or DevTools logs to check.
+    #[arg(value_name = "CAPTURE", required = true)]
+    pub(crate) captures: Vec<PathBuf>,
+
+    /// The AsyncAPI 3 document (JSON, as `asyncapi` writes it).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) asyncapi: PathBuf,
+
+    /// What the inputs are.
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    pub(crate) from: InputFormatArg,
+
+    /// Also write a JUnit XML report here (one test case per capture).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) junit: Option<PathBuf>,
 }
 
 /// A frame's direction.

@@ -4,7 +4,7 @@
 //! configuration, calls one library function (in `sio-capture` or `rt2-mock`), and prints the
 //! result through a [`print::Printer`]. Protocol logic lives in the libraries.
 //!
-//! Exit status: 0 on success, 1 when `check` finds a difference, 2 on any error. A closed
+//! Exit status: 0 on success, 1 when `check` or `validate` finds a difference, 2 on any error. A closed
 //! stdout (`sio-replay decode big.jsonl | head`) is a success, as Unix tools have it.
 
 mod cli;
@@ -24,7 +24,8 @@ use crate::cli::Cli;
 pub(crate) enum Outcome {
     /// Everything as expected.
     Success,
-    /// `check` ran fine and found a difference from the golden.
+    /// `check` ran fine and found a difference from the golden, or `validate` a frame that
+    /// breaks the contract.
     Mismatch,
 }
 

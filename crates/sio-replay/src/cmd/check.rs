@@ -25,9 +25,11 @@ use sio_capture::normalize::NormalizeConfig;
 use sio_capture::transcript::{render_file, render_transcript};
 
 use super::Context;
+use super::asyncapi::records;
 use super::runtime::{runtime, token};
+use super::validate::{ValidateReport, borrow_cases, load_contract};
 use crate::Outcome;
-use crate::cli::CheckArgs;
+use crate::cli::{CheckArgs, InputFormatArg};
 use crate::print::{Palette, Report, Role, write_json_value};
 
 /// The tenant when neither `--room` nor the capture names one.
@@ -46,12 +48,32 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     } else {
         InstaUpdate::from_env()?
     };
+    // The document too: a bad one fails before a session runs.
+    let contract = args.asyncapi.as_deref().map(load_contract).transpose()?;
     let config = NormalizeConfig::default();
-    let (transcript, subject) = match &args.offline {
+    let (transcript, validation, subject) = match &args.offline {
         Some(path) => {
-            let text = render_file(path, &config)
-                .with_context(|| format!("--offline {}", path.display()))?;
-            (text, format!("transcript of {}", path.display()))
+            let flag = format!("--offline {}", path.display());
+            let text = match &args.golden {
+                Some(_) => Some(render_file(path, &config).with_context(|| flag.clone())?),
+                None => None,
+            };
+            let validation = match &contract {
+                Some(contract) => {
+                    let mut validation = contract.validation();
+                    validation.begin_source(&path.display().to_string());
+                    for record in records(path, InputFormatArg::Auto)? {
+                        validation.check(&record.with_context(|| flag.clone())?);
+                    }
+                    Some(validation.finish())
+                }
+                None => None,
+            };
+            (
+                text,
+                validation,
+                format!("transcript of {}", path.display()),
+            )
         }
         None => {
             let (session_config, subject) = session_config(&args)?;
@@ -62,28 +84,53 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
                 }))
                 .context("running the session")?;
             spinner.finish_and_clear();
-            (render_transcript(&session.records, &config), subject)
+            let text = args
+                .golden
+                .as_ref()
+                .map(|_| render_transcript(&session.records, &config));
+            let validation = contract.as_ref().map(|contract| {
+                let mut validation = contract.validation();
+                validation.begin_source(&subject);
+                for record in &session.records {
+                    validation.check(record);
+                }
+                validation.finish()
+            });
+            (text, validation, subject)
         }
     };
-    let run = Snapshot {
-        source: SOURCE,
-        expression: &subject,
-        content: &transcript,
+    let golden = match (&args.golden, transcript) {
+        (Some(path), Some(transcript)) => {
+            let run = Snapshot {
+                source: SOURCE,
+                expression: &subject,
+                content: &transcript,
+            };
+            Some(GoldenOutcome {
+                verdict: golden::check(path, &run, update)?,
+                reviewable: golden::reviewable_with_cargo_insta(path),
+                golden: path.clone(),
+            })
+        }
+        _ => None,
     };
-    let verdict = golden::check(&args.golden, &run, update)?;
+    let seconds = started.elapsed().as_secs_f64();
     let report = CheckReport {
-        reviewable: golden::reviewable_with_cargo_insta(&args.golden),
-        golden: args.golden.clone(),
+        golden,
+        contract: validation.map(|report| ValidateReport {
+            asyncapi: args.asyncapi.clone().unwrap_or_default(),
+            report,
+            seconds,
+        }),
         subject,
-        verdict,
-        seconds: started.elapsed().as_secs_f64(),
+        seconds,
     };
     if let Some(path) = &args.junit {
         std::fs::write(path, report.junit())
             .with_context(|| format!("--junit {}", path.display()))?;
     }
     ctx.printer.print(&report)?;
-    Ok(if report.verdict.passed() {
+    Ok(if report.passed() {
         Outcome::Success
     } else {
         Outcome::Mismatch
@@ -158,59 +205,115 @@ fn session_config(args: &CheckArgs) -> anyhow::Result<(SessionConfig, String)> {
 
 /// What `check` prints.
 struct CheckReport {
-    /// Whether `cargo insta review` will find the pending snapshot.
-    reviewable: bool,
-    golden: PathBuf,
+    /// The golden's verdict, with `--golden`.
+    golden: Option<GoldenOutcome>,
+    /// The contract's, with `--asyncapi`.
+    contract: Option<ValidateReport>,
     subject: String,
-    verdict: Verdict,
     seconds: f64,
 }
 
+/// A transcript compared with its golden.
+struct GoldenOutcome {
+    /// Whether `cargo insta review` will find the pending snapshot.
+    reviewable: bool,
+    golden: PathBuf,
+    verdict: Verdict,
+}
+
 impl CheckReport {
-    /// The JUnit XML report: one test case, named after the golden, failed on a difference.
+    fn passed(&self) -> bool {
+        self.golden.as_ref().is_none_or(|g| g.verdict.passed())
+            && self.contract.as_ref().is_none_or(|c| c.report.passed())
+    }
+
+    /// The JUnit XML report: one test case named after the golden, failed on a difference,
+    /// and with `--asyncapi` one named after the session, failed on a violation.
     fn junit(&self) -> String {
-        let name = self.golden.display().to_string();
-        junit::render(
-            SOURCE,
-            &[TestCase {
+        let name = self.golden.as_ref().map(|g| g.golden.display().to_string());
+        let contract_cases = self
+            .contract
+            .as_ref()
+            .map(ValidateReport::junit_cases)
+            .unwrap_or_default();
+        let mut cases = Vec::new();
+        if let (Some(golden), Some(name)) = (&self.golden, &name) {
+            cases.push(TestCase {
                 classname: "sio-replay.check",
-                name: &name,
+                name,
                 seconds: self.seconds,
-                failure: self.verdict.junit_failure(),
+                failure: golden.verdict.junit_failure(),
                 system_out: Some(&self.subject),
-            }],
-        )
+            });
+        }
+        cases.extend(borrow_cases(&contract_cases));
+        junit::render(SOURCE, &cases)
     }
 }
 
 impl Report for CheckReport {
     fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {
+        if let Some(golden) = &self.golden {
+            golden.write_human(out, palette, &self.subject)?;
+        }
+        if let Some(contract) = &self.contract {
+            contract.write_human(out, palette)?;
+        }
+        Ok(())
+    }
+
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        let mut value = match &self.golden {
+            Some(g) => json!({
+                "status": g.verdict.status(),
+                "golden": g.golden,
+                "subject": self.subject,
+                "pending": g.verdict.pending(),
+                "reviewable_with_cargo_insta": g.reviewable,
+                "diff": g.verdict.diff(),
+                "seconds": self.seconds,
+            }),
+            None => json!({
+                "status": if self.passed() { "ok" } else { "invalid" },
+                "subject": self.subject,
+                "seconds": self.seconds,
+            }),
+        };
+        if let Some(contract) = &self.contract {
+            value["contract"] = contract.json();
+        }
+        write_json_value(out, &value)
+    }
+}
+
+impl GoldenOutcome {
+    fn write_human(&self, out: &mut dyn Write, palette: &Palette, subject: &str) -> io::Result<()> {
         let golden = self.golden.display();
         match &self.verdict {
             Verdict::Match => writeln!(
                 out,
                 "{} {golden} ({})",
                 palette.paint(Role::Good, "ok"),
-                self.subject
+                subject
             ),
             Verdict::Accepted => writeln!(
                 out,
                 "{} {golden} ({})",
                 palette.paint(Role::Good, "accepted"),
-                self.subject
+                subject
             ),
             Verdict::New { .. } => writeln!(
                 out,
                 "{} {golden} does not exist yet ({})",
                 palette.paint(Role::Bad, "new"),
-                self.subject
+                subject
             ),
             Verdict::Differs { diff, .. } => {
                 writeln!(
                     out,
                     "{} {golden} differs from the {}",
                     palette.paint(Role::Bad, "mismatch"),
-                    self.subject
+                    subject
                 )?;
                 for line in diff.lines() {
                     let role = if line.starts_with("+++") || line.starts_with("---") {
@@ -253,20 +356,5 @@ impl Report for CheckReport {
             )?;
         }
         Ok(())
-    }
-
-    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
-        write_json_value(
-            out,
-            &json!({
-                "status": self.verdict.status(),
-                "golden": self.golden,
-                "subject": self.subject,
-                "pending": self.verdict.pending(),
-                "reviewable_with_cargo_insta": self.reviewable,
-                "diff": self.verdict.diff(),
-                "seconds": self.seconds,
-            }),
-        )
     }
 }

@@ -55,7 +55,7 @@ pub(crate) fn run(args: ImportArgs, ctx: &mut Context) -> anyhow::Result<Outcome
 }
 
 /// Creates `path`, refusing to replace an existing file unless `force`.
-fn create_output(path: &PathBuf, force: bool) -> anyhow::Result<File> {
+pub(crate) fn create_output(path: &PathBuf, force: bool) -> anyhow::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true);
     if force {

@@ -1,5 +1,6 @@
 //! One handler per subcommand: parse (already done by clap), convert, call, print.
 
+mod asyncapi;
 mod check;
 mod completions;
 mod decode;
@@ -8,6 +9,7 @@ mod load;
 mod record;
 mod runtime;
 mod serve;
+mod validate;
 
 use crate::Outcome;
 use crate::cli::{Cli, Command};
@@ -42,6 +44,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Check(args) => check::run(args, &mut ctx),
         Command::Import(args) => import::run(args, &mut ctx),
         Command::Decode(args) => decode::run(args, &mut ctx),
+        Command::Asyncapi(args) => asyncapi::run(args, &mut ctx),
+        Command::Validate(args) => validate::run(args, &mut ctx),
         Command::Load(args) => load::run(args, &mut ctx),
         Command::Completions(args) => completions::run(args),
     }?;

@@ -9,6 +9,8 @@ const SUBCOMMANDS: &[&str] = &[
     "check",
     "import",
     "decode",
+    "asyncapi",
+    "validate",
     "load",
     "completions",
 ];

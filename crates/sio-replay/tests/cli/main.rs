@@ -5,6 +5,7 @@
 //! `tests/cli/snapshots/`; review changes with `cargo insta review`.
 
 mod access;
+mod asyncapi;
 mod browser;
 mod decode;
 mod help;
