@@ -85,8 +85,11 @@ pub enum WsEvent {
     Error {
         /// Whose bytes.
         direction: Direction,
-        /// The offset of the frame concerned (for [`ErrorKind::Truncated`], of the frame that
-        /// was cut).
+        /// The offset of the frame the error was found in: for message-level errors
+        /// ([`ErrorKind::MessageTooLarge`], [`ErrorKind::InflateFailed`]) the frame that
+        /// crossed the line, for [`ErrorKind::InvalidUtf8`] and
+        /// [`ErrorKind::EndedMidMessage`] the message's first frame, for
+        /// [`ErrorKind::Truncated`] the frame that was cut.
         offset: u64,
         /// What was wrong.
         kind: ErrorKind,

@@ -13,6 +13,9 @@ use flate2::{Decompress, FlushDecompress, Status};
 /// How much output is produced per call into the inflater.
 const CHUNK: usize = 32 * 1024;
 
+/// The least output room offered per call.
+const MIN_ROOM: usize = 256;
+
 /// Why inflating stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum InflateError {
@@ -79,7 +82,10 @@ impl Inflater {
             if len > limit {
                 return Err(InflateError::TooLarge);
             }
-            let room = CHUNK.min(limit - len + 1);
+            // Room for a typical ratio first, so that small messages do not pay for zeroing a
+            // whole chunk; large outputs take more rounds.
+            let guess = input.len().saturating_mul(4).max(MIN_ROOM);
+            let room = guess.min(CHUNK).min(limit - len + 1);
             out.resize(len + room, 0);
             let (in_before, out_before) = (self.inner.total_in(), self.inner.total_out());
             let status = self

@@ -398,7 +398,7 @@ impl StreamDecoder {
         };
         message.skipping = true;
         message.data = Vec::new();
-        let offset = message.offset;
+        let offset = self.frame_start;
         if takeover {
             self.context_lost = true;
         }
