@@ -65,6 +65,8 @@
 //! - `src/inflate.rs`: bounded raw inflate (and why any window bits inflate with 15).
 //! - `src/extensions.rs`: [`Extensions`], permessage-deflate negotiation from the headers.
 //! - `src/event.rs`, `src/error.rs`, `src/config.rs`: [`WsEvent`], [`ErrorKind`], [`Config`].
+//! - `src/fuzzing.rs`: fuzz harness bodies (hidden, and compiled only with the `fuzzing`
+//!   feature), driven from `fuzz/`.
 
 #![forbid(unsafe_code)]
 
@@ -73,6 +75,9 @@ mod error;
 mod event;
 mod extensions;
 mod frame;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod inflate;
 mod observer;
 mod stream;

@@ -5,6 +5,7 @@
 mod chunking;
 mod deflate;
 mod frames;
+mod fuzz_corpus;
 mod tungstenite_peer;
 
 use ws_passive::{Direction, ErrorKind, Observer, WsEvent};
