@@ -57,7 +57,10 @@ pub enum ErrorKind {
     /// A text message that is not UTF-8. The message is still reported, as bytes.
     #[error("text message is not valid UTF-8")]
     InvalidUtf8,
-    /// A compressed message that does not inflate; the rest of the message is skipped.
+    /// A compressed message that does not inflate; the rest of the message is skipped. (A
+    /// frame that would also inflate past the limit may be reported as
+    /// [`ErrorKind::MessageTooLarge`] instead, depending on how much of it was fed at once:
+    /// the inflater reads ahead.)
     #[error("compressed message does not inflate")]
     InflateFailed,
     /// A compressed message in a direction that shares its inflate context between messages,

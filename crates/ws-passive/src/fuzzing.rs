@@ -6,6 +6,7 @@
 //! Compiled only with the `fuzzing` feature. Not part of the public API.
 
 use crate::config::Config;
+use crate::error::ErrorKind;
 use crate::event::{Direction, WsEvent};
 use crate::extensions::{DeflateParams, Extensions};
 use crate::observer::Observer;
@@ -20,7 +21,7 @@ const MAX_SIZES: [usize; 4] = [16, 300, 4096, 1 << 20];
 /// byte of chunk size, then the stream, fed to both directions.
 ///
 /// Invariants: feeding in chunks (alternating between the directions) gives each direction the
-/// events feeding it whole gives; error offsets are within the stream; messages respect the
+/// events feeding it whole gives (but see [`inflate_errors_alike`]); error offsets are within the stream; messages respect the
 /// limit; a direction reports nothing after a fatal error; `finish` ends every direction.
 pub fn ws_passive_feed(data: &[u8]) {
     let [settings, chunk, stream @ ..] = data else {
@@ -61,8 +62,13 @@ pub fn ws_passive_feed(data: &[u8]) {
         whole.feed(direction, stream);
         whole.finish(direction);
         let expected: Vec<WsEvent> = std::iter::from_fn(|| whole.poll_event()).collect();
-        let got: Vec<&WsEvent> = all.iter().filter(|e| e.direction() == direction).collect();
-        assert_eq!(got, expected.iter().collect::<Vec<_>>(), "{direction:?}");
+        let got: Vec<WsEvent> = all
+            .iter()
+            .filter(|e| e.direction() == direction)
+            .map(inflate_errors_alike)
+            .collect();
+        let want: Vec<WsEvent> = expected.iter().map(inflate_errors_alike).collect();
+        assert_eq!(got, want, "{direction:?}");
 
         let mut stopped = false;
         for event in &expected {
@@ -82,5 +88,28 @@ pub fn ws_passive_feed(data: &[u8]) {
                 WsEvent::Close { reason, .. } => assert!(reason.len() <= 3 * 123),
             }
         }
+    }
+}
+
+/// The event, with [`ErrorKind::InflateFailed`] read as [`ErrorKind::MessageTooLarge`].
+///
+/// A compressed frame that both inflates past the limit and is corrupt further on is reported
+/// as whichever the inflater meets first, and that depends on how much of the frame it was
+/// given at once: miniz_oxide inflates ahead into its window when the output buffer is small,
+/// so with the whole frame it may reach the corrupt bytes before it hands out the output that
+/// passes the limit. Both errors have the same offset and the same consequences (the message
+/// is skipped, a shared context is lost), so the events are otherwise identical.
+fn inflate_errors_alike(event: &WsEvent) -> WsEvent {
+    match event {
+        WsEvent::Error {
+            direction,
+            offset,
+            kind: ErrorKind::InflateFailed,
+        } => WsEvent::Error {
+            direction: *direction,
+            offset: *offset,
+            kind: ErrorKind::MessageTooLarge,
+        },
+        other => other.clone(),
     }
 }

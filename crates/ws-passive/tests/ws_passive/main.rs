@@ -6,6 +6,7 @@ mod chunking;
 mod deflate;
 mod frames;
 mod fuzz_corpus;
+mod fuzz_regressions;
 mod tungstenite_peer;
 
 use ws_passive::{Direction, ErrorKind, Observer, WsEvent};
