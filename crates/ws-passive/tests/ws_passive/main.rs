@@ -1,12 +1,13 @@
 //! Crate-level behaviour of ws-passive: each rule of RFC 6455 and RFC 7692 through the public
-//! API, frames written by real implementations (tungstenite, flate2), any chunking, and the
-//! fuzz seeds.
+//! API, frames written by real implementations (tungstenite, flate2, and Node's `ws` in
+//! committed fixtures), any chunking, and the fuzz seeds.
 
 mod chunking;
 mod deflate;
 mod frames;
 mod fuzz_corpus;
 mod fuzz_regressions;
+mod node_ws;
 mod tungstenite_peer;
 
 use ws_passive::{Direction, ErrorKind, Observer, WsEvent};
