@@ -96,3 +96,80 @@ proptest! {
         }
     }
 }
+
+/// Messages, each compressed or not and cut into fragments with a ping between two of them:
+/// the observer gives back exactly the messages, whatever the chunking, under context
+/// takeover or not.
+/// One message: compressed or not, its bytes, where to cut it into fragments.
+type Message = (bool, Vec<u8>, Vec<usize>);
+
+fn round_trip_case() -> impl Strategy<Value = (bool, bool, Vec<Message>)> {
+    let message = (
+        any::<bool>(),
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..300),
+            "[a-z ]{0,40}".prop_map(|s| s.repeat(20).into_bytes()),
+        ],
+        proptest::collection::vec(0usize..1000, 0..3),
+    );
+    (
+        any::<bool>(),
+        any::<bool>(),
+        proptest::collection::vec(message, 1..8),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fragmented_compressed_messages_round_trip(
+        (client, takeover, messages) in round_trip_case(),
+        cuts in proptest::collection::vec(any::<usize>(), 0..20),
+    ) {
+        let direction = if client { C2S } else { S2C };
+        let mask = client.then_some(crate::MASK);
+        let mut sender = Sender::new(takeover);
+        let mut bytes = Vec::new();
+        for (compress, data, splits) in &messages {
+            let payload = if *compress { sender.compress(data) } else { data.clone() };
+            let mut points: Vec<usize> = splits.iter().map(|s| s % (payload.len() + 1)).collect();
+            points.sort_unstable();
+            let mut pieces = Vec::new();
+            let mut start = 0;
+            for p in points.into_iter().chain([payload.len()]) {
+                pieces.push(&payload[start..p]);
+                start = p;
+            }
+            let last = pieces.len() - 1;
+            for (i, piece) in pieces.iter().enumerate() {
+                let opcode = if i == 0 { 2 } else { 0 };
+                bytes.extend(frame(i == last, *compress && i == 0, opcode, piece, mask));
+                if i == 0 && last > 0 {
+                    bytes.extend(frame(true, false, 9, b"p", mask));
+                }
+            }
+        }
+        let ext = Extensions {
+            permessage_deflate: Some(DeflateParams {
+                server_no_context_takeover: !takeover,
+                client_no_context_takeover: !takeover,
+                ..DeflateParams::default()
+            }),
+        };
+        let mut observer = Observer::new(Config::default());
+        observer.set_extensions(ext);
+        let mut points: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+        points.sort_unstable();
+        let mut start = 0;
+        for p in points.into_iter().chain([bytes.len()]) {
+            observer.feed(direction, &bytes[start..p]);
+            start = p;
+        }
+        observer.finish(direction);
+        let events = drain(&mut observer);
+        prop_assert_eq!(crate::errors(&events), vec![]);
+        let expected: Vec<Vec<u8>> = messages.iter().map(|(_, d, _)| d.clone()).collect();
+        prop_assert_eq!(crate::messages(&events), expected);
+    }
+}
