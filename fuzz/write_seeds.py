@@ -147,6 +147,58 @@ def inner_event_arguments(frames):
     return out
 
 
+def ws_frame(opcode, payload, fin=True, rsv1=False, mask=None):
+    """One RFC 6455 frame, masked when `mask` (4 bytes) is given."""
+    head = bytes([(0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode])
+    m = 0x80 if mask else 0
+    n = len(payload)
+    if n < 126:
+        head += bytes([m | n])
+    elif n < 65536:
+        head += bytes([m | 126]) + n.to_bytes(2, "big")
+    else:
+        head += bytes([m | 127]) + n.to_bytes(8, "big")
+    if mask:
+        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        head += mask
+    return head + payload
+
+
+def deflate_messages(messages, takeover=True):
+    """permessage-deflate payloads: raw deflate, sync flush, the 00 00 ff ff tail stripped."""
+    import zlib
+    out, c = [], zlib.compressobj(wbits=-15)
+    for m in messages:
+        data = c.compress(m) + c.flush(zlib.Z_SYNC_FLUSH)
+        assert data.endswith(b"\x00\x00\xff\xff")
+        out.append(data[:-4])
+        if not takeover:
+            c = zlib.compressobj(wbits=-15)
+    return out
+
+
+def ws_passive_seeds(sample):
+    """Inputs of ws_passive_feed: a settings byte, a chunk-size byte, then a stream of frames."""
+    mask = b"\x37\xfa\x21\x3d"
+    texts = [f.encode() for f in sample[:6]] or [b"42[\"a\"]"]
+    plain = b"".join(ws_frame(1, t) for t in texts)
+    masked = b"".join(ws_frame(1, t, mask=mask) for t in texts)
+    frag = ws_frame(1, b"42[\"he", fin=False, mask=mask) + ws_frame(9, b"2", mask=mask)
+    frag += ws_frame(0, b"llo\"]", mask=mask) + ws_frame(8, b"\x03\xe8bye", mask=mask)
+    binary = ws_frame(1, b'451-["upload",{"_placeholder":true,"num":0}]') + ws_frame(2, bytes(range(200)))
+    takeover = b"".join(ws_frame(1, p, rsv1=True) for p in deflate_messages(texts))
+    fresh = b"".join(ws_frame(1, p, rsv1=True, mask=mask) for p in deflate_messages(texts, False))
+    big = ws_frame(2, bytes(70000)[:300]) + ws_frame(2, b"\x00" * 20, fin=False) + ws_frame(0, b"")
+    garbage = [b"\x83\x00", b"\xa1\x00", b"\x09\x00", b"\x89\x7e\x00\x7e", b"\x82\x7f" + b"\xff" * 8, b"\x81\x05ab"]
+    seeds = [
+        (0x00, 0xff, plain), (0x00, 0x00, masked), (0x00, 0x02, frag), (0x08, 0x10, binary),
+        (0x01, 0xff, takeover), (0x07, 0x03, fresh), (0x03, 0x00, takeover), (0x01, 0x05, fresh),
+        (0x00, 0x07, big), (0x01, 0x01, ws_frame(1, b"\xff\xff\xff", rsv1=True) + takeover[:40]),
+    ]
+    seeds += [(0x01, 0x00, plain[:20] + g + plain[:20]) for g in garbage]
+    return [bytes([s, c]) + stream for s, c, stream in seeds]
+
+
 def main():
     clean = "--clean" in sys.argv[1:]
     if clean and SEEDS.exists():
@@ -332,6 +384,8 @@ def main():
     for text in ['{"asyncapi":"2.6.0"}', '{"asyncapi":"3.0.0","operations":{"o":{"action":"send"}}}',
                  '{"asyncapi":"3.0.0","operations":{"o":{"action":"send","channel":{"$ref":"#/x"}}}}']:
         w.put("infer_and_validate", text)
+    for seed in ws_passive_seeds(sample):
+        w.put("ws_passive_feed", seed)
 
     total = sum(p.stat().st_size for p in SEEDS.rglob("*") if p.is_file())
     for target in sorted(w.counts):
