@@ -59,6 +59,8 @@ pub enum LineErrorKind {
         /// serde_json's description, with the column.
         message: String,
         /// True when this was the last line and it had no newline: a writer stopped mid-line.
+        /// [`CaptureReader`](crate::CaptureReader) does not yield such a line as an error but
+        /// skips it and reports it ([`CaptureReader::torn_last_line`](crate::CaptureReader::torn_last_line)).
         truncated: bool,
     },
     /// The line is not valid UTF-8.

@@ -75,7 +75,7 @@ pub mod writer;
 
 pub use error::{CaptureError, ImportError, ImportLocation, LineErrorKind};
 pub use ordered_json::OrderedJson;
-pub use reader::{CaptureReader, DEFAULT_MAX_LINE_BYTES};
+pub use reader::{CaptureReader, DEFAULT_MAX_LINE_BYTES, TornLine};
 pub use record::{
     Direction, FORMAT_NAME, FORMAT_VERSION, FrameKind, FrameRecord, GapRecord, Header, HttpRecord,
     Record,

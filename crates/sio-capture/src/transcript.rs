@@ -39,7 +39,6 @@
 //! ```
 
 use std::fmt::Write as _;
-use std::io::BufRead;
 
 use base64::Engine as _;
 use sio_wire::{EnginePacket, Frame, SocketPacketType};
@@ -47,7 +46,6 @@ use sio_wire::{EnginePacket, Frame, SocketPacketType};
 use crate::error::CaptureError;
 use crate::normalize::{NormalizeConfig, Normalizer};
 use crate::ordered_json::{OrderedJson, push_indent};
-use crate::reader::CaptureReader;
 use crate::record::{Direction, FrameKind, FrameRecord, GapRecord, Header, HttpRecord, Record};
 
 /// Bodies longer than this are cut in transcripts (with the full length shown).
@@ -379,11 +377,14 @@ pub fn render_transcript<'a>(
 /// Reads a native capture and renders its transcript, streaming (one record in memory at a
 /// time, plus the transcript text).
 ///
+/// Pass `&mut reader` to ask the reader afterwards about a torn last line it skipped
+/// ([`CaptureReader::torn_last_line`](crate::CaptureReader::torn_last_line)), which deserves a warning.
+///
 /// # Errors
 ///
 /// The first bad line, as the reader reports it (line number and reason).
-pub fn render_capture<R: BufRead>(
-    reader: CaptureReader<R>,
+pub fn render_capture(
+    reader: impl IntoIterator<Item = Result<Record, CaptureError>>,
     config: &NormalizeConfig,
 ) -> Result<String, CaptureError> {
     let mut transcript = Transcript::new(config);

@@ -26,6 +26,9 @@ pub struct Capture {
     pub frames: Vec<FrameRecord>,
     /// Every HTTP exchange, in file order (the live-video endpoint serves from these).
     pub http: Vec<HttpRecord>,
+    /// What was wrong with the file but did not stop the load, in sentences to show as
+    /// warnings: a torn last line (a recorder stopped mid-write), skipped.
+    pub warnings: Vec<String>,
 }
 
 impl Capture {
@@ -37,7 +40,8 @@ impl Capture {
     /// # Errors
     /// [`MockError::CaptureIo`] when the file cannot be read, [`MockError::CaptureFormat`]
     /// naming the line when a line of a native capture is not a capture record, and
-    /// [`MockError::CaptureImport`] naming the line or JSON path of an import error.
+    /// [`MockError::CaptureImport`] naming the line or JSON path of an import error. A torn
+    /// last line is skipped and named in [`Capture::warnings`].
     pub fn open(path: impl AsRef<Path>) -> Result<Self, MockError> {
         let path = path.as_ref();
         let io_error = |source| MockError::CaptureIo {
@@ -57,7 +61,9 @@ impl Capture {
                     kind,
                     source,
                 })?;
-            Self::from_records(imported.all_records())
+            let mut capture = Self::from_records(imported.all_records());
+            capture.warnings = imported.summary.warnings;
+            capture
         };
         capture.path = Some(path.to_path_buf());
         Ok(capture)
@@ -91,7 +97,8 @@ impl Capture {
     }
 
     /// Reads a native capture with [`sio_capture::CaptureReader`] (strict: the first bad line
-    /// stops the load); `name` is used in error messages only.
+    /// stops the load, but a torn last line is skipped and named in [`Capture::warnings`]);
+    /// `name` is used in error messages only.
     ///
     /// # Errors
     /// [`MockError::CaptureIo`] for a read error, [`MockError::CaptureFormat`] naming the line
@@ -117,6 +124,9 @@ impl Capture {
                 },
             })?;
             capture.push(record);
+        }
+        if let Some(torn) = reader.torn_last_line() {
+            capture.warnings.push(torn.to_string());
         }
         Ok(capture)
     }
@@ -242,6 +252,22 @@ mod tests {
         let err = Capture::from_jsonl(&text, Path::new("bad.jsonl")).unwrap_err();
         let message = err.to_string();
         assert!(message.starts_with("bad.jsonl:2: "), "{message}");
+    }
+
+    #[test]
+    fn a_torn_last_line_is_skipped_with_a_warning() {
+        let torn = &CAPTURE[..CAPTURE.trim_end().rfind('\n').unwrap() + 30];
+        let capture = Capture::from_jsonl(torn, Path::new("torn.jsonl")).unwrap();
+        assert_eq!(capture.http.len(), 0, "the torn http line is not read");
+        assert_eq!(capture.timeline("/chatomni").len(), 2);
+        assert_eq!(capture.warnings.len(), 1);
+        assert!(
+            capture.warnings[0].starts_with("line 10: the last line is an incomplete record"),
+            "{:?}",
+            capture.warnings
+        );
+        let whole = Capture::from_jsonl(CAPTURE, Path::new("t.jsonl")).unwrap();
+        assert!(whole.warnings.is_empty());
     }
 
     #[test]

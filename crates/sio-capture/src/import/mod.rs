@@ -204,6 +204,9 @@ pub struct ImportSummary {
     pub redaction: RedactionReport,
     /// Anything else worth telling, in sentences (e.g. that a Firefox HAR has no messages).
     pub notes: Vec<String>,
+    /// What was wrong with the input but did not stop the import, in sentences (e.g. a torn
+    /// last line of a native capture, which was skipped). Show these as warnings.
+    pub warnings: Vec<String>,
 }
 
 impl ImportSummary {
@@ -220,6 +223,7 @@ impl ImportSummary {
             span_ms: 0.0,
             redaction: RedactionReport::default(),
             notes: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }
@@ -264,6 +268,9 @@ impl fmt::Display for ImportSummary {
         }
         for note in &self.notes {
             write!(f, "\nnote: {note}")?;
+        }
+        for warning in &self.warnings {
+            write!(f, "\nwarning: {warning}")?;
         }
         Ok(())
     }
@@ -314,7 +321,8 @@ impl Imported {
 ///
 /// [`CaptureError::Import`] naming what was expected and where (a line, or a JSON path such as
 /// `log.entries[3]._webSocketMessages[2].opcode`); [`CaptureError::Line`] for a bad line of a
-/// native capture.
+/// native capture. A torn last line of a native capture is not an error: it is skipped and
+/// named in [`ImportSummary::warnings`].
 pub fn import_capture(input: &[u8], options: &ImportOptions) -> Result<Imported, CaptureError> {
     let kind = options.kind.unwrap_or_else(|| detect_input_kind(input));
     let mut imported = match kind {
@@ -338,18 +346,19 @@ pub fn import_capture(input: &[u8], options: &ImportOptions) -> Result<Imported,
 fn import_native(input: &[u8]) -> Result<Imported, CaptureError> {
     let mut header = None;
     let mut records = Vec::new();
-    for record in CaptureReader::new(input) {
+    let mut reader = CaptureReader::new(input);
+    for record in reader.by_ref() {
         match record? {
             Record::Header(h) => header = Some(h),
             other => records.push(other),
         }
     }
     let header = header.unwrap_or_else(|| Header::new(InputKind::Native.source()));
-    Ok(finish(
-        header,
-        records,
-        ImportSummary::new(InputKind::Native),
-    ))
+    let mut summary = ImportSummary::new(InputKind::Native);
+    summary
+        .warnings
+        .extend(reader.torn_last_line().map(|torn| torn.to_string()));
+    Ok(finish(header, records, summary))
 }
 
 /// Sorts records by time and fills the summary's counts from them.

@@ -401,3 +401,28 @@ fn lenient_where_har_writers_differ() {
     assert!((http.t_ms - 900.0).abs() < 0.01, "{}", http.t_ms);
     assert_eq!(http.status, 0);
 }
+
+#[test]
+fn a_native_capture_with_a_torn_last_line_imports_with_a_warning() {
+    let capture = concat!(
+        r#"{"type":"header","format":"sio-replay-capture","version":1,"source":"record"}"#,
+        "\n",
+        r#"{"type":"frame","t_ms":1.0,"conn":1,"from":"server","kind":"text","data":"2"}"#,
+        "\n",
+        r#"{"type":"frame","t_ms":2.0,"conn":1,"fr"#,
+    );
+    let imported = import_capture(capture.as_bytes(), &ImportOptions::default()).unwrap();
+    assert_eq!(imported.summary.frames, 1);
+    assert_eq!(imported.summary.warnings.len(), 1);
+    assert!(
+        imported.summary.warnings[0].starts_with("line 3: the last line is an incomplete record"),
+        "{:?}",
+        imported.summary.warnings
+    );
+    assert!(
+        imported
+            .summary
+            .to_string()
+            .contains("\nwarning: line 3: the last line")
+    );
+}

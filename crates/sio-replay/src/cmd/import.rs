@@ -39,6 +39,9 @@ pub(crate) fn run(args: ImportArgs, ctx: &mut Context) -> anyhow::Result<Outcome
     }
     let mut imported = import_capture(&input, &options)
         .with_context(|| format!("importing {}", args.input.display()))?;
+    for warning in &imported.summary.warnings {
+        tracing::warn!("{}: {warning}", args.input.display());
+    }
     if let Some(room) = &args.room {
         imported.header.room = Some(room.clone());
     }
@@ -143,6 +146,7 @@ impl Report for ImportReport {
                     "query_params": s.redaction.query_params,
                 },
                 "notes": s.notes,
+                "warnings": s.warnings,
             }),
         )
     }

@@ -45,6 +45,9 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
             BUNDLED_NAME.to_owned(),
         ),
     };
+    for warning in &capture.warnings {
+        tracing::warn!("{capture_name}: {warning}");
+    }
     let room = args
         .room
         .clone()

@@ -6,6 +6,7 @@
 
 mod browser;
 mod decode;
+mod files;
 mod help;
 mod import;
 mod session;
