@@ -34,6 +34,17 @@ pub enum CaptureError {
     /// A writer was asked to write a second header record.
     #[error("a capture has exactly one header record and it was already written")]
     HeaderAlreadyWritten,
+    /// An output path is a symbolic link: writers never follow one, so a link planted where a
+    /// capture is written cannot redirect it onto another file.
+    #[error(
+        "it is a symbolic link, and output files are never written through one (write to the \
+         file it points to, or remove the link)"
+    )]
+    OutputIsSymlink,
+    /// An output file exists and replacing it was not asked for
+    /// ([`OutputOptions::overwrite`](crate::writer::OutputOptions::overwrite)).
+    #[error("the file exists")]
+    OutputExists,
 }
 
 impl CaptureError {

@@ -61,8 +61,8 @@ Example:
       --events 50 --duration 10m -o captures/today.jsonl
 
 The capture is flushed line by line: Ctrl-C leaves a valid file holding every frame
-received before it. After a dropped connection the recorder reconnects with backoff
-and writes a gap record.")]
+received before it, synced to disk. After a dropped connection the recorder reconnects
+with backoff and writes a gap record.")]
     Record(RecordArgs),
 
     /// Serve a capture as a mock rt-2 server that real socket.io clients can connect to.
@@ -177,7 +177,7 @@ pub(crate) struct RecordArgs {
     #[command(flatten)]
     pub(crate) token: TokenArgs,
 
-    /// Write the capture here.
+    /// Write the capture here (never through a symbolic link: a link there is refused).
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: PathBuf,
 
@@ -202,6 +202,7 @@ pub(crate) struct RecordArgs {
     pub(crate) max_reconnects: u32,
 
     /// Keep tokens in the capture instead of redacting them (for local test servers only).
+    /// The file is then readable by you only (mode 0600).
     #[arg(long)]
     pub(crate) no_redact: bool,
 
@@ -281,7 +282,8 @@ pub(crate) struct ServeArgs {
     #[arg(long)]
     pub(crate) tls: bool,
 
-    /// With --tls: where to write the CA certificate (PEM) that clients should trust.
+    /// With --tls: where to write the CA certificate (PEM) that clients should trust (replaced
+    /// on every run, never through a symbolic link).
     #[arg(
         long,
         value_name = "FILE",
@@ -419,7 +421,8 @@ pub(crate) struct ImportArgs {
     #[arg(value_name = "INPUT")]
     pub(crate) input: PathBuf,
 
-    /// Where to write the native capture.
+    /// Where to write the native capture (never through a symbolic link: a link there is
+    /// refused).
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: PathBuf,
 
@@ -431,7 +434,8 @@ pub(crate) struct ImportArgs {
     #[arg(long)]
     pub(crate) room: Option<String>,
 
-    /// Keep tokens instead of redacting them.
+    /// Keep tokens instead of redacting them. The file is then readable by you only (mode
+    /// 0600).
     #[arg(long)]
     pub(crate) no_redact: bool,
 

@@ -39,7 +39,7 @@ use crate::error::CaptureError;
 use crate::reader::CaptureReader;
 use crate::record::{Direction, FrameKind, Header, Record};
 use crate::redact::{RedactionReport, Redactor};
-use crate::writer::CaptureWriter;
+use crate::writer::{CaptureWriter, OutputOptions};
 
 /// The kinds of input the importers understand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -307,6 +307,26 @@ impl Imported {
             writer.write_record(record.clone())?;
         }
         writer.finish()
+    }
+
+    /// Writes the capture to a new file at `path` with
+    /// [`create_output`](crate::writer::create_output) (never through a symbolic link; an
+    /// existing file only with [`OutputOptions::overwrite`]), private (`0600`) when the import
+    /// was made with redaction off.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be created (see [`create_output`](crate::writer::create_output)) or
+    /// written.
+    pub fn write_file(
+        &self,
+        path: impl AsRef<std::path::Path>,
+        options: OutputOptions,
+    ) -> Result<(), CaptureError> {
+        let options = options.private(options.private || !self.redacted);
+        // Every line is one write and one flush already: a buffer would add nothing.
+        self.write_to(crate::writer::create_output(path, options)?)?;
+        Ok(())
     }
 
     /// The header followed by the records, as a reader would yield them.

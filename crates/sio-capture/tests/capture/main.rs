@@ -6,6 +6,7 @@ mod docs_examples;
 mod fixtures;
 mod import;
 mod import_properties;
+mod output_files;
 mod reader_errors;
 mod redaction;
 mod roundtrip;

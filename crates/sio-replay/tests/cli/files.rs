@@ -1,4 +1,5 @@
-//! Files on a developer's machine: captures cut short by a killed recorder.
+//! Files on a developer's machine: captures cut short by a killed recorder, output paths that
+//! are symbolic links, and the permissions of captures that keep their tokens.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -105,4 +106,134 @@ fn a_torn_line_in_the_middle_is_an_error_naming_the_line() {
             "{command}: {stderr}"
         );
     }
+}
+
+/// A symbolic link planted at an output path, and the file it points to.
+#[cfg(unix)]
+fn planted_link(dir: &Path) -> (PathBuf, PathBuf) {
+    let target = dir.join("precious.txt");
+    std::fs::write(&target, "precious").expect("write");
+    let link = dir.join("out.jsonl");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    (link, target)
+}
+
+#[cfg(unix)]
+#[test]
+fn import_refuses_a_symlinked_output_even_with_force() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (link, target) = planted_link(dir.path());
+    for force in [false, true] {
+        let mut cmd = sio_replay();
+        cmd.arg("import");
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.arg("-o")
+            .arg(&link)
+            .arg(crate::fixture("session.har"))
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("is a symbolic link"));
+        assert_eq!(std::fs::read_to_string(&target).expect("read"), "precious");
+    }
+    // A link pointing nowhere is refused too, and nothing is created where it points.
+    let dangling = dir.path().join("dangling.jsonl");
+    let nowhere = dir.path().join("nowhere.jsonl");
+    std::os::unix::fs::symlink(&nowhere, &dangling).expect("symlink");
+    sio_replay()
+        .args(["import", "-o"])
+        .arg(&dangling)
+        .arg(crate::fixture("session.har"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is a symbolic link"));
+    assert!(!nowhere.exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn record_refuses_a_symlinked_output_before_dialling() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (link, target) = planted_link(dir.path());
+    sio_replay()
+        .args(["record", "ws://127.0.0.1:9", "--force", "-o"])
+        .arg(&link)
+        .timeout(Duration::from_secs(10))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("-o/--output"))
+        .stderr(predicates::str::contains("is a symbolic link"));
+    assert_eq!(std::fs::read_to_string(&target).expect("read"), "precious");
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_tls_refuses_a_symlinked_ca_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (link, target) = planted_link(dir.path());
+    sio_replay()
+        .args(["serve", "--port", "0", "--tls", "--ca-out"])
+        .arg(&link)
+        .timeout(Duration::from_secs(10))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--ca-out"))
+        .stderr(predicates::str::contains("is a symbolic link"));
+    assert_eq!(std::fs::read_to_string(&target).expect("read"), "precious");
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unredacted_import_is_private_even_over_an_existing_file() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fresh = dir.path().join("fresh.jsonl");
+    let existing = dir.path().join("existing.jsonl");
+    std::fs::write(&existing, "old").expect("write");
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    for (out, force) in [(&fresh, false), (&existing, true)] {
+        let mut cmd = sio_replay();
+        cmd.args(["import", "--no-redact"]);
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.arg("-o")
+            .arg(out)
+            .arg(crate::fixture("session.har"))
+            .assert()
+            .success();
+        assert_eq!(mode(out), 0o600, "{}", out.display());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unredacted_recording_is_private() {
+    let (_server, banner) = crate::session::serve(&["--speed", "0"]);
+    let url = banner["url"].as_str().expect("url").to_owned();
+    let token = banner["token"].as_str().expect("token").to_owned();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("rec.jsonl");
+    sio_replay()
+        .args(["record", &url, "--room", "tomato.tpos.vn", "--events", "3"])
+        .args(["--no-redact", "-o"])
+        .arg(&out)
+        .env("SIO_TOKEN", &token)
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .success();
+    assert_eq!(mode(&out), 0o600);
+    let capture = std::fs::read_to_string(&out).expect("capture");
+    assert!(capture.contains(&token), "--no-redact keeps the token");
 }
