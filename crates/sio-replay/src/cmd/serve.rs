@@ -9,6 +9,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use rt2_mock::{AdminAccess, AuthMode, Capture, FaultPlan, MockConfig, Pace, ReplayMode};
 use serde_json::json;
+use sio_capture::transcript::escape_control;
 use tpos_chat::{Claims, TEST_SECRET, sign_hs256};
 
 use super::Context;
@@ -205,17 +206,24 @@ impl Banner<'_> {
 
 impl Report for Banner<'_> {
     fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {
+        // The room can come from the capture's header, which holds whatever its writer put
+        // there: a terminal must not obey control characters in it.
+        let room = escape_control(self.room);
         writeln!(
             out,
             "{} {} ({} events) on {}",
             palette.paint(Role::Good, "serving"),
-            self.capture,
+            escape_control(self.capture),
             self.events,
             palette.paint(Role::Accent, self.base_url()),
         )?;
-        writeln!(out, "  websocket: {}", self.websocket_url())?;
+        writeln!(
+            out,
+            "  websocket: {}",
+            escape_control(&self.websocket_url())
+        )?;
         writeln!(out, "  namespace: /chatomni")?;
-        writeln!(out, "  room:      {}", self.room)?;
+        writeln!(out, "  room:      {room}")?;
         writeln!(out, "  auth:      {}", self.auth_name())?;
         writeln!(out, "  token:     {}", self.token)?;
         if let Some(ca) = self.ca {
@@ -233,7 +241,7 @@ impl Report for Banner<'_> {
                 format!(
                     "client:    io(\"{}/chatomni\", {{ query: {{ room: \"{}\" }}, auth: {{ token }} }})",
                     self.base_url(),
-                    self.room
+                    room
                 )
             )
         )?;

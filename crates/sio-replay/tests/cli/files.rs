@@ -237,3 +237,31 @@ fn an_unredacted_recording_is_private() {
     let capture = std::fs::read_to_string(&out).expect("capture");
     assert!(capture.contains(&token), "--no-redact keeps the token");
 }
+
+/// A capture's header is whatever its writer put there: the banner shows control characters
+/// in it as escapes instead of letting the terminal obey them.
+#[test]
+fn serve_banner_escapes_control_characters_from_the_capture() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("hostile.jsonl");
+    std::fs::write(
+        &path,
+        concat!(
+            r#"{"type":"header","format":"sio-replay-capture","version":1,"source":"x","room":"t\u001b]0;owned\u0007\u001b[2J"}"#,
+            "\n"
+        ),
+    )
+    .expect("write");
+    let output = sio_replay()
+        .args(["serve", "--port", "0", "--format", "human"])
+        .arg(&path)
+        .timeout(Duration::from_secs(2))
+        .output()
+        .expect("serve ran");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("room:      t\\x1b]0;owned\\x07\\x1b[2J"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+}
