@@ -186,7 +186,7 @@ pub(crate) struct RecordArgs {
     pub(crate) events: Option<u64>,
 
     /// Stop after this long (e.g. `90s`, `10m`, `1h`).
-    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub(crate) duration: Option<Duration>,
 
     /// Trust this PEM CA certificate for wss:// (e.g. the one `serve --tls` writes).
@@ -266,7 +266,9 @@ pub(crate) struct ServeArgs {
     #[arg(long)]
     pub(crate) room: Option<String>,
 
-    /// Replay speed: 1 is the original timing, 10 is ten times faster, 0 is as fast as possible.
+    /// Replay speed: 1 is the original timing, 10 is ten times faster, 0.5 half as fast, 0 as
+    /// fast as the client reads. Any finite factor is taken: a gap that the factor stretches
+    /// beyond 30 years never comes, and with --loop at most one pass starts per millisecond.
     #[arg(long, default_value_t = 1.0)]
     pub(crate) speed: f64,
 
@@ -387,7 +389,7 @@ pub(crate) struct CheckArgs {
     pub(crate) events: Option<u64>,
 
     /// Stop the session after this long.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
     pub(crate) duration: Duration,
 
     /// Write the transcript as the new golden instead of comparing.
@@ -493,11 +495,11 @@ pub(crate) struct LoadArgs {
     pub(crate) clients: u32,
 
     /// How long to measure once every client is connected.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
     pub(crate) duration: Duration,
 
     /// Give up on a client whose connect takes longer than this.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
     pub(crate) connect_timeout: Duration,
 
     /// Open at most this many connections at once while ramping up.
@@ -537,6 +539,21 @@ pub(crate) struct CompletionsArgs {
     pub(crate) shell: clap_complete::Shell,
 }
 
+/// The longest duration a flag takes. Deadlines are instants in the future, and an instant
+/// cannot be arbitrarily far: `--duration 500000000000y` would overflow one.
+/// (humantime's year is 365.25 days.)
+const MAX_DURATION: Duration = Duration::from_secs(100 * 31_557_600);
+
+/// Parses a duration flag (`90s`, `10m`, `1h`, `2days`): humantime's syntax, at most
+/// [`MAX_DURATION`].
+fn parse_duration(value: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(value).map_err(|e| e.to_string())?;
+    if duration > MAX_DURATION {
+        return Err("longer than the most this flag takes, 100 years".to_owned());
+    }
+    Ok(duration)
+}
+
 /// Parses `--namespace`: a name the codec will send and read back as itself (see
 /// [`sio_wire::socket::check_namespace`]), so that a typo such as `chatomni` is refused here
 /// rather than turning into a CONNECT packet the server cannot read.
@@ -559,5 +576,14 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_are_bounded_so_that_deadlines_cannot_overflow() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("100y").map(|_| ()), Ok(()));
+        let err = parse_duration("500000000000y").unwrap_err();
+        assert!(err.contains("100 years"), "{err}");
+        assert!(parse_duration("soon").is_err());
     }
 }

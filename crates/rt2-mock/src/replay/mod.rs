@@ -11,4 +11,6 @@ mod timeline;
 
 pub use capture::Capture;
 pub use shift::shift_timestamps;
-pub use timeline::{CursorSettings, DueEvent, Pace, ReplayCursor, ReplayEvent, ReplayTimeline};
+pub use timeline::{
+    CursorSettings, DueEvent, FAR_FUTURE, Pace, ReplayCursor, ReplayEvent, ReplayTimeline,
+};

@@ -426,3 +426,33 @@ fn a_native_capture_with_a_torn_last_line_imports_with_a_warning() {
             .contains("\nwarning: line 3: the last line")
     );
 }
+
+/// A HAR message time is epoch seconds in a JSON number, so anything can be there: huge times
+/// import (and round-trip through a native capture), negative or unrepresentable ones are
+/// refused naming the message; none panics.
+#[test]
+fn extreme_har_message_times_import_or_are_refused_clearly() {
+    let har = |time: &str| {
+        format!(
+            r#"{{"log":{{"version":"1.2","entries":[{{"startedDateTime":"2026-01-07T13:30:45.000Z","request":{{"method":"GET","url":"wss://h/socket.io/?EIO=4&transport=websocket"}},"response":{{"status":101}},"_webSocketMessages":[{{"type":"receive","time":1767792645.1,"opcode":1,"data":"2"}},{{"type":"receive","time":{time},"opcode":1,"data":"3"}}]}}]}}}}"#
+        )
+    };
+    for time in ["9e18", "1e300", "1.7e305"] {
+        let imported = import(har(time).as_bytes());
+        assert_eq!(imported.summary.frames, 2, "{time}");
+        assert!(imported.summary.span_ms.is_finite(), "{time}");
+        let written = imported.write_to(Vec::new()).unwrap();
+        let read = CaptureReader::new(written.as_slice())
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        assert_eq!(read.len(), 3, "{time}");
+    }
+    for time in ["-9e18", "-1", "1e306", "1.7e308"] {
+        let err = import_capture(har(time).as_bytes(), &ImportOptions::default()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("log.entries[0]._webSocketMessages[1].time"),
+            "{time}: {err}"
+        );
+    }
+}

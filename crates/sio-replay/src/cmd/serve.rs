@@ -146,10 +146,14 @@ fn fault_plan(args: &FaultArgs) -> FaultPlan {
     }
 }
 
-/// `--speed` as a replay pace: 0 as fast as the client reads, 1 original, else scaled.
+/// `--speed` as a replay pace: 0 as fast as the client reads, 1 original, else scaled. Any
+/// finite positive factor is taken: the timeline saturates what it makes of extreme ones.
 fn pace(speed: f64) -> anyhow::Result<Pace> {
     if !speed.is_finite() || speed < 0.0 {
-        anyhow::bail!("--speed {speed}: must be 0 (as fast as possible) or a positive factor");
+        anyhow::bail!(
+            "--speed {speed}: must be a finite number, 0 (as fast as the client reads) or a \
+             positive factor (10 is ten times faster)"
+        );
     }
     Ok(if speed == 0.0 {
         Pace::AsFastAsClientReads

@@ -5,10 +5,12 @@
 //! `tests/cli/snapshots/`; review changes with `cargo insta review`.
 
 mod browser;
+mod crafted;
 mod decode;
 mod files;
 mod help;
 mod import;
+mod raw_ws;
 mod session;
 
 use assert_cmd::Command;
