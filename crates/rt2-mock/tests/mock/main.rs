@@ -5,5 +5,6 @@
 
 mod interop;
 mod interop_python;
+mod queue;
 mod server;
 mod support;

@@ -82,7 +82,21 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     };
     config.replay.pace = pace(args.speed)?;
     config.replay.repeat = args.loop_replay;
-    let events = capture.timeline(&config.namespace).len();
+    let timeline = capture.timeline(&config.namespace);
+    let events = timeline.len();
+    let oversized = timeline
+        .events()
+        .iter()
+        .filter(|event| !config.queue.admits(event.data.len()))
+        .count();
+    if oversized > 0 {
+        tracing::warn!(
+            "{capture_name}: {oversized} of its events are larger than a client's send queue \
+             ({} bytes) and are dropped when their turn comes (counted in the admin API's \
+             events_dropped)",
+            config.queue.max_bytes
+        );
+    }
     if events == 0 && capture.http.is_empty() {
         tracing::warn!(
             "{capture_name} has no server events in {} and no HTTP exchanges: clients will \

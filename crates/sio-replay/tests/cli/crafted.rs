@@ -253,3 +253,36 @@ fn durations_beyond_what_an_instant_holds_are_refused_naming_the_flag() {
         assert_no_panic(&stderr);
     }
 }
+
+/// An event larger than a client's whole send queue (4 MiB) is announced when serving starts,
+/// dropped when its turn comes, and the replay goes on.
+#[test]
+fn an_event_larger_than_the_send_queue_is_announced_and_dropped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let huge = format!(r#"42/chatomni,["on-events","{}"]"#, "x".repeat(5 << 20));
+    let lines = [
+        HEADER.to_owned(),
+        frame("0", "server", r#"40/chatomni,{"sid":"b"}"#),
+        frame("1", "server", r#"42/chatomni,["on-events","before"]"#),
+        frame("2", "server", &huge),
+        frame("3", "server", r#"42/chatomni,["on-events","after"]"#),
+    ];
+    let path = dir.path().join("huge.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").expect("write");
+    let (mut server, banner) =
+        LoggedServer::start(&[path.to_str().expect("utf-8"), "--auth", "any"], &[]);
+    let events = read_events(&banner, 2);
+    assert_eq!(
+        events,
+        [
+            r#"42/chatomni,["on-events","before"]"#,
+            r#"42/chatomni,["on-events","after"]"#
+        ]
+    );
+    let stderr = server.stop();
+    assert!(
+        stderr.contains("1 of its events are larger than a client's send queue"),
+        "{stderr}"
+    );
+    assert_no_panic(&stderr);
+}
