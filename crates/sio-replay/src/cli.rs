@@ -27,7 +27,9 @@ Examples:
   sio-replay check --offline s.jsonl --golden s.snap
 
 Exit status: 0 success, 1 `check` found a difference, 2 error.
-Logs go to stderr: -v, -vv, -vvv, or RUST_LOG (e.g. RUST_LOG=rt2_mock=debug).")]
+Logs go to stderr: -v, -vv, -vvv, or RUST_LOG (e.g. RUST_LOG=rt2_mock=debug). Tokens are
+redacted from every line, and the WebSocket, HTTP and TLS crates log at most at info level
+unless RUST_LOG names them (e.g. RUST_LOG=debug,tungstenite=trace).")]
 pub(crate) struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -71,7 +73,8 @@ Example:
   sio-replay serve                          # bundled capture on 127.0.0.1:3000
   sio-replay serve my.jsonl --port 0 --auth any --speed 10
 
-The banner prints the URL, the room and a token the mock accepts. Stop with Ctrl-C.")]
+The banner prints the URL, the room and a token the mock accepts (with --secret-env,
+only when --print-token asks, and then valid for an hour). Stop with Ctrl-C.")]
     Serve(ServeArgs),
 
     /// Compare a session's normalised transcript with a golden snapshot (insta `.snap`).
@@ -258,9 +261,15 @@ pub(crate) struct ServeArgs {
     pub(crate) auth: AuthArg,
 
     /// With --auth hs256: read the HMAC secret from this environment variable
-    /// (default: the synthetic test secret, so the banner's token verifies).
+    /// (default: the synthetic test secret, so the banner's token verifies). A token signed
+    /// with a real secret is not printed unless --print-token asks for one.
     #[arg(long, value_name = "NAME")]
     pub(crate) secret_env: Option<String>,
+
+    /// With --secret-env: print a token signed with that secret in the banner, valid for one
+    /// hour only (the test secret's token is always printed, valid for a day).
+    #[arg(long, requires = "secret_env")]
+    pub(crate) print_token: bool,
 
     /// The tenant the mock serves (default: the capture's room).
     #[arg(long)]

@@ -10,6 +10,7 @@
 mod cli;
 mod cmd;
 mod golden;
+mod logging;
 mod print;
 mod progress;
 mod tls;
@@ -31,35 +32,20 @@ pub(crate) enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.verbose, cli.quiet);
+    logging::init(cli.verbose, cli.quiet);
     match cmd::run(cli) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Mismatch) => ExitCode::from(1),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {}", render_chain(&err));
+            // An error can quote what a server or a file said: tokens never reach the screen.
+            eprintln!(
+                "error: {}",
+                sio_capture::redact::redact_anywhere(&render_chain(&err))
+            );
             ExitCode::from(2)
         }
     }
-}
-
-/// Logs go to stderr so they never mix with the data on stdout. `RUST_LOG`, when set, overrides
-/// the level chosen with `-v`/`-q`.
-fn init_tracing(verbose: u8, quiet: bool) {
-    use tracing_subscriber::EnvFilter;
-    let level = match (quiet, verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
-        (false, 1) => "info",
-        (false, 2) => "debug",
-        (false, _) => "trace",
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
 }
 
 /// The whole context chain on one line ("reading x.har: line 3: ..."), as `{:#}` prints it,

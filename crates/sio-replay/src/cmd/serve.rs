@@ -30,8 +30,12 @@ const DEFAULT_ROOM: &str = "tomato.tpos.vn";
 /// The port when neither `--port` nor the scenario names one.
 const DEFAULT_PORT: u16 = 3000;
 
-/// How long the banner's token stays valid.
+/// How long the banner's token stays valid when signed with the public test secret.
 const TOKEN_LIFETIME_S: i64 = 24 * 3600;
+
+/// How long it stays valid when signed with a secret from `--secret-env` (and printed only
+/// with `--print-token`): a terminal's scrollback or a CI log must not hold a day's access.
+const SECRET_TOKEN_LIFETIME_S: i64 = 3600;
 
 /// Run `serve`.
 pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
@@ -60,7 +64,15 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
             .with_context(|| format!("--secret-env {name}: the environment variable is not set"))?,
         None => TEST_SECRET.as_bytes().to_vec(),
     };
-    let token = mint_token(&room, &secret)?;
+    // A token signed with the public test secret is no secret; one signed with a real
+    // secret is printed only when asked for, and lives an hour.
+    let token = match (&args.secret_env, args.print_token) {
+        (None, _) => BannerToken::Printed(mint_token(&room, &secret, TOKEN_LIFETIME_S)),
+        (Some(_), true) => {
+            BannerToken::Printed(mint_token(&room, &secret, SECRET_TOKEN_LIFETIME_S))
+        }
+        (Some(name), false) => BannerToken::Withheld(name.clone()),
+    };
 
     let mut config = MockConfig::default();
     config.faults = fault_plan(&args.faults);
@@ -178,14 +190,22 @@ fn pace(speed: f64) -> anyhow::Result<Pace> {
     })
 }
 
-/// A synthetic tenant token for `room`, valid for a day, signed with `secret`.
-fn mint_token(room: &str, secret: &[u8]) -> anyhow::Result<String> {
+/// A synthetic tenant token for `room`, valid for `lifetime_s` seconds, signed with `secret`.
+fn mint_token(room: &str, secret: &[u8], lifetime_s: i64) -> String {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let claims = Claims::new("tmtWebApp", room, "sio-replay-user")
         .with_display_name("sio-replay")
         .with_iat(now)
-        .with_exp(now + TOKEN_LIFETIME_S);
-    Ok(sign_hs256(&claims, secret))
+        .with_exp(now + lifetime_s);
+    sign_hs256(&claims, secret)
+}
+
+/// The banner's token, or why there is none.
+enum BannerToken {
+    /// A token the mock accepts.
+    Printed(String),
+    /// Not printed: it would be signed with the secret in this environment variable.
+    Withheld(String),
 }
 
 /// What `serve` prints before it starts serving.
@@ -193,7 +213,7 @@ struct Banner<'a> {
     local: SocketAddr,
     scheme: &'static str,
     room: &'a str,
-    token: &'a str,
+    token: &'a BannerToken,
     auth: AuthArg,
     capture: &'a str,
     events: usize,
@@ -243,7 +263,14 @@ impl Report for Banner<'_> {
         writeln!(out, "  namespace: /chatomni")?;
         writeln!(out, "  room:      {room}")?;
         writeln!(out, "  auth:      {}", self.auth_name())?;
-        writeln!(out, "  token:     {}", self.token)?;
+        match self.token {
+            BannerToken::Printed(token) => writeln!(out, "  token:     {token}")?,
+            BannerToken::Withheld(name) => writeln!(
+                out,
+                "  token:     not printed: it would be signed with the secret in {name} \
+                 (--print-token prints one valid for an hour)"
+            )?,
+        }
         if let Some(ca) = self.ca {
             writeln!(
                 out,
@@ -276,7 +303,10 @@ impl Report for Banner<'_> {
                 "namespace": "/chatomni",
                 "room": self.room,
                 "auth": self.auth_name(),
-                "token": self.token,
+                "token": match self.token {
+                    BannerToken::Printed(token) => Some(token),
+                    BannerToken::Withheld(_) => None,
+                },
                 "capture": self.capture,
                 "events": self.events,
                 "ca": self.ca,

@@ -11,6 +11,7 @@ mod files;
 mod help;
 mod import;
 mod raw_ws;
+mod secrets;
 mod session;
 
 use assert_cmd::Command;
