@@ -49,14 +49,15 @@ fn main() -> ExitCode {
 }
 
 /// The whole context chain on one line ("reading x.har: line 3: ..."), as `{:#}` prints it,
-/// but without repeating a cause whose text the message before it already ends with: library
-/// errors that show their source in their own message (`cannot read x: Is a directory`) would
-/// otherwise print it twice.
+/// but without repeating a cause whose text the message before it already holds: library
+/// errors that show their source in their own message (`cannot read x: Is a directory`, or
+/// `cannot listen on ...: Address already in use (os error 98) (the port is in use: ...)`
+/// with a hint after it) would otherwise print it twice.
 fn render_chain(err: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in err.chain() {
         let text = cause.to_string();
-        if out.ends_with(&text) {
+        if out.ends_with(&text) || out.contains(&format!(": {text}")) {
             continue;
         }
         if !out.is_empty() {
@@ -103,6 +104,33 @@ mod tests {
         assert_eq!(
             render_chain(&err),
             "loading capture x: cannot read capture x: Is a directory"
+        );
+    }
+
+    /// As `MockError::Bind` shows it: the cause, then a hint.
+    #[derive(Debug)]
+    struct ShowsItsSourceThenAHint(std::io::Error);
+
+    impl std::fmt::Display for ShowsItsSourceThenAHint {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "cannot listen on x: {} (choose another port)", self.0)
+        }
+    }
+
+    impl std::error::Error for ShowsItsSourceThenAHint {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_before_a_hint_is_not_repeated() {
+        let io = std::io::Error::other("Address already in use (os error 98)");
+        let err = anyhow::Error::new(ShowsItsSourceThenAHint(io)).context("--port 3000");
+        assert_eq!(
+            render_chain(&err),
+            "--port 3000: cannot listen on x: Address already in use (os error 98) (choose \
+             another port)"
         );
     }
 
