@@ -165,7 +165,7 @@ mod socket;
 mod transmit;
 
 pub use client::ClientSession;
-pub use config::{ClientConfig, Layer, ServerConfig};
+pub use config::{ClientConfig, DEFAULT_SERVER_MAX_ATTACHMENTS, Layer, ServerConfig};
 pub use error::SessionError;
 pub use event::{
     ClientEvent, CloseReason, IncomingAck, IncomingEvent, Message, OpenInfo, ServerEvent,

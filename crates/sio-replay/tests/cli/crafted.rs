@@ -286,3 +286,59 @@ fn an_event_larger_than_the_send_queue_is_announced_and_dropped() {
     );
     assert_no_panic(&stderr);
 }
+
+/// A binary event with `attachments` attachments to the `socketio-protocol` scenario's main
+/// namespace, which echoes `message` back: the answer, or `None` when the server closed.
+fn send_binary_message(banner: &serde_json::Value, attachments: usize) -> Option<String> {
+    let addr = LoggedServer::addr(banner);
+    let mut socket =
+        RawWebSocket::connect(&addr, "/socket.io/?EIO=4&transport=websocket").expect("connect");
+    assert!(
+        socket
+            .recv_text()
+            .expect("open")
+            .expect("open")
+            .starts_with('0')
+    );
+    socket.send_text("40").expect("send");
+    assert!(
+        socket
+            .recv_text()
+            .expect("sid")
+            .expect("sid")
+            .starts_with("40{")
+    );
+    let placeholders: Vec<String> = (0..attachments)
+        .map(|n| format!(r#"{{"_placeholder":true,"num":{n}}}"#))
+        .collect();
+    socket
+        .send_text(&format!(
+            r#"45{attachments}-["message",{}]"#,
+            placeholders.join(",")
+        ))
+        .expect("send");
+    for n in 0..attachments {
+        // Once the server has closed, a write may fail: that is the answer too.
+        if socket.send_binary(&[n as u8]).is_err() {
+            return None;
+        }
+    }
+    loop {
+        match socket.recv_text() {
+            Ok(Some(text)) if text.starts_with("42[\"auth\"") => continue,
+            Ok(Some(text)) => return Some(text),
+            _ => return None,
+        }
+    }
+}
+
+/// socket.io-parser refuses a binary packet announcing more than 10 attachments; so does the
+/// mock (the session closes), and it still takes 10.
+#[test]
+fn serve_refuses_more_than_ten_attachments_as_socket_io_does() {
+    let (mut server, banner) = LoggedServer::start(&["--scenario", "socketio-protocol"], &[]);
+    let echo = send_binary_message(&banner, 10).expect("10 attachments are echoed");
+    assert!(echo.starts_with(r#"4510-["message-back","#), "{echo}");
+    assert_eq!(send_binary_message(&banner, 11), None);
+    assert_no_panic(&server.stop());
+}

@@ -76,8 +76,16 @@ impl RawWebSocket {
 
     /// Sends a text frame, masked as a client must.
     pub(crate) fn send_text(&mut self, text: &str) -> io::Result<()> {
-        let payload = text.as_bytes();
-        let mut frame = vec![0x81];
+        self.send(0x81, text.as_bytes())
+    }
+
+    /// Sends a binary frame (an Engine.IO binary message: a Socket.IO attachment).
+    pub(crate) fn send_binary(&mut self, payload: &[u8]) -> io::Result<()> {
+        self.send(0x82, payload)
+    }
+
+    fn send(&mut self, first_byte: u8, payload: &[u8]) -> io::Result<()> {
+        let mut frame = vec![first_byte];
         match payload.len() {
             len @ 0..=125 => frame.push(0x80 | len as u8),
             len @ 126..=0xffff => {
@@ -96,7 +104,7 @@ impl RawWebSocket {
     }
 
     /// The next text frame; `None` once the server closed the connection. Pings from the
-    /// Engine.IO layer (`2`) are answered (`3`) and skipped.
+    /// Engine.IO layer (`2`) are answered (`3`) and skipped, binary frames too.
     pub(crate) fn recv_text(&mut self) -> io::Result<Option<String>> {
         loop {
             let head = match self.take(2) {
