@@ -6,13 +6,13 @@
 //! connection is written as a gap record and followed by a reconnect with exponential backoff;
 //! the frames of the new connection carry the next connection number.
 
-use std::fs::File;
 use std::future::Future;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use sio_capture::writer::{OutputOptions, create_output};
 use sio_capture::{
     CaptureWriter, Direction, FrameRecord, GapRecord, Header, RedactionReport, Redactor,
 };
@@ -29,8 +29,12 @@ use crate::{ClientError, Endpoint};
 pub struct RecordConfig {
     /// The server, namespace, token and TLS roots.
     pub endpoint: Endpoint,
-    /// The capture file to write (created or truncated).
+    /// The capture file to write, never through a symbolic link (see
+    /// [`sio_capture::writer::create_output`]); `0600` when `redact` is off.
     pub output: PathBuf,
+    /// Replace `output` if it exists; when false, an existing file is an error
+    /// ([`sio_capture::CaptureError::OutputExists`]). Default true.
+    pub overwrite: bool,
     /// Stop after this many Socket.IO events in the namespace.
     pub max_events: Option<u64>,
     /// Stop after this long.
@@ -61,6 +65,7 @@ impl RecordConfig {
         RecordConfig {
             endpoint,
             output: output.into(),
+            overwrite: true,
             max_events: None,
             max_duration: None,
             http_get: Vec::new(),
@@ -134,7 +139,8 @@ enum ConnectionEnd {
 ///
 /// The output cannot be written, the URL or CA file is unusable, the server refuses the
 /// namespace connect (a bad token), or the connection cannot be (re-)established within
-/// `max_reconnects` attempts. The capture stays valid in every case.
+/// `max_reconnects` attempts. The capture stays valid in every case, and is synced to disk
+/// (`fsync`) however the recording ends.
 pub async fn record(
     config: RecordConfig,
     shutdown: impl Future<Output = ()>,
@@ -143,11 +149,20 @@ pub async fn record(
     // Checked before the file is created, so a typo in the URL leaves no empty capture behind.
     config.endpoint.websocket_url()?;
     config.endpoint.tls_config()?;
-    let file = File::create(&config.output).map_err(|e| ClientError::Capture {
+    let capture_error = |source| ClientError::Capture {
         path: config.output.clone(),
-        source: e.into(),
-    })?;
-    let (summary, _file) = record_into(&config, file, shutdown, progress).await?;
+        source,
+    };
+    let options = OutputOptions::default()
+        .overwrite(config.overwrite)
+        .private(!config.redact);
+    let file = create_output(&config.output, options).map_err(capture_error)?;
+    // A second handle on the same file, to sync it whatever `record_into` returns.
+    let sync = file.try_clone().map_err(|e| capture_error(e.into()))?;
+    let recorded = record_into(&config, file, shutdown, progress).await;
+    let synced = sync.sync_all().map_err(|e| capture_error(e.into()));
+    let (summary, _file) = recorded?;
+    synced?;
     Ok(summary)
 }
 

@@ -42,6 +42,16 @@ pub struct QueueLimits {
     pub max_unsent_bytes: usize,
 }
 
+impl QueueLimits {
+    /// True when an event of `len` bytes can ever be queued: false when it alone is larger
+    /// than `max_bytes`. Whoever waits for room before taking an event (an unpaced replay)
+    /// must not wait for one that never fits: it takes it anyway and pushes it, and the queue
+    /// refuses it and counts it as dropped.
+    pub fn admits(&self, len: usize) -> bool {
+        len <= self.max_bytes
+    }
+}
+
 impl Default for QueueLimits {
     fn default() -> Self {
         Self {
@@ -133,7 +143,7 @@ impl<T> SendQueue<T> {
     /// Queues an event of `len` bytes, applying the slow-client policy when it does not fit.
     pub fn push(&mut self, item: T, len: usize, now: Instant) -> PushOutcome {
         let mut dropped_now = 0;
-        if len > self.limits.max_bytes {
+        if !self.limits.admits(len) {
             // An event larger than the byte bound can never be queued; refuse it without
             // dropping the events that can.
             self.dropped += 1;
@@ -274,6 +284,42 @@ mod tests {
             push(&mut queue, "e4", start + grace * 2),
             PushOutcome::Queued
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_event_larger_than_the_queue_is_refused_without_touching_the_others() {
+        let now = Instant::now();
+        for policy in [
+            SlowClientPolicy::DropOldest,
+            SlowClientPolicy::Disconnect {
+                grace: Duration::ZERO,
+            },
+        ] {
+            let limits = QueueLimits {
+                max_frames: 4,
+                max_bytes: 10,
+                policy,
+                ..QueueLimits::default()
+            };
+            assert!(limits.admits(10));
+            assert!(!limits.admits(11));
+            assert!(!limits.admits(usize::MAX));
+            let mut queue = SendQueue::new(limits);
+            assert_eq!(push(&mut queue, "small", now), PushOutcome::Queued);
+            // Larger than the whole queue: refused at once, never "overflowed" (the client is
+            // not slow), and the queued event stays.
+            assert_eq!(
+                queue.push("huge", usize::MAX, now),
+                PushOutcome::Refused,
+                "{policy:?}"
+            );
+            assert!(!queue.is_overflowed(now + Duration::from_secs(60)));
+            assert_eq!(queue.overflow_deadline(), None);
+            assert_eq!((queue.len(), queue.bytes(), queue.dropped()), (1, 5, 1));
+            assert_eq!(push(&mut queue, "next", now), PushOutcome::Queued);
+            let order: Vec<&str> = std::iter::from_fn(|| queue.pop()).collect();
+            assert_eq!(order, ["small", "next"]);
+        }
     }
 
     #[tokio::test(start_paused = true)]

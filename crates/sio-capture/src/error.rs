@@ -54,6 +54,17 @@ pub enum CaptureError {
         /// The value found (lossily decoded when it is not UTF-8).
         value: String,
     },
+    /// An output path is a symbolic link: writers never follow one, so a link planted where a
+    /// capture is written cannot redirect it onto another file.
+    #[error(
+        "it is a symbolic link, and output files are never written through one (write to the \
+         file it points to, or remove the link)"
+    )]
+    OutputIsSymlink,
+    /// An output file exists and replacing it was not asked for
+    /// ([`OutputOptions::overwrite`](crate::writer::OutputOptions::overwrite)).
+    #[error("the file exists")]
+    OutputExists,
 }
 
 impl CaptureError {
@@ -79,6 +90,8 @@ pub enum LineErrorKind {
         /// serde_json's description, with the column.
         message: String,
         /// True when this was the last line and it had no newline: a writer stopped mid-line.
+        /// [`CaptureReader`](crate::CaptureReader) does not yield such a line as an error but
+        /// skips it and reports it ([`CaptureReader::torn_last_line`](crate::CaptureReader::torn_last_line)).
         truncated: bool,
     },
     /// The line is not valid UTF-8.

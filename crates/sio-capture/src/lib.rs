@@ -11,13 +11,18 @@
 //! allocation-light where data flows (the reader reuses its buffers). Synchronous I/O only:
 //! no async runtime, no network.
 //!
-//! - [`CaptureWriter`] appends and flushes one line per record, redacting with a [`Redactor`].
-//! - [`CaptureReader`] streams records with line-numbered errors, strict or lenient.
+//! - [`CaptureWriter`] appends and flushes one line per record, redacting with a [`Redactor`];
+//!   [`writer::create_output`] creates every output file (never through a symbolic link,
+//!   `0600` when it keeps tokens).
+//! - [`CaptureReader`] streams records with line-numbered errors, strict or lenient, and skips
+//!   a torn last line with a warning.
 //! - [`import`] reads HAR (Chrome, Edge, Firefox), DevTools text and plain text.
 //! - [`redact`] removes JWTs (keeping non-secret claims readable), token fields, credential
-//!   headers and `access_token` parameters.
+//!   headers and `access_token` parameters; [`redact::redact_anywhere`] does it in free text
+//!   (logs, reports).
 //! - [`normalize`] replaces sids, timestamps and ids by stable placeholders, by JSON path.
-//! - [`transcript`] renders records as text for people and snapshot tests.
+//! - [`transcript`] renders records as text for people and snapshot tests;
+//!   [`transcript::escape_control`] makes text safe for a terminal.
 //! - [`view`] shows records one at a time, decoded, for a person or as JSON.
 //! - [`golden`] keeps transcripts as golden snapshots in insta's `.snap` format (compare,
 //!   accept, pending `.snap.new`, `INSTA_UPDATE`); [`junit`] reports a check as JUnit XML.
@@ -84,7 +89,7 @@ pub mod writer;
 
 pub use error::{CaptureError, ImportError, ImportLocation, LineErrorKind};
 pub use ordered_json::OrderedJson;
-pub use reader::{CaptureReader, DEFAULT_MAX_LINE_BYTES};
+pub use reader::{CaptureReader, DEFAULT_MAX_LINE_BYTES, TornLine};
 pub use record::{
     Direction, FORMAT_NAME, FORMAT_VERSION, FrameKind, FrameRecord, GapRecord, Header, HttpRecord,
     Record,

@@ -1,5 +1,6 @@
 //! [`CaptureReader`]: a streaming, line-numbered reader of native captures.
 
+use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind};
 use std::path::Path;
@@ -30,6 +31,11 @@ const KEPT_PROBLEMS: usize = 100;
 /// ([`CaptureReader::skipped_lines`]). Either way, a capture of an unsupported format or a newer
 /// version ends the iteration with that error: its lines cannot be trusted.
 ///
+/// A **torn last line** (no newline, and its JSON or UTF-8 stops short: what a recorder killed
+/// mid-write leaves) is not an error in either mode: the reader ends before it and says so in
+/// [`CaptureReader::torn_last_line`], which callers show as a warning. The same bytes on any
+/// other line, or a last line that is complete but wrong, stay errors naming the line.
+///
 /// ```
 /// use sio_capture::{CaptureReader, Record};
 ///
@@ -47,6 +53,12 @@ const KEPT_PROBLEMS: usize = 100;
 /// let mut lenient = CaptureReader::new(capture.as_bytes()).lenient(true);
 /// assert_eq!(lenient.by_ref().filter_map(Result::ok).count(), 2);
 /// assert_eq!(lenient.skipped_lines(), 1);
+///
+/// // A recorder killed mid-write: every complete line is read, the torn one is reported.
+/// let torn = &capture[..capture.find("\n{\"type\":\"frame\",\"t_ms\":1.5").unwrap() + 20];
+/// let mut reader = CaptureReader::new(torn.as_bytes());
+/// assert_eq!(reader.by_ref().filter(Result::is_ok).count(), 2);
+/// assert_eq!(reader.torn_last_line().map(|t| t.line), Some(3));
 /// ```
 #[derive(Debug)]
 pub struct CaptureReader<R> {
@@ -60,7 +72,32 @@ pub struct CaptureReader<R> {
     seen_record: bool,
     skipped: u64,
     problems: Vec<CaptureError>,
+    torn: Option<TornLine>,
     done: bool,
+}
+
+/// The last line of a capture, cut short by a writer that stopped mid-record, which a
+/// [`CaptureReader`] skipped.
+///
+/// Its `Display` is the warning to show, e.g. `line 42: the last line is an incomplete record
+/// (37 bytes, no newline), probably from a recorder stopped mid-write; it was skipped`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TornLine {
+    /// Its 1-based line number.
+    pub line: u64,
+    /// How many bytes it had.
+    pub bytes: usize,
+}
+
+impl fmt::Display for TornLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}: the last line is an incomplete record ({} bytes, no newline), probably \
+             from a recorder stopped mid-write; it was skipped",
+            self.line, self.bytes
+        )
+    }
 }
 
 impl CaptureReader<BufReader<File>> {
@@ -91,6 +128,7 @@ impl<R: BufRead> CaptureReader<R> {
             seen_record: false,
             skipped: 0,
             problems: Vec::new(),
+            torn: None,
             done: false,
         }
     }
@@ -128,6 +166,24 @@ impl<R: BufRead> CaptureReader<R> {
     /// The number of the line read last (1-based; 0 before the first).
     pub fn line_number(&self) -> u64 {
         self.line_number
+    }
+
+    /// The torn last line the reader skipped, once it has reached the end: show it as a
+    /// warning (its `Display` says what happened).
+    pub fn torn_last_line(&self) -> Option<TornLine> {
+        self.torn
+    }
+
+    /// True when the line just read (which had no newline, so is the last) stops in the
+    /// middle of a record: its JSON ends early, or its UTF-8 ends inside a character.
+    fn is_torn(&self, kind: &LineErrorKind) -> bool {
+        match kind {
+            LineErrorKind::InvalidJson { truncated, .. } => *truncated,
+            LineErrorKind::InvalidUtf8 { .. } => std::str::from_utf8(&self.line)
+                .err()
+                .is_some_and(|e| e.error_len().is_none()),
+            _ => false,
+        }
     }
 
     /// Reads the next line into `self.line`. Returns `None` at the end of input, else whether
@@ -263,6 +319,14 @@ impl<R: BufRead> Iterator for CaptureReader<R> {
                         self.problems.push(err);
                     }
                     return Some(Ok(record));
+                }
+                Err(kind) if !newline && !too_long && self.is_torn(&kind) => {
+                    self.torn = Some(TornLine {
+                        line,
+                        bytes: self.line.len(),
+                    });
+                    self.done = true;
+                    return None;
                 }
                 Err(kind) => {
                     let fatal = matches!(

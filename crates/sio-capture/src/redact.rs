@@ -16,6 +16,10 @@
 //! Every writer redacts unless told not to (see [`crate::CaptureWriter::with_redactor`]); the
 //! counts of what was taken out are kept in a [`RedactionReport`].
 //!
+//! Text on its way to a person rather than into a capture (log lines, protocol-violation
+//! details, admin reports) goes through [`redact_anywhere`], which also finds tokens in
+//! packets quoted with escaped quotes, in values cut short, after `Bearer`, and in URLs.
+//!
 //! ```
 //! use sio_capture::{RedactionReport, Redactor};
 //!
@@ -440,6 +444,186 @@ impl Redactor {
         }
     }
 
+    /// Redacts secrets wherever they are in free text: log lines, protocol-violation details,
+    /// the packets an admin report lists. Such text is not a record field: a packet may be
+    /// quoted with its quotes escaped (`"40/chatomni,{\"token\":\"...\"}"`), cut short in
+    /// the middle of a value, or be a URL or a header line. On top of
+    /// [`Redactor::redact_text`] (whole JWTs anywhere, token fields in JSON), this replaces
+    /// by [`REDACTED`]:
+    ///
+    /// - the value after any token field or secret query parameter name followed by `:` or
+    ///   `=`, quoted at any level of escaping or not quoted at all, up to its closing quote,
+    ///   or to the end of the text when it was cut;
+    /// - the credentials after `Bearer` or `Basic`;
+    ///
+    /// and the start of a JWT cut before its signature becomes `[jwt]`.
+    ///
+    /// ```
+    /// use sio_capture::{RedactionReport, Redactor};
+    ///
+    /// let mut report = RedactionReport::default();
+    /// let detail = r#"Socket.IO: invalid JSON at byte 30 in "40/chatomni,{\"token\":\"opaque-s"… (bytes 0..48 of 90)"#;
+    /// let clean = Redactor::default().redact_anywhere(detail, &mut report);
+    /// assert_eq!(clean, r#"Socket.IO: invalid JSON at byte 30 in "40/chatomni,{\"token\":\"[redacted]"… (bytes 0..48 of 90)"#);
+    /// let header = Redactor::default().redact_anywhere("GET /?room=t&access_token=abc HTTP/1.1 Authorization: Bearer xyz", &mut report);
+    /// assert_eq!(header, "GET /?room=t&access_token=[redacted] HTTP/1.1 Authorization: Bearer [redacted]");
+    /// ```
+    pub fn redact_anywhere<'a>(&self, text: &'a str, report: &mut RedactionReport) -> Cow<'a, str> {
+        if !self.enabled {
+            return Cow::Borrowed(text);
+        }
+        let mut out = self.redact_text(text, report);
+        if let Some(clean) = self.redact_loose_fields(&out, report) {
+            out = Cow::Owned(clean);
+        }
+        if let Some(clean) = self.redact_credentials(&out, report) {
+            out = Cow::Owned(clean);
+        }
+        if let Some(clean) = self.redact_jwt_prefixes(&out, report) {
+            out = Cow::Owned(clean);
+        }
+        out
+    }
+
+    /// The loose field pass of [`Redactor::redact_anywhere`]: `name` `:`/`=` value, for every
+    /// token field and secret query parameter name, however the value is quoted.
+    fn redact_loose_fields(&self, text: &str, report: &mut RedactionReport) -> Option<String> {
+        let lower = text.to_ascii_lowercase();
+        let bytes = text.as_bytes();
+        // (start, end) of each value to replace, from every name.
+        let mut values: Vec<(usize, usize)> = Vec::new();
+        for name in self.token_fields.iter().chain(&self.secret_query_params) {
+            let name = name.to_ascii_lowercase();
+            if name.is_empty() {
+                continue;
+            }
+            for at in memchr::memmem::find_iter(lower.as_bytes(), name.as_bytes()) {
+                let before_ok = at == 0 || !is_name_byte(bytes[at - 1]);
+                let after = at + name.len();
+                if !before_ok || bytes.get(after).copied().is_some_and(is_name_byte) {
+                    continue;
+                }
+                if let Some(value) = loose_value(bytes, after) {
+                    values.push(value);
+                }
+            }
+        }
+        if values.is_empty() {
+            return None;
+        }
+        values.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        for (start, end) in values {
+            if start < copied {
+                continue;
+            }
+            let value = &text[start..end];
+            if value == REDACTED || value.starts_with("[jwt") {
+                continue;
+            }
+            out.push_str(&text[copied..start]);
+            out.push_str(REDACTED);
+            report.token_fields += 1;
+            copied = end;
+        }
+        if copied == 0 {
+            return None;
+        }
+        out.push_str(&text[copied..]);
+        Some(out)
+    }
+
+    /// The credentials after an HTTP auth scheme (`Bearer`, `Basic`), wherever it is.
+    fn redact_credentials(&self, text: &str, report: &mut RedactionReport) -> Option<String> {
+        let lower = text.to_ascii_lowercase();
+        let bytes = text.as_bytes();
+        let mut values: Vec<(usize, usize)> = Vec::new();
+        for scheme in ["bearer", "basic"] {
+            for at in memchr::memmem::find_iter(lower.as_bytes(), scheme.as_bytes()) {
+                if at > 0 && is_name_byte(bytes[at - 1]) {
+                    continue;
+                }
+                let mut start = at + scheme.len();
+                if bytes.get(start) != Some(&b' ') {
+                    continue;
+                }
+                while bytes.get(start) == Some(&b' ') {
+                    start += 1;
+                }
+                let end = start
+                    + bytes[start..]
+                        .iter()
+                        .take_while(|b| {
+                            !(b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'\\' | b','))
+                        })
+                        .count();
+                if end > start {
+                    values.push((start, end));
+                }
+            }
+        }
+        values.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        for (start, end) in values {
+            let value = &text[start..end];
+            if start < copied || value == REDACTED || value.starts_with("[jwt") {
+                continue;
+            }
+            out.push_str(&text[copied..start]);
+            out.push_str(REDACTED);
+            report.headers += 1;
+            copied = end;
+        }
+        if copied == 0 {
+            return None;
+        }
+        out.push_str(&text[copied..]);
+        Some(out)
+    }
+
+    /// `eyJ<header>.<claims...>` cut before its signature: whole JWTs are placeholders by now,
+    /// so a run still holding a dot after `eyJ` is the start of one, and goes.
+    fn redact_jwt_prefixes(&self, text: &str, report: &mut RedactionReport) -> Option<String> {
+        let bytes = text.as_bytes();
+        let mut out: Option<String> = None;
+        let mut copied = 0;
+        for start in memchr::memmem::find_iter(bytes, b"eyJ") {
+            if start < copied || (start > 0 && is_base64url(bytes[start - 1])) {
+                continue;
+            }
+            let mut end = start;
+            let mut dots = 0;
+            loop {
+                end += bytes[end..]
+                    .iter()
+                    .take_while(|b| is_base64url(**b))
+                    .count();
+                if bytes.get(end) == Some(&b'.')
+                    && bytes.get(end + 1).copied().is_some_and(is_base64url)
+                {
+                    dots += 1;
+                    end += 1;
+                } else {
+                    break;
+                }
+            }
+            if dots == 0 || end - start < 16 {
+                continue;
+            }
+            let buf = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            buf.push_str(&text[copied..start]);
+            buf.push_str("[jwt]");
+            report.jwts += 1;
+            copied = end;
+        }
+        out.map(|mut buf| {
+            buf.push_str(&text[copied..]);
+            buf
+        })
+    }
+
     fn is_secret_query_param(&self, name: &str) -> bool {
         self.secret_query_params
             .iter()
@@ -596,6 +780,101 @@ impl Redactor {
             buf
         })
     }
+}
+
+/// [`Redactor::redact_anywhere`] with the default redactor (built once), for text on its way
+/// to a person: logs, admin reports, error messages. What was taken out is not counted.
+///
+/// ```
+/// use sio_capture::redact::redact_anywhere;
+///
+/// assert_eq!(
+///     redact_anywhere(r#"received "40/chatomni,{\"token\":\"opaque\"}""#),
+///     r#"received "40/chatomni,{\"token\":\"[redacted]\"}""#
+/// );
+/// assert!(matches!(redact_anywhere("42/chatomni,[\"x\"]"), std::borrow::Cow::Borrowed(_)));
+/// ```
+pub fn redact_anywhere(text: &str) -> Cow<'_, str> {
+    static DEFAULT: std::sync::LazyLock<Redactor> = std::sync::LazyLock::new(Redactor::default);
+    DEFAULT.redact_anywhere(text, &mut RedactionReport::default())
+}
+
+/// A byte that can continue a field or parameter name (so `my_token` is not `token`).
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+/// The value after a name ending at `after`: skips the name's closing quote (escaped or
+/// not), spaces, one `:` or `=`, spaces, then reads a value quoted at any level of escaping
+/// (to its matching closing quote, or to the end of a cut text) or unquoted (to a
+/// delimiter). `None` when no `:`/`=` follows, or the value is empty or a JSON literal.
+fn loose_value(bytes: &[u8], after: usize) -> Option<(usize, usize)> {
+    let mut i = after;
+    while matches!(bytes.get(i), Some(b'"' | b'\'' | b'\\')) {
+        i += 1;
+    }
+    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    if !matches!(bytes.get(i), Some(b':' | b'=')) {
+        return None;
+    }
+    i += 1;
+    while bytes.get(i).is_some_and(|b| *b == b' ' || *b == b'\t') {
+        i += 1;
+    }
+    // The opening quote: `k` backslashes then `"`, or a `'`.
+    let backslashes = bytes[i.min(bytes.len())..]
+        .iter()
+        .take_while(|b| **b == b'\\')
+        .count();
+    let (start, end) = match bytes.get(i + backslashes) {
+        Some(b'"') => {
+            let start = i + backslashes + 1;
+            let mut end = bytes.len();
+            let mut j = start;
+            while let Some(found) = memchr::memchr(b'"', &bytes[j..]) {
+                let quote = j + found;
+                let escapes = bytes[start..quote]
+                    .iter()
+                    .rev()
+                    .take_while(|b| **b == b'\\')
+                    .count();
+                if escapes <= backslashes {
+                    end = quote - escapes;
+                    break;
+                }
+                j = quote + 1;
+            }
+            (start, end)
+        }
+        Some(b'\'') if backslashes == 0 => {
+            let start = i + 1;
+            let end = memchr::memchr(b'\'', &bytes[start..]).map_or(bytes.len(), |n| start + n);
+            (start, end)
+        }
+        _ if backslashes > 0 => return None,
+        // An object or array is not a credential; its own fields are looked at by name.
+        Some(b'{' | b'[') | None => return None,
+        _ => {
+            let end = i + bytes[i.min(bytes.len())..]
+                .iter()
+                .take_while(|b| {
+                    !(b.is_ascii_whitespace()
+                        || matches!(
+                            b,
+                            b'&' | b',' | b';' | b'}' | b']' | b')' | b'"' | b'\'' | b'\\' | b'#'
+                        ))
+                })
+                .count();
+            let value = &bytes[i.min(bytes.len())..end];
+            if matches!(value, b"null" | b"true" | b"false") {
+                return None;
+            }
+            (i, end)
+        }
+    };
+    (end > start).then_some((start, end))
 }
 
 /// Replaces `target` when the redactor produced a new value.
@@ -874,6 +1153,103 @@ mod tests {
         let (out, _) = redact(&format!(r#"{{"k":"{token}"}}"#));
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["k"], "[jwt TenantId=a_b_c_d]");
+    }
+
+    fn anywhere(text: &str) -> (String, RedactionReport) {
+        let mut report = RedactionReport::default();
+        let out = Redactor::default()
+            .redact_anywhere(text, &mut report)
+            .into_owned();
+        (out, report)
+    }
+
+    #[test]
+    fn anywhere_finds_token_fields_at_every_level_of_quoting() {
+        let frame = r#"40/chatomni,{"token":"SECRET1","room":"t"}"#;
+        let stringified = r#"42/chatomni,["on-events","{\"Token\":\"SECRET2\"}"]"#;
+        let cases = [
+            frame.to_owned(),
+            format!("{frame:?}"),
+            format!("{:?}", format!("{frame:?}")),
+            stringified.to_owned(),
+            format!("{stringified:?}"),
+            "access_token=SECRET3&x=1".to_owned(),
+            "PASSWORD: SECRET4, next".to_owned(),
+            "{'refresh_token': 'SECRET5'}".to_owned(),
+            r#"{"id_token" : "SECRET6"}"#.to_owned(),
+        ];
+        for text in cases {
+            let (out, report) = anywhere(&text);
+            assert!(!out.contains("SECRET"), "{text} -> {out}");
+            assert!(out.contains(REDACTED), "{out}");
+            assert!(report.total() >= 1);
+        }
+        let (out, _) = anywhere(&format!("{frame:?}"));
+        assert_eq!(
+            out,
+            r#""40/chatomni,{\"token\":\"[redacted]\",\"room\":\"t\"}""#
+        );
+    }
+
+    #[test]
+    fn anywhere_redacts_values_cut_short_to_the_end() {
+        let (out, _) = anywhere(r#"in "40/chatomni,{\"token\":\"SECRET-BUT-C"…"#);
+        assert_eq!(out, r#"in "40/chatomni,{\"token\":\"[redacted]"…"#);
+        let (out, _) = anywhere("…n\\\":\\\"abc\\\",\\\"token\\\":\\\"SECRE");
+        assert!(!out.contains("SECRE"), "{out}");
+        let (out, report) = anywhere("x eyJhbGciOiJIUzI1NiJ9.eyJVc2VySWQiOiI0MiJ9");
+        assert_eq!(out, "x [jwt]");
+        assert_eq!(report.jwts, 1);
+    }
+
+    #[test]
+    fn anywhere_redacts_credentials_after_an_auth_scheme() {
+        let (out, report) = anywhere("authorization: Bearer abc.def, Basic dXNlcjpwdw== ok");
+        assert_eq!(out, "authorization: Bearer [redacted], Basic [redacted] ok");
+        assert_eq!(report.headers, 2);
+    }
+
+    #[test]
+    fn anywhere_leaves_lookalikes_and_placeholders_alone() {
+        for text in [
+            "tokens: 5",
+            "my_token=abc",
+            "tokenizer: x",
+            "/api/token/refresh",
+            r#"{"token":null,"password":true}"#,
+            r#"{"token":{"nested":1}}"#,
+            "token",
+            "token=",
+            "Bearer",
+            "a basic idea",
+            "eyJ no jwt",
+            r#"{"token":"[redacted]"}"#,
+            "access_token=[jwt+TenantId=t]",
+            "Thảo said token",
+        ] {
+            let (out, report) = anywhere(text);
+            if text == "a basic idea" {
+                // `basic` followed by a word reads as the Basic scheme: better too much.
+                assert_eq!(out, "a basic [redacted]");
+                continue;
+            }
+            assert_eq!(out, text, "{report:?}");
+        }
+    }
+
+    #[test]
+    fn anywhere_is_a_no_op_when_disabled_and_never_panics() {
+        let mut report = RedactionReport::default();
+        let text = r#"{"token":"x"} Bearer y"#;
+        assert_eq!(
+            Redactor::disabled().redact_anywhere(text, &mut report),
+            text
+        );
+        // Every prefix of hostile text: cut quotes, escapes and names at every byte.
+        let hostile = r#"\\"token\\":\\"é\\\"x\\" 'password'='a' token= "token":"Bearer  eyJabcdefghijklmnop.eyJ"#;
+        for end in (0..=hostile.len()).filter(|end| hostile.is_char_boundary(*end)) {
+            let _ = Redactor::default().redact_anywhere(&hostile[..end], &mut report);
+        }
     }
 
     #[test]

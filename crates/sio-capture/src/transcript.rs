@@ -37,9 +37,12 @@
 //! conn 1 ↓ server: ping
 //! "#);
 //! ```
+//!
+//! A transcript shows a capture's text as it is, control characters included; a program that
+//! prints one on a terminal passes each line through [`escape_control`] first.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
-use std::io::BufRead;
 use std::path::Path;
 
 use base64::Engine as _;
@@ -49,7 +52,6 @@ use crate::error::CaptureError;
 use crate::import::{ImportOptions, open_file};
 use crate::normalize::{NormalizeConfig, Normalizer};
 use crate::ordered_json::{OrderedJson, push_indent};
-use crate::reader::CaptureReader;
 use crate::record::{Direction, FrameKind, FrameRecord, GapRecord, Header, HttpRecord, Record};
 
 /// Bodies longer than this are cut in transcripts (with the full length shown).
@@ -365,11 +367,14 @@ pub fn render_transcript<'a>(
 /// Reads a native capture and renders its transcript, streaming (one record in memory at a
 /// time, plus the transcript text).
 ///
+/// Pass `&mut reader` to ask the reader afterwards about a torn last line it skipped
+/// ([`CaptureReader::torn_last_line`](crate::CaptureReader::torn_last_line)), which deserves a warning.
+///
 /// # Errors
 ///
 /// The first bad line, as the reader reports it (line number and reason).
-pub fn render_capture<R: BufRead>(
-    reader: CaptureReader<R>,
+pub fn render_capture(
+    reader: impl IntoIterator<Item = Result<Record, CaptureError>>,
     config: &NormalizeConfig,
 ) -> Result<String, CaptureError> {
     let mut transcript = Transcript::new(config);
@@ -393,4 +398,83 @@ pub fn render_file(path: &Path, config: &NormalizeConfig) -> Result<String, Capt
         transcript.push(&record?);
     }
     Ok(transcript.finish())
+}
+
+/// Makes `text` safe to print on a terminal: every control character except newline and tab is
+/// replaced by a visible escape, so that a capture (which holds whatever a peer sent) cannot
+/// move the cursor, clear the screen, retitle the window or hide text. C0 controls and DEL
+/// become `\x1b`-style escapes (ESC, carriage return, backspace, BEL, ...), the C1 controls
+/// U+0080 to U+009F (which some terminals obey as well, U+009B being a one-character CSI)
+/// become `\u{9b}`-style escapes. Text without any is returned borrowed.
+///
+/// Only what a person reads needs this: JSON output escapes control characters already.
+///
+/// ```
+/// use sio_capture::transcript::escape_control;
+///
+/// assert_eq!(escape_control("42[\"x\"]"), "42[\"x\"]");
+/// assert_eq!(escape_control("4\x1b]0;owned\x07\x1b[2J"), "4\\x1b]0;owned\\x07\\x1b[2J");
+/// assert_eq!(escape_control("a\rb\u{9b}31m\tc"), "a\\x0db\\u{9b}31m\tc");
+/// ```
+pub fn escape_control(text: &str) -> Cow<'_, str> {
+    let needs_escape = |c: char| c.is_control() && c != '\n' && c != '\t';
+    let Some(first) = text.find(needs_escape) else {
+        return Cow::Borrowed(text);
+    };
+    let mut out = String::with_capacity(text.len() + 8);
+    out.push_str(&text[..first]);
+    for c in text[first..].chars() {
+        if !needs_escape(c) {
+            out.push(c);
+        } else if c.is_ascii() {
+            let _ = write!(out, "\\x{:02x}", u32::from(c));
+        } else {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_control_leaves_printable_text_borrowed() {
+        for text in [
+            "",
+            "plain",
+            "Thảo ↓ 😀",
+            "line\nnext\tcolumn",
+            "back\\slash",
+        ] {
+            assert!(matches!(escape_control(text), Cow::Borrowed(t) if t == text));
+        }
+    }
+
+    #[test]
+    fn escape_control_escapes_every_c0_c1_and_del_but_newline_and_tab() {
+        for code in (0u32..0x20).chain(0x7f..0xa0) {
+            let c = char::from_u32(code).unwrap();
+            let escaped = escape_control(&c.to_string()).into_owned();
+            if c == '\n' || c == '\t' {
+                assert_eq!(escaped, c.to_string());
+                continue;
+            }
+            assert!(escaped.starts_with('\\'), "{code:#x}: {escaped:?}");
+            assert!(
+                !escaped.chars().any(char::is_control),
+                "{code:#x}: {escaped:?}"
+            );
+        }
+        assert_eq!(escape_control("\x00\x7f\u{85}"), "\\x00\\x7f\\u{85}");
+    }
+
+    #[test]
+    fn escape_control_keeps_the_text_around_the_escapes() {
+        assert_eq!(
+            escape_control("é\x1b[31mred\x1b[0m ok"),
+            "é\\x1b[31mred\\x1b[0m ok"
+        );
+    }
 }

@@ -1,7 +1,8 @@
-//! [`CaptureWriter`]: appends records to a native capture, one flushed line each.
+//! [`CaptureWriter`]: appends records to a native capture, one flushed line each; and
+//! [`create_output`], the one way every writer of this project creates an output file.
 
-use std::fs::File;
-use std::io::Write;
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Write};
 use std::path::Path;
 
 use crate::error::CaptureError;
@@ -36,8 +37,122 @@ pub struct CaptureWriter<W: Write> {
     records: u64,
 }
 
+/// How [`create_output`] creates a file.
+///
+/// The default refuses to replace an existing file and gives the file the usual permissions
+/// (`0666` less the umask).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OutputOptions {
+    /// Replace (truncate) an existing file instead of refusing with
+    /// [`CaptureError::OutputExists`].
+    pub overwrite: bool,
+    /// Only the owner may read or write the file (mode `0600` on Unix, also when an existing
+    /// file is replaced): for files that keep secrets, such as a capture written with
+    /// [`Redactor::disabled`].
+    pub private: bool,
+}
+
+impl OutputOptions {
+    /// Sets [`OutputOptions::overwrite`].
+    pub fn overwrite(mut self, overwrite: bool) -> Self {
+        self.overwrite = overwrite;
+        self
+    }
+
+    /// Sets [`OutputOptions::private`].
+    pub fn private(mut self, private: bool) -> Self {
+        self.private = private;
+        self
+    }
+}
+
+/// Creates an output file for writing, never through a symbolic link.
+///
+/// On Unix the file is opened with `O_NOFOLLOW`, so a symbolic link at `path` (even one
+/// pointing nowhere) is refused with [`CaptureError::OutputIsSymlink`] and whatever it points
+/// to is left untouched; elsewhere the path is checked just before opening. An existing file
+/// is refused with [`CaptureError::OutputExists`] unless [`OutputOptions::overwrite`] is set.
+/// With [`OutputOptions::private`] the file is created `0600`, and an existing file being
+/// replaced is set to `0600` before anything is written to it.
+///
+/// ```
+/// use sio_capture::writer::{OutputOptions, create_output};
+/// use sio_capture::CaptureError;
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("capture.jsonl");
+/// create_output(&path, OutputOptions::default().private(true))?;
+/// let again = create_output(&path, OutputOptions::default());
+/// assert!(matches!(again, Err(CaptureError::OutputExists)));
+/// # #[cfg(unix)] {
+/// use std::os::unix::fs::PermissionsExt as _;
+/// assert_eq!(std::fs::metadata(&path)?.permissions().mode() & 0o777, 0o600);
+/// let link = dir.path().join("link.jsonl");
+/// std::os::unix::fs::symlink(&path, &link)?;
+/// let through_link = create_output(&link, OutputOptions::default().overwrite(true));
+/// assert!(matches!(through_link, Err(CaptureError::OutputIsSymlink)));
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// [`CaptureError::OutputIsSymlink`], [`CaptureError::OutputExists`], or the I/O error of
+/// opening the file or setting its permissions.
+pub fn create_output(path: impl AsRef<Path>, options: OutputOptions) -> Result<File, CaptureError> {
+    let path = path.as_ref();
+    let mut open = OpenOptions::new();
+    open.write(true);
+    if options.overwrite {
+        open.create(true).truncate(true);
+    } else {
+        open.create_new(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        open.custom_flags(libc::O_NOFOLLOW);
+        if options.private {
+            open.mode(0o600);
+        }
+    }
+    #[cfg(not(unix))]
+    if is_symlink(path) {
+        return Err(CaptureError::OutputIsSymlink);
+    }
+    let file = open.open(path).map_err(|err| {
+        // `O_NOFOLLOW` fails with ELOOP on a link; `O_EXCL` fails with EEXIST on any existing
+        // name, a link included, which deserves the more precise error.
+        #[cfg(unix)]
+        if err.raw_os_error() == Some(libc::ELOOP) {
+            return CaptureError::OutputIsSymlink;
+        }
+        if err.kind() == ErrorKind::AlreadyExists {
+            if is_symlink(path) {
+                return CaptureError::OutputIsSymlink;
+            }
+            return CaptureError::OutputExists;
+        }
+        CaptureError::Io(err)
+    })?;
+    #[cfg(unix)]
+    if options.private {
+        // `mode` applies only to a file the open created; one that existed keeps its mode
+        // unless it is set here, before any secret is written.
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink())
+}
+
 impl CaptureWriter<File> {
-    /// Creates (or truncates) the file at `path` and starts a capture in it, redacting.
+    /// Creates (or truncates) the file at `path`, never through a symbolic link (see
+    /// [`create_output`]), and starts a capture in it, redacting.
     ///
     /// No buffering layer is added: every record is one `write` and one flush anyway.
     ///
@@ -45,7 +160,29 @@ impl CaptureWriter<File> {
     ///
     /// The file cannot be created or the header cannot be written.
     pub fn create(path: impl AsRef<Path>, header: Header) -> Result<Self, CaptureError> {
-        Self::new(File::create(path)?, header)
+        Self::create_with(
+            path,
+            header,
+            Redactor::default(),
+            OutputOptions::default().overwrite(true),
+        )
+    }
+
+    /// Creates the file at `path` with [`create_output`] and `options`, and starts a capture
+    /// in it, redacting with `redactor`. A capture written with [`Redactor::disabled`] keeps
+    /// its tokens, so its file is made private (`0600`) whatever `options` says.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be created (see [`create_output`]) or the header cannot be written.
+    pub fn create_with(
+        path: impl AsRef<Path>,
+        header: Header,
+        redactor: Redactor,
+        options: OutputOptions,
+    ) -> Result<Self, CaptureError> {
+        let options = options.private(options.private || !redactor.is_enabled());
+        Self::with_redactor(create_output(path, options)?, header, redactor)
     }
 }
 

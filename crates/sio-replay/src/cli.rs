@@ -27,7 +27,9 @@ Examples:
   sio-replay check --offline s.jsonl --golden s.snap
 
 Exit status: 0 success, 1 `check` or `validate` found a difference, 2 error.
-Logs go to stderr: -v, -vv, -vvv, or RUST_LOG (e.g. RUST_LOG=rt2_mock=debug).")]
+Logs go to stderr: -v, -vv, -vvv, or RUST_LOG (e.g. RUST_LOG=rt2_mock=debug). Tokens are
+redacted from every line, and the WebSocket, HTTP and TLS crates log at most at info level
+unless RUST_LOG names them (e.g. RUST_LOG=debug,tungstenite=trace).")]
 pub(crate) struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -61,8 +63,8 @@ Example:
       --events 50 --duration 10m -o captures/today.jsonl
 
 The capture is flushed line by line: Ctrl-C leaves a valid file holding every frame
-received before it. After a dropped connection the recorder reconnects with backoff
-and writes a gap record.")]
+received before it, synced to disk. After a dropped connection the recorder reconnects
+with backoff and writes a gap record.")]
     Record(RecordArgs),
 
     /// Serve a capture as a mock rt-2 server that real socket.io clients can connect to.
@@ -71,8 +73,9 @@ Example:
   sio-replay serve                          # bundled capture on 127.0.0.1:3000
   sio-replay serve my.jsonl --port 0 --auth any --speed 10
 
-The banner prints the URL, the room and a token the mock accepts, and the admin API's
-URL and token (see docs/admin-api.md). Stop with Ctrl-C.")]
+The banner prints the URL, the room and a token the mock accepts (with --secret-env,
+only when --print-token asks, and then valid for an hour), and the admin API's URL and
+token (see docs/admin-api.md). Stop with Ctrl-C.")]
     Serve(ServeArgs),
 
     /// Compare a session's normalised transcript with a golden snapshot (insta `.snap`).
@@ -205,7 +208,7 @@ pub(crate) struct RecordArgs {
     #[command(flatten)]
     pub(crate) token: TokenArgs,
 
-    /// Write the capture here.
+    /// Write the capture here (never through a symbolic link: a link there is refused).
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: PathBuf,
 
@@ -214,7 +217,7 @@ pub(crate) struct RecordArgs {
     pub(crate) events: Option<u64>,
 
     /// Stop after this long (e.g. `90s`, `10m`, `1h`).
-    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub(crate) duration: Option<Duration>,
 
     /// Trust this PEM CA certificate for wss:// (e.g. the one `serve --tls` writes).
@@ -230,6 +233,7 @@ pub(crate) struct RecordArgs {
     pub(crate) max_reconnects: u32,
 
     /// Keep tokens in the capture instead of redacting them (for local test servers only).
+    /// The file is then readable by you only (mode 0600).
     #[arg(long)]
     pub(crate) no_redact: bool,
 
@@ -285,15 +289,23 @@ pub(crate) struct ServeArgs {
     pub(crate) auth: AuthArg,
 
     /// With --auth hs256: read the HMAC secret from this environment variable
-    /// (default: the synthetic test secret, so the banner's token verifies).
+    /// (default: the synthetic test secret, so the banner's token verifies). A token signed
+    /// with a real secret is not printed unless --print-token asks for one.
     #[arg(long, value_name = "NAME")]
     pub(crate) secret_env: Option<String>,
+
+    /// With --secret-env: print a token signed with that secret in the banner, valid for one
+    /// hour only (the test secret's token is always printed, valid for a day).
+    #[arg(long, requires = "secret_env")]
+    pub(crate) print_token: bool,
 
     /// The tenant the mock serves (default: the capture's room).
     #[arg(long)]
     pub(crate) room: Option<String>,
 
-    /// Replay speed: 1 is the original timing, 10 is ten times faster, 0 is as fast as possible.
+    /// Replay speed: 1 is the original timing, 10 is ten times faster, 0.5 half as fast, 0 as
+    /// fast as the client reads. Any finite factor is taken: a gap that the factor stretches
+    /// beyond 30 years never comes, and with --loop at most one pass starts per millisecond.
     #[arg(long, default_value_t = 1.0)]
     pub(crate) speed: f64,
 
@@ -309,7 +321,8 @@ pub(crate) struct ServeArgs {
     #[arg(long)]
     pub(crate) tls: bool,
 
-    /// With --tls: where to write the CA certificate (PEM) that clients should trust.
+    /// With --tls: where to write the CA certificate (PEM) that clients should trust (replaced
+    /// on every run, never through a symbolic link).
     #[arg(
         long,
         value_name = "FILE",
@@ -451,7 +464,7 @@ pub(crate) struct CheckArgs {
     pub(crate) events: Option<u64>,
 
     /// Stop the session after this long.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
     pub(crate) duration: Duration,
 
     /// Write the transcript as the new golden instead of comparing.
@@ -485,7 +498,8 @@ pub(crate) struct ImportArgs {
     #[arg(value_name = "INPUT")]
     pub(crate) input: PathBuf,
 
-    /// Where to write the native capture.
+    /// Where to write the native capture (never through a symbolic link: a link there is
+    /// refused).
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: PathBuf,
 
@@ -497,7 +511,8 @@ pub(crate) struct ImportArgs {
     #[arg(long)]
     pub(crate) room: Option<String>,
 
-    /// Keep tokens instead of redacting them.
+    /// Keep tokens instead of redacting them. The file is then readable by you only (mode
+    /// 0600).
     #[arg(long)]
     pub(crate) no_redact: bool,
 
@@ -606,11 +621,11 @@ pub(crate) struct LoadArgs {
     pub(crate) clients: u32,
 
     /// How long to measure once every client is connected.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
     pub(crate) duration: Duration,
 
     /// Give up on a client whose connect takes longer than this.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
     pub(crate) connect_timeout: Duration,
 
     /// Open at most this many connections at once while ramping up.
@@ -650,6 +665,21 @@ pub(crate) struct CompletionsArgs {
     pub(crate) shell: clap_complete::Shell,
 }
 
+/// The longest duration a flag takes. Deadlines are instants in the future, and an instant
+/// cannot be arbitrarily far: `--duration 500000000000y` would overflow one.
+/// (humantime's year is 365.25 days.)
+const MAX_DURATION: Duration = Duration::from_secs(100 * 31_557_600);
+
+/// Parses a duration flag (`90s`, `10m`, `1h`, `2days`): humantime's syntax, at most
+/// [`MAX_DURATION`].
+fn parse_duration(value: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(value).map_err(|e| e.to_string())?;
+    if duration > MAX_DURATION {
+        return Err("longer than the most this flag takes, 100 years".to_owned());
+    }
+    Ok(duration)
+}
+
 /// Parses `--namespace`: a name the codec will send and read back as itself (see
 /// [`sio_wire::socket::check_namespace`]), so that a typo such as `chatomni` is refused here
 /// rather than turning into a CONNECT packet the server cannot read.
@@ -672,5 +702,14 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_are_bounded_so_that_deadlines_cannot_overflow() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("100y").map(|_| ()), Ok(()));
+        let err = parse_duration("500000000000y").unwrap_err();
+        assert!(err.contains("100 years"), "{err}");
+        assert!(parse_duration("soon").is_err());
     }
 }

@@ -9,6 +9,7 @@
 
 mod cli;
 mod cmd;
+mod logging;
 mod print;
 mod progress;
 mod tls;
@@ -31,46 +32,32 @@ pub(crate) enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.verbose, cli.quiet);
+    logging::init(cli.verbose, cli.quiet);
     match cmd::run(cli) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Mismatch) => ExitCode::from(1),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {}", render_chain(&err));
+            // An error can quote what a server or a file said: tokens never reach the screen.
+            eprintln!(
+                "error: {}",
+                sio_capture::redact::redact_anywhere(&render_chain(&err))
+            );
             ExitCode::from(2)
         }
     }
 }
 
-/// Logs go to stderr so they never mix with the data on stdout. `RUST_LOG`, when set, overrides
-/// the level chosen with `-v`/`-q`.
-fn init_tracing(verbose: u8, quiet: bool) {
-    use tracing_subscriber::EnvFilter;
-    let level = match (quiet, verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
-        (false, 1) => "info",
-        (false, 2) => "debug",
-        (false, _) => "trace",
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
-}
-
 /// The whole context chain on one line ("reading x.har: line 3: ..."), as `{:#}` prints it,
-/// but without repeating a cause whose text the message before it already ends with: library
-/// errors that show their source in their own message (`cannot read x: Is a directory`) would
-/// otherwise print it twice.
+/// but without repeating a cause whose text the message before it already holds: library
+/// errors that show their source in their own message (`cannot read x: Is a directory`, or
+/// `cannot listen on ...: Address already in use (os error 98) (the port is in use: ...)`
+/// with a hint after it) would otherwise print it twice.
 fn render_chain(err: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in err.chain() {
         let text = cause.to_string();
-        if out.ends_with(&text) {
+        if out.ends_with(&text) || out.contains(&format!(": {text}")) {
             continue;
         }
         if !out.is_empty() {
@@ -117,6 +104,33 @@ mod tests {
         assert_eq!(
             render_chain(&err),
             "loading capture x: cannot read capture x: Is a directory"
+        );
+    }
+
+    /// As `MockError::Bind` shows it: the cause, then a hint.
+    #[derive(Debug)]
+    struct ShowsItsSourceThenAHint(std::io::Error);
+
+    impl std::fmt::Display for ShowsItsSourceThenAHint {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "cannot listen on x: {} (choose another port)", self.0)
+        }
+    }
+
+    impl std::error::Error for ShowsItsSourceThenAHint {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_before_a_hint_is_not_repeated() {
+        let io = std::io::Error::other("Address already in use (os error 98)");
+        let err = anyhow::Error::new(ShowsItsSourceThenAHint(io)).context("--port 3000");
+        assert_eq!(
+            render_chain(&err),
+            "--port 3000: cannot listen on x: Address already in use (os error 98) (choose \
+             another port)"
         );
     }
 

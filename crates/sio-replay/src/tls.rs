@@ -6,6 +6,7 @@
 //! browsers refuse a CA certificate presented as the server's own, and trusting a CA file is
 //! the one step every client supports (`record --ca`, Node's `NODE_EXTRA_CA_CERTS`).
 
+use std::io::Write as _;
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -74,7 +75,11 @@ pub(crate) fn self_signed(bind: IpAddr, ca_out: &Path) -> anyhow::Result<TlsAcce
         .signed_by(&key, &ca_cert, &ca_key)
         .context("signing the server certificate")?;
 
-    std::fs::write(ca_out, ca_cert.pem())
+    // The CA is public and rewritten by every run, but never through a symbolic link.
+    let options = sio_capture::writer::OutputOptions::default().overwrite(true);
+    sio_capture::writer::create_output(ca_out, options)
+        .map_err(|err| crate::cmd::output_error("--ca-out", ca_out, err))?
+        .write_all(ca_cert.pem().as_bytes())
         .with_context(|| format!("--ca-out {}", ca_out.display()))?;
 
     let chain = vec![CertificateDer::from(cert.der().to_vec())];

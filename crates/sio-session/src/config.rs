@@ -68,7 +68,10 @@ pub struct ServerConfig {
     /// [`ServerEvent::ConnectRequest`](crate::ServerEvent::ConnectRequest).
     pub namespaces: Option<BTreeSet<String>>,
     /// Codec limits applied to incoming Socket.IO packets (attachments, namespace length, ack
-    /// id range, JSON depth, binary bytes). Default [`sio_wire::Limits::default`].
+    /// id range, JSON depth, binary bytes). Default [`sio_wire::Limits::default`], except
+    /// `max_attachments`, which is [`DEFAULT_SERVER_MAX_ATTACHMENTS`] as in the reference
+    /// server: a BINARY_EVENT or BINARY_ACK announcing more is malformed and closes the
+    /// session. (The codec's own default stays higher, to read captures of any peer.)
     pub limits: sio_wire::Limits,
     /// Long-polling: the most packets one poll response carries; what is left goes out on the
     /// next poll, which clients send as soon as a response arrives. `0` sends the whole queue
@@ -78,8 +81,15 @@ pub struct ServerConfig {
     pub max_packets_per_poll: usize,
 }
 
+/// The most binary attachments a server-role session accepts in one packet by default:
+/// socket.io-parser's `maxAttachments` default (10 in socket.io-parser 4.2), which the
+/// reference server refuses above with "too many attachments".
+pub const DEFAULT_SERVER_MAX_ATTACHMENTS: u32 = 10;
+
 impl Default for ServerConfig {
     fn default() -> Self {
+        let mut limits = sio_wire::Limits::default();
+        limits.max_attachments = DEFAULT_SERVER_MAX_ATTACHMENTS;
         Self {
             ping_interval: Duration::from_millis(25_000),
             ping_timeout: Duration::from_millis(20_000),
@@ -91,7 +101,7 @@ impl Default for ServerConfig {
             layer: Layer::SocketIo,
             connect_timeout: Some(Duration::from_millis(45_000)),
             namespaces: None,
-            limits: sio_wire::Limits::default(),
+            limits,
             max_packets_per_poll: 16,
         }
     }

@@ -186,7 +186,7 @@ mod transmit;
 
 pub use char_boundary::floor_char_boundary;
 pub use client::ClientSession;
-pub use config::{ClientConfig, Layer, ServerConfig};
+pub use config::{ClientConfig, DEFAULT_SERVER_MAX_ATTACHMENTS, Layer, ServerConfig};
 pub use error::SessionError;
 pub use event::{
     ClientEvent, CloseReason, EngineMessage, IncomingAck, IncomingEvent, OpenInfo, ServerEvent,

@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc3339;
 use sio_wire::{DecodedFrame, SocketPacket, SocketPacketType};
 
 use crate::error::MockError;
-use crate::replay::timeline::{ReplayEvent, ReplayTimeline};
+use crate::replay::timeline::{FAR_FUTURE, ReplayEvent, ReplayTimeline};
 
 /// A capture file read into memory, ready to be served.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +26,9 @@ pub struct Capture {
     pub frames: Vec<FrameRecord>,
     /// Every HTTP exchange, in file order (the live-video endpoint serves from these).
     pub http: Vec<HttpRecord>,
+    /// What was wrong with the file but did not stop the load, in sentences to show as
+    /// warnings: a torn last line (a recorder stopped mid-write), skipped.
+    pub warnings: Vec<String>,
 }
 
 impl Capture {
@@ -37,7 +40,8 @@ impl Capture {
     /// # Errors
     /// [`MockError::CaptureIo`] when the file cannot be read, [`MockError::CaptureFormat`]
     /// naming the line when a line of a native capture is not a capture record, and
-    /// [`MockError::CaptureImport`] naming the line or JSON path of an import error.
+    /// [`MockError::CaptureImport`] naming the line or JSON path of an import error. A torn
+    /// last line is skipped and named in [`Capture::warnings`].
     pub fn open(path: impl AsRef<Path>) -> Result<Self, MockError> {
         let path = path.as_ref();
         let io_error = |source| MockError::CaptureIo {
@@ -57,7 +61,9 @@ impl Capture {
                     kind,
                     source,
                 })?;
-            Self::from_records(imported.all_records())
+            let mut capture = Self::from_records(imported.all_records());
+            capture.warnings = imported.summary.warnings;
+            capture
         };
         capture.path = Some(path.to_path_buf());
         Ok(capture)
@@ -91,7 +97,8 @@ impl Capture {
     }
 
     /// Reads a native capture with [`sio_capture::CaptureReader`] (strict: the first bad line
-    /// stops the load); `name` is used in error messages only.
+    /// stops the load, but a torn last line is skipped and named in [`Capture::warnings`]);
+    /// `name` is used in error messages only.
     ///
     /// # Errors
     /// [`MockError::CaptureIo`] for a read error, [`MockError::CaptureFormat`] naming the line
@@ -117,6 +124,9 @@ impl Capture {
                 },
             })?;
             capture.push(record);
+        }
+        if let Some(torn) = reader.torn_last_line() {
+            capture.warnings.push(torn.to_string());
         }
         Ok(capture)
     }
@@ -144,11 +154,12 @@ impl Capture {
     }
 
     /// The wall-clock time of [`Self::origin_ms`], when the header says when the capture
-    /// started.
+    /// started; `None` also when that time is out of range (a crafted `t_ms` of 1e300).
     pub fn origin_wall_time(&self, namespace: &str) -> Option<OffsetDateTime> {
         let started = self.started_at()?;
         let origin = self.origin_ms(namespace);
-        Some(started + time::Duration::seconds_f64(origin / 1000.0))
+        let offset = time::Duration::checked_seconds_f64(origin / 1000.0)?;
+        started.checked_add(offset)
     }
 
     fn server_text_frames(&self) -> impl Iterator<Item = &FrameRecord> {
@@ -168,22 +179,33 @@ impl Capture {
     /// The server-to-client EVENT packets of `namespace`, timed from [`Self::origin_ms`].
     ///
     /// Handshakes, connect acknowledgements, pings and binary events are not replayed: the mock
-    /// makes its own handshake with fresh sids for every client.
+    /// makes its own handshake with fresh sids for every client. An event before the origin is
+    /// due at once; one whose offset is beyond [`FAR_FUTURE`] (a `t_ms` of 9e18 or 1e300 is
+    /// valid JSON) is due at `FAR_FUTURE`, that is never.
     pub fn timeline(&self, namespace: &str) -> ReplayTimeline {
         let origin = self.origin_ms(namespace);
         let events = self
             .event_frames(namespace)
             .filter_map(|frame| {
                 let data = socket_packet(&frame.data)?.data?;
-                let offset_ms = (frame.t_ms - origin).max(0.0);
                 Some(ReplayEvent {
-                    offset: Duration::from_secs_f64(offset_ms / 1000.0),
+                    offset: offset_from(origin, frame.t_ms),
                     data: data.as_str().into(),
                 })
             })
             .collect();
         ReplayTimeline::new(events)
     }
+}
+
+/// `t_ms - origin_ms` as a Duration between zero and [`FAR_FUTURE`], whatever the two are
+/// (the difference of two huge times can be infinite, or NaN for infinities of one sign).
+fn offset_from(origin_ms: f64, t_ms: f64) -> Duration {
+    let seconds = (t_ms - origin_ms) / 1000.0;
+    if seconds.is_nan() || seconds <= 0.0 {
+        return Duration::ZERO;
+    }
+    Duration::try_from_secs_f64(seconds).map_or(FAR_FUTURE, |offset| offset.min(FAR_FUTURE))
 }
 
 /// The Socket.IO packet inside an Engine.IO message frame (`4...`), if the frame is one and
@@ -242,6 +264,53 @@ mod tests {
         let err = Capture::from_jsonl(&text, Path::new("bad.jsonl")).unwrap_err();
         let message = err.to_string();
         assert!(message.starts_with("bad.jsonl:2: "), "{message}");
+    }
+
+    #[test]
+    fn a_torn_last_line_is_skipped_with_a_warning() {
+        let torn = &CAPTURE[..CAPTURE.trim_end().rfind('\n').unwrap() + 30];
+        let capture = Capture::from_jsonl(torn, Path::new("torn.jsonl")).unwrap();
+        assert_eq!(capture.http.len(), 0, "the torn http line is not read");
+        assert_eq!(capture.timeline("/chatomni").len(), 2);
+        assert_eq!(capture.warnings.len(), 1);
+        assert!(
+            capture.warnings[0].starts_with("line 10: the last line is an incomplete record"),
+            "{:?}",
+            capture.warnings
+        );
+        let whole = Capture::from_jsonl(CAPTURE, Path::new("t.jsonl")).unwrap();
+        assert!(whole.warnings.is_empty());
+    }
+
+    #[test]
+    fn huge_and_negative_timestamps_give_offsets_between_zero_and_the_far_future() {
+        let frame = |t_ms: f64, data: &str| {
+            format!(
+                r#"{{"type":"frame","t_ms":{t_ms:e},"conn":1,"from":"server","kind":"text","data":"{data}"}}"#
+            )
+        };
+        for origin in [-9e18, -1e300, 0.0, 9e18, 1.7e308] {
+            let text = [
+                CAPTURE.lines().next().unwrap().to_owned(),
+                frame(origin, r#"40/chatomni,{\"sid\":\"b\"}"#),
+                frame(9e18, r#"42/chatomni,[\"a\"]"#),
+                frame(-9e18, r#"42/chatomni,[\"b\"]"#),
+                frame(1.7e308, r#"42/chatomni,[\"c\"]"#),
+                frame(-1.7e308, r#"42/chatomni,[\"d\"]"#),
+            ]
+            .join("\n");
+            let capture = Capture::from_jsonl(&text, Path::new("t.jsonl")).unwrap();
+            let timeline = capture.timeline("/chatomni");
+            assert_eq!(timeline.len(), 4);
+            for event in timeline.events() {
+                assert!(event.offset <= FAR_FUTURE, "{origin}: {event:?}");
+            }
+            // The wall time of an origin out of range is unknown, not a panic.
+            let _ = capture.origin_wall_time("/chatomni");
+        }
+        assert_eq!(offset_from(0.0, f64::INFINITY), FAR_FUTURE);
+        assert_eq!(offset_from(f64::INFINITY, f64::INFINITY), Duration::ZERO);
+        assert_eq!(offset_from(0.0, 1500.0), Duration::from_millis(1500));
     }
 
     #[test]

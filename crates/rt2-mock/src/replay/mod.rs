@@ -16,4 +16,6 @@ mod timeline;
 pub use capture::Capture;
 pub use live_videos::{LiveVideoCatalog, PageError};
 pub use shift::{TimestampShift, shift_timestamps};
-pub use timeline::{CursorSettings, DueEvent, Pace, ReplayCursor, ReplayEvent, ReplayTimeline};
+pub use timeline::{
+    CursorSettings, DueEvent, FAR_FUTURE, Pace, ReplayCursor, ReplayEvent, ReplayTimeline,
+};

@@ -7,6 +7,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+/// A repeating, paced cursor starts at most one pass per this much elapsed time. At a huge
+/// speed factor (`--speed 1e300 --loop`) a whole pass scales to nothing, and without this floor
+/// every pass would be due at once: an endless loop for whoever takes the due events.
+const MIN_PASS_INTERVAL: Duration = Duration::from_millis(1);
+
+/// The latest a replayed event is ever due, in elapsed time: about thirty years, as tokio's
+/// own "far future". A capture's timestamps and the speed factor can ask for any gap at all
+/// (`t_ms` of 1e300, `--speed 1e-300`); every gap is clamped here, so that adding it to an
+/// `Instant` or a wall-clock time can never overflow.
+pub const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+
 /// One server-to-client event of a capture, ready to replay.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplayEvent {
@@ -143,12 +154,16 @@ impl ReplayCursor {
         self.pass * self.timeline.len() as u64 + self.index as u64
     }
 
+    /// `offset` divided by the speed factor, at most [`FAR_FUTURE`].
     fn scale(&self, offset: Duration) -> Duration {
         match self.settings.pace.speed() {
             // Guard against a zero, negative or NaN factor that validation should have refused:
             // treat it as "no gaps" rather than dividing by it.
             Some(speed) if speed.is_finite() && speed > 0.0 => {
-                Duration::from_secs_f64(offset.as_secs_f64() / speed)
+                // A tiny factor makes the quotient overflow a Duration (or reach infinity):
+                // that gap is "never", which is FAR_FUTURE.
+                Duration::try_from_secs_f64(offset.as_secs_f64() / speed)
+                    .map_or(FAR_FUTURE, |scaled| scaled.min(FAR_FUTURE))
             }
             _ => Duration::ZERO,
         }
@@ -156,18 +171,36 @@ impl ReplayCursor {
 
     /// The start of the current pass at original speed.
     fn pass_origin(&self) -> Duration {
-        let period = self.timeline.span() + self.settings.loop_pause;
-        period.saturating_mul(u32::try_from(self.pass).unwrap_or(u32::MAX))
+        let period = self
+            .timeline
+            .span()
+            .saturating_add(self.settings.loop_pause);
+        period.saturating_mul(self.pass_count())
     }
 
-    /// When the next event is due, as elapsed time since the cursor started; `None` when the
-    /// cursor is finished.
+    fn pass_count(&self) -> u32 {
+        u32::try_from(self.pass).unwrap_or(u32::MAX)
+    }
+
+    /// `offset` (at original speed, from the start of the first pass) scaled, and no earlier
+    /// than the current pass may start ([`MIN_PASS_INTERVAL`] per pass), at most
+    /// [`FAR_FUTURE`].
+    fn scaled_in_pass(&self, offset: Duration) -> Duration {
+        let scaled = self.scale(offset);
+        if self.is_unpaced() {
+            return scaled;
+        }
+        scaled.max(pass_floor(self.pass)).min(FAR_FUTURE)
+    }
+
+    /// When the next event is due, as elapsed time since the cursor started, at most
+    /// [`FAR_FUTURE`]; `None` when the cursor is finished.
     pub fn next_due(&self) -> Option<Duration> {
         if self.is_finished() {
             return None;
         }
         let event = self.timeline.events().get(self.index)?;
-        Some(self.scale(self.pass_origin() + event.offset))
+        Some(self.scaled_in_pass(self.pass_origin().saturating_add(event.offset)))
     }
 
     /// The next event, due or not; `None` when the cursor is finished.
@@ -189,7 +222,7 @@ impl ReplayCursor {
         let due = DueEvent {
             event,
             pass: self.pass,
-            pass_start: self.scale(self.pass_origin()),
+            pass_start: self.scaled_in_pass(self.pass_origin()),
         };
         self.index += 1;
         if self.index >= self.timeline.len() && self.settings.repeat {
@@ -200,19 +233,72 @@ impl ReplayCursor {
     }
 
     /// Skips every event due before `elapsed` without returning it; a client joining a live
-    /// room midway starts at the room's present, not at the beginning.
+    /// room midway starts at the room's present, not at the beginning. A repeating cursor
+    /// jumps over whole passes at once, so this takes as long for a room that has run a year
+    /// at `--speed 1e300` as for one that has run a second.
     pub fn skip_to(&mut self, elapsed: Duration) {
-        while self.next_due().is_some_and(|due| due < elapsed) {
-            // A repeating cursor always has a next event, so bound the loop by one pass per
-            // event to stay finite even for a zero-span timeline.
+        if self.settings.repeat && !self.is_unpaced() && !self.timeline.is_empty() {
+            if let Some(pass) = self.last_pass_starting_before(elapsed) {
+                self.pass = pass;
+                self.index = 0;
+            }
+        }
+        // What is left before `elapsed` is at most one pass, the rest of the current one.
+        let mut left = self.timeline.len() + 1;
+        // Events saturated at FAR_FUTURE are never in the past, however long a room has run.
+        while left > 0
+            && self
+                .next_due()
+                .is_some_and(|due| due < elapsed && due < FAR_FUTURE)
+        {
             if self.pop_due(elapsed).is_none() {
                 break;
             }
-            if self.settings.repeat && self.timeline.span().is_zero() {
-                break;
-            }
+            left -= 1;
         }
     }
+
+    /// The latest pass after the current one that starts before `elapsed`, if any.
+    fn last_pass_starting_before(&self, elapsed: Duration) -> Option<u64> {
+        let starts_before = |pass: u64| {
+            let period = self
+                .timeline
+                .span()
+                .saturating_add(self.settings.loop_pause);
+            let count = u32::try_from(pass).unwrap_or(u32::MAX);
+            let start = self
+                .scale(period.saturating_mul(count))
+                .max(pass_floor(pass));
+            start < elapsed && start < FAR_FUTURE
+        };
+        // Pass n starts no earlier than n × MIN_PASS_INTERVAL, which bounds the search.
+        let mut high = u64::try_from(elapsed.as_nanos() / MIN_PASS_INTERVAL.as_nanos())
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        let mut low = self.pass.saturating_add(1);
+        if low > high || !starts_before(low) {
+            return None;
+        }
+        // Invariant: `low` starts before `elapsed`; passes after `high` do not.
+        while low < high {
+            let middle = low + (high - low).div_ceil(2);
+            if starts_before(middle) {
+                low = middle;
+            } else {
+                high = middle - 1;
+            }
+        }
+        Some(low)
+    }
+}
+
+/// The earliest pass `pass` of a paced, repeating cursor may start: `pass` times
+/// [`MIN_PASS_INTERVAL`] (counted in 64 bits, so the floor keeps rising for centuries).
+fn pass_floor(pass: u64) -> Duration {
+    let nanos = MIN_PASS_INTERVAL
+        .as_nanos()
+        .saturating_mul(u128::from(pass));
+    u64::try_from(nanos).map_or(Duration::MAX, Duration::from_nanos)
 }
 
 #[cfg(test)]
@@ -314,6 +400,20 @@ mod tests {
     }
 
     #[test]
+    fn skip_to_jumps_over_whole_passes_of_a_repeating_cursor() {
+        // Passes start every 150 ms (span 100 + pause 50).
+        let mut cursor = ReplayCursor::new(timeline(&[0, 100]), settings(Pace::Original, true));
+        cursor.skip_to(ms(1000));
+        assert_eq!(cursor.next_due(), Some(ms(1000)));
+        assert_eq!(cursor.taken(), 13);
+        // A year of a room at a huge speed: one pass per millisecond, skipped at once.
+        let year = Duration::from_secs(86_400 * 365);
+        let mut fast = ReplayCursor::new(timeline(&[0, 100]), settings(Pace::Scaled(1e300), true));
+        fast.skip_to(year);
+        assert_eq!(fast.next_due(), Some(year));
+    }
+
+    #[test]
     fn skip_to_terminates_on_a_repeating_zero_span_timeline() {
         let mut cursor = ReplayCursor::new(
             timeline(&[0, 0]),
@@ -325,6 +425,67 @@ mod tests {
         );
         cursor.skip_to(ms(10));
         assert!(!cursor.is_finished());
+    }
+
+    #[test]
+    fn extreme_offsets_and_speeds_saturate_at_the_far_future() {
+        let huge = ReplayTimeline::new(vec![
+            ReplayEvent {
+                offset: ms(0),
+                data: "a".into(),
+            },
+            ReplayEvent {
+                offset: Duration::MAX,
+                data: "b".into(),
+            },
+        ]);
+        for speed in [1e-300, f64::MIN_POSITIVE, 1e-9, 1.0, 1e300, f64::MAX] {
+            for repeat in [false, true] {
+                let mut cursor = ReplayCursor::new(
+                    huge.clone(),
+                    CursorSettings {
+                        pace: Pace::Scaled(speed),
+                        repeat,
+                        loop_pause: Duration::MAX,
+                    },
+                );
+                assert_eq!(cursor.next_due(), Some(ms(0)));
+                assert!(cursor.pop_due(ms(0)).is_some());
+                let due = cursor.next_due().unwrap();
+                assert!(due <= FAR_FUTURE, "{speed}: {due:?}");
+                let taken = cursor.pop_due(FAR_FUTURE).unwrap();
+                assert!(taken.pass_start <= FAR_FUTURE);
+                cursor.skip_to(Duration::MAX);
+                if let Some(next) = cursor.next_due() {
+                    assert!(next <= FAR_FUTURE);
+                }
+            }
+        }
+        let tiny = ReplayCursor::new(timeline(&[0, 1]), settings(Pace::Scaled(1e-300), false));
+        let mut tiny = tiny;
+        tiny.pop_due(ms(0));
+        assert_eq!(tiny.next_due(), Some(FAR_FUTURE), "1 ms at 1e-300 is never");
+    }
+
+    /// At a speed where a whole pass scales to nothing, a repeating cursor still starts one
+    /// pass per millisecond, so taking what is due always ends.
+    #[test]
+    fn a_repeating_cursor_at_a_huge_speed_starts_one_pass_per_millisecond() {
+        for (offsets, loop_pause) in [(&[0, 100][..], ms(50)), (&[0, 0], Duration::ZERO)] {
+            let mut cursor = ReplayCursor::new(
+                timeline(offsets),
+                CursorSettings {
+                    pace: Pace::Scaled(1e300),
+                    repeat: true,
+                    loop_pause,
+                },
+            );
+            assert_eq!(drain(&mut cursor, ms(0)).len(), 2, "the first pass only");
+            assert_eq!(cursor.next_due(), Some(ms(1)));
+            assert_eq!(drain(&mut cursor, ms(10)).len(), 20, "passes 1 to 10");
+            let due = cursor.pop_due(ms(11)).unwrap();
+            assert_eq!((due.pass, due.pass_start), (11, ms(11)));
+        }
     }
 
     #[test]

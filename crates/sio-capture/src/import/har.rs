@@ -191,11 +191,14 @@ pub fn import_har(input: &[u8]) -> Result<Imported, CaptureError> {
         let started_ms = started.unix_timestamp_nanos() as f64 / 1e6;
         origin = origin.min(started_ms);
         for (j, message) in entry.websocket_messages.iter().flatten().enumerate() {
-            if !message.time.is_finite() || message.time < 0.0 {
+            // In milliseconds the time must stay finite too (1e306 seconds would not), so that
+            // every `t_ms` written is a JSON number.
+            if !(message.time * 1000.0).is_finite() || message.time < 0.0 {
                 return Err(error_at(
                     format!("log.entries[{i}]._webSocketMessages[{j}].time"),
                     format!(
-                        "expected epoch seconds (a non-negative number), found {}",
+                        "expected epoch seconds (a non-negative number, not too large to count \
+                         in milliseconds), found {}",
                         message.time
                     ),
                 ));
@@ -382,8 +385,10 @@ fn without_position(message: &str) -> &str {
 }
 
 /// Epoch seconds in an f64 carry about 0.2 µs of noise; Chrome writes microseconds at most.
+/// A time too large to count in microseconds has no fraction left to round, and is kept.
 fn round_to_microseconds(ms: f64) -> f64 {
-    (ms * 1000.0).round() / 1000.0
+    let rounded = (ms * 1000.0).round() / 1000.0;
+    if rounded.is_finite() { rounded } else { ms }
 }
 
 /// Formats epoch milliseconds as RFC 3339 UTC with milliseconds.

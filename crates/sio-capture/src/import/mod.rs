@@ -44,7 +44,7 @@ use crate::error::CaptureError;
 use crate::reader::CaptureReader;
 use crate::record::{Direction, FrameKind, Header, Record};
 use crate::redact::{RedactionReport, Redactor};
-use crate::writer::CaptureWriter;
+use crate::writer::{CaptureWriter, OutputOptions};
 
 /// The kinds of input the importers understand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -303,6 +303,9 @@ pub struct ImportSummary {
     pub redaction: RedactionReport,
     /// Anything else worth telling, in sentences (e.g. that a Firefox HAR has no messages).
     pub notes: Vec<String>,
+    /// What was wrong with the input but did not stop the import, in sentences (e.g. a torn
+    /// last line of a native capture, which was skipped). Show these as warnings.
+    pub warnings: Vec<String>,
 }
 
 impl ImportSummary {
@@ -319,6 +322,7 @@ impl ImportSummary {
             span_ms: 0.0,
             redaction: RedactionReport::default(),
             notes: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }
@@ -364,6 +368,9 @@ impl fmt::Display for ImportSummary {
         for note in &self.notes {
             write!(f, "\nnote: {note}")?;
         }
+        for warning in &self.warnings {
+            write!(f, "\nwarning: {warning}")?;
+        }
         Ok(())
     }
 }
@@ -401,6 +408,26 @@ impl Imported {
         writer.finish()
     }
 
+    /// Writes the capture to a new file at `path` with
+    /// [`create_output`](crate::writer::create_output) (never through a symbolic link; an
+    /// existing file only with [`OutputOptions::overwrite`]), private (`0600`) when the import
+    /// was made with redaction off.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be created (see [`create_output`](crate::writer::create_output)) or
+    /// written.
+    pub fn write_file(
+        &self,
+        path: impl AsRef<std::path::Path>,
+        options: OutputOptions,
+    ) -> Result<(), CaptureError> {
+        let options = options.private(options.private || !self.redacted);
+        // Every line is one write and one flush already: a buffer would add nothing.
+        self.write_to(crate::writer::create_output(path, options)?)?;
+        Ok(())
+    }
+
     /// The header followed by the records, as a reader would yield them.
     pub fn all_records(&self) -> impl Iterator<Item = Record> + '_ {
         std::iter::once(Record::Header(self.header.clone())).chain(self.records.iter().cloned())
@@ -413,7 +440,8 @@ impl Imported {
 ///
 /// [`CaptureError::Import`] naming what was expected and where (a line, or a JSON path such as
 /// `log.entries[3]._webSocketMessages[2].opcode`); [`CaptureError::Line`] for a bad line of a
-/// native capture.
+/// native capture. A torn last line of a native capture is not an error: it is skipped and
+/// named in [`ImportSummary::warnings`].
 pub fn import_capture(input: &[u8], options: &ImportOptions) -> Result<Imported, CaptureError> {
     let kind = options.kind.unwrap_or_else(|| detect_input_kind(input));
     let mut imported = match kind {
@@ -437,18 +465,19 @@ pub fn import_capture(input: &[u8], options: &ImportOptions) -> Result<Imported,
 fn import_native(input: &[u8]) -> Result<Imported, CaptureError> {
     let mut header = None;
     let mut records = Vec::new();
-    for record in CaptureReader::new(input) {
+    let mut reader = CaptureReader::new(input);
+    for record in reader.by_ref() {
         match record? {
             Record::Header(h) => header = Some(h),
             other => records.push(other),
         }
     }
     let header = header.unwrap_or_else(|| Header::new(InputKind::Native.source()));
-    Ok(finish(
-        header,
-        records,
-        ImportSummary::new(InputKind::Native),
-    ))
+    let mut summary = ImportSummary::new(InputKind::Native);
+    summary
+        .warnings
+        .extend(reader.torn_last_line().map(|torn| torn.to_string()));
+    Ok(finish(header, records, summary))
 }
 
 /// Sorts records by time and fills the summary's counts from them.

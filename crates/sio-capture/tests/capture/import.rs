@@ -454,3 +454,58 @@ fn lenient_where_har_writers_differ() {
     assert!((http.t_ms - 900.0).abs() < 0.01, "{}", http.t_ms);
     assert_eq!(http.status, 0);
 }
+
+#[test]
+fn a_native_capture_with_a_torn_last_line_imports_with_a_warning() {
+    let capture = concat!(
+        r#"{"type":"header","format":"sio-replay-capture","version":1,"source":"record"}"#,
+        "\n",
+        r#"{"type":"frame","t_ms":1.0,"conn":1,"from":"server","kind":"text","data":"2"}"#,
+        "\n",
+        r#"{"type":"frame","t_ms":2.0,"conn":1,"fr"#,
+    );
+    let imported = import_capture(capture.as_bytes(), &ImportOptions::default()).unwrap();
+    assert_eq!(imported.summary.frames, 1);
+    assert_eq!(imported.summary.warnings.len(), 1);
+    assert!(
+        imported.summary.warnings[0].starts_with("line 3: the last line is an incomplete record"),
+        "{:?}",
+        imported.summary.warnings
+    );
+    assert!(
+        imported
+            .summary
+            .to_string()
+            .contains("\nwarning: line 3: the last line")
+    );
+}
+
+/// A HAR message time is epoch seconds in a JSON number, so anything can be there: huge times
+/// import (and round-trip through a native capture), negative or unrepresentable ones are
+/// refused naming the message; none panics.
+#[test]
+fn extreme_har_message_times_import_or_are_refused_clearly() {
+    let har = |time: &str| {
+        format!(
+            r#"{{"log":{{"version":"1.2","entries":[{{"startedDateTime":"2026-01-07T13:30:45.000Z","request":{{"method":"GET","url":"wss://h/socket.io/?EIO=4&transport=websocket"}},"response":{{"status":101}},"_webSocketMessages":[{{"type":"receive","time":1767792645.1,"opcode":1,"data":"2"}},{{"type":"receive","time":{time},"opcode":1,"data":"3"}}]}}]}}}}"#
+        )
+    };
+    for time in ["9e18", "1e300", "1.7e305"] {
+        let imported = import(har(time).as_bytes());
+        assert_eq!(imported.summary.frames, 2, "{time}");
+        assert!(imported.summary.span_ms.is_finite(), "{time}");
+        let written = imported.write_to(Vec::new()).unwrap();
+        let read = CaptureReader::new(written.as_slice())
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        assert_eq!(read.len(), 3, "{time}");
+    }
+    for time in ["-9e18", "-1", "1e306", "1.7e308"] {
+        let err = import_capture(har(time).as_bytes(), &ImportOptions::default()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("log.entries[0]._webSocketMessages[1].time"),
+            "{time}: {err}"
+        );
+    }
+}

@@ -7,6 +7,7 @@ mod fixtures;
 mod fuzz_corpus;
 mod import;
 mod import_properties;
+mod output_files;
 mod reader_errors;
 mod redaction;
 mod roundtrip;

@@ -152,15 +152,73 @@ fn a_foreign_format_is_refused() {
 }
 
 #[test]
-fn a_torn_last_line_is_called_truncated() {
+fn a_torn_last_line_is_skipped_and_reported_not_an_error() {
     let text = format!("{HEADER}\n{FRAME}\n{}", &FRAME[..30]);
+    for lenient in [false, true] {
+        let mut reader = CaptureReader::new(text.as_bytes()).lenient(lenient);
+        let records: Vec<Record> = reader.by_ref().collect::<Result<_, _>>().unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(reader.skipped_lines(), 0);
+        let torn = reader.torn_last_line().expect("the torn line is reported");
+        assert_eq!((torn.line, torn.bytes), (3, 30));
+        assert_eq!(
+            torn.to_string(),
+            "line 3: the last line is an incomplete record (30 bytes, no newline), probably \
+             from a recorder stopped mid-write; it was skipped"
+        );
+    }
+}
+
+/// Wherever a writer stops inside the last record, the reader reads what came before and
+/// reports the rest as torn, never as an error: inside a string, a number (`1.`, `1e-`), a
+/// literal, an escape, or a multi-byte character.
+#[test]
+fn a_record_cut_at_any_byte_is_a_torn_last_line() {
+    let last = r#"{"type":"frame","t_ms":1.5e-3,"conn":1,"from":"client","kind":"text","data":"40/chatomni,{\"name\":\"Thảo\",\"ok\":true,\"n\":null,\"u\":\"\u00e9\"}"}"#;
+    for cut in 1..last.len() {
+        let mut bytes = format!("{HEADER}\n{FRAME}\n").into_bytes();
+        bytes.extend_from_slice(&last.as_bytes()[..cut]);
+        let mut reader = CaptureReader::new(bytes.as_slice());
+        let results: Vec<_> = reader.by_ref().collect();
+        assert!(
+            results.iter().all(Result::is_ok),
+            "cut at {cut} ({:?}): {results:?}",
+            String::from_utf8_lossy(&last.as_bytes()[..cut])
+        );
+        assert_eq!(results.len(), 2, "cut at {cut}");
+        assert_eq!(
+            reader.torn_last_line().map(|t| t.line),
+            Some(3),
+            "cut at {cut}"
+        );
+    }
+}
+
+#[test]
+fn a_torn_line_in_the_middle_stays_an_error_naming_the_line() {
+    let text = format!("{HEADER}\n{}\n{FRAME}\n", &FRAME[..30]);
     let err = first_error(&text);
-    assert_eq!(err.line(), Some(3));
+    assert_eq!(err.line(), Some(2));
+    assert!(err.to_string().starts_with("line 2: invalid JSON"), "{err}");
+    let mut reader = CaptureReader::new(text.as_bytes());
+    let _ = reader.by_ref().count();
+    assert_eq!(reader.torn_last_line(), None);
+}
+
+#[test]
+fn a_complete_but_bad_last_line_without_newline_stays_an_error() {
+    let text = format!("{HEADER}\n{}", FRAME.replace("server", "nobody"));
+    let (line, kind) = kind_at(&text);
+    assert_eq!(line, 2);
     assert!(
-        err.to_string()
-            .contains("writer was probably stopped mid-record"),
-        "{err}"
+        matches!(kind, LineErrorKind::UnknownDirection { .. }),
+        "{kind:?}"
     );
+    // And a complete last line without its newline is simply read.
+    let text = format!("{HEADER}\n{FRAME}");
+    let mut reader = CaptureReader::new(text.as_bytes());
+    assert_eq!(reader.by_ref().filter(Result::is_ok).count(), 2);
+    assert_eq!(reader.torn_last_line(), None);
 }
 
 #[test]

@@ -10,7 +10,10 @@ use sio_capture::import::{ImportOptions, open_file};
 use sio_contract::{InferOptions, Inference};
 
 use super::Context;
-use super::import::{create_output, input_kind};
+use sio_capture::writer::{OutputOptions, create_output};
+
+use super::import::input_kind;
+use super::output_error;
 use crate::Outcome;
 use crate::cli::{AsyncapiArgs, InputFormatArg};
 use crate::print::{Palette, Report, Role, write_json_value};
@@ -38,7 +41,8 @@ pub(crate) fn run(args: AsyncapiArgs, ctx: &mut Context) -> anyhow::Result<Outco
     match &args.output {
         None => ctx.printer.print(&Document(document))?,
         Some(path) => {
-            let mut file = create_output(path, args.force)?;
+            let mut file = create_output(path, OutputOptions::default().overwrite(args.force))
+                .map_err(|err| output_error("-o/--output", path, err))?;
             serde_json::to_writer_pretty(&mut file, &document)
                 .map_err(io::Error::from)
                 .and_then(|()| file.write_all(b"\n"))

@@ -1,7 +1,6 @@
 //! `sio-replay import`: flags → [`sio_capture::import::ImportOptions`] →
 //! [`sio_capture::import::import_capture`] → the native capture and a summary.
 
-use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -9,8 +8,9 @@ use anyhow::Context as _;
 use serde_json::json;
 use sio_capture::Redactor;
 use sio_capture::import::{ImportOptions, ImportSummary, InputKind, import_capture};
+use sio_capture::writer::OutputOptions;
 
-use super::Context;
+use super::{Context, output_error};
 use crate::Outcome;
 use crate::cli::{ImportArgs, InputFormatArg};
 use crate::print::{Palette, Report, Role, write_json_value};
@@ -39,38 +39,22 @@ pub(crate) fn run(args: ImportArgs, ctx: &mut Context) -> anyhow::Result<Outcome
     }
     let mut imported = import_capture(&input, &options)
         .with_context(|| format!("importing {}", args.input.display()))?;
+    for warning in &imported.summary.warnings {
+        tracing::warn!("{}: {warning}", args.input.display());
+    }
     if let Some(room) = &args.room {
         imported.header.room = Some(room.clone());
     }
-    let file = create_output(&args.output, args.force)?;
+    // Never through a symbolic link; `0600` when the tokens were kept (--no-redact).
     imported
-        .write_to(io::BufWriter::new(file))
-        .with_context(|| format!("writing {}", args.output.display()))?;
+        .write_file(&args.output, OutputOptions::default().overwrite(args.force))
+        .map_err(|err| output_error("-o/--output", &args.output, err))?;
     ctx.printer.print(&ImportReport {
         input: args.input,
         output: args.output,
         summary: imported.summary,
     })?;
     Ok(Outcome::Success)
-}
-
-/// Creates `path`, refusing to replace an existing file unless `force`.
-pub(crate) fn create_output(path: &PathBuf, force: bool) -> anyhow::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true);
-    if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
-    options.open(path).map_err(|err| {
-        let hint = if err.kind() == io::ErrorKind::AlreadyExists {
-            " (it exists: pass --force to overwrite it)"
-        } else {
-            ""
-        };
-        anyhow::Error::new(err).context(format!("-o/--output {}{hint}", path.display()))
-    })
 }
 
 /// What `import` prints.
@@ -143,6 +127,7 @@ impl Report for ImportReport {
                     "query_params": s.redaction.query_params,
                 },
                 "notes": s.notes,
+                "warnings": s.warnings,
             }),
         )
     }

@@ -11,6 +11,10 @@ mod runtime;
 mod serve;
 mod validate;
 
+use std::path::Path;
+
+use sio_capture::CaptureError;
+
 use crate::Outcome;
 use crate::cli::{Cli, Command};
 use crate::print::{Printer, stdout_printer};
@@ -51,4 +55,16 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
     }?;
     ctx.printer.flush()?;
     Ok(outcome)
+}
+
+/// The error of creating the output file `path` given with `flag`, saying what to do about it.
+pub(crate) fn output_error(flag: &str, path: &Path, err: CaptureError) -> anyhow::Error {
+    let place = format!("{flag} {}", path.display());
+    match err {
+        CaptureError::OutputExists => {
+            anyhow::anyhow!("{place}: the file exists (pass --force to overwrite it)")
+        }
+        CaptureError::OutputIsSymlink => anyhow::anyhow!("{place}: {err}"),
+        other => anyhow::Error::new(other).context(place),
+    }
 }

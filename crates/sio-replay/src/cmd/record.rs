@@ -3,26 +3,20 @@
 
 use std::io::{self, Write};
 
-use anyhow::Context as _;
-use rt2_client::Endpoint;
 use rt2_client::record::{RecordConfig, RecordSummary, StopReason, record};
+use rt2_client::{ClientError, Endpoint};
 use rt2_mock::ctrl_c_or_sigterm;
 use serde_json::json;
+use sio_capture::CaptureError;
 
-use super::Context;
 use super::runtime::{runtime, token};
+use super::{Context, output_error};
 use crate::Outcome;
 use crate::cli::RecordArgs;
 use crate::print::{Palette, Report, Role, write_json_value};
 
 /// Run `record`.
 pub(crate) fn run(args: RecordArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
-    if args.output.exists() && !args.force {
-        anyhow::bail!(
-            "-o/--output {}: the file exists (pass --force to overwrite it)",
-            args.output.display()
-        );
-    }
     let mut endpoint = Endpoint::new(&args.url);
     endpoint.room = args.room.clone();
     endpoint.namespace = args.namespace.clone();
@@ -34,6 +28,9 @@ pub(crate) fn run(args: RecordArgs, ctx: &mut Context) -> anyhow::Result<Outcome
         );
     }
     let mut config = RecordConfig::new(endpoint, &args.output);
+    // The file is created before dialling, never through a symbolic link, `0600` with
+    // --no-redact; an existing one is refused without --force.
+    config.overwrite = args.force;
     config.max_events = args.events;
     config.max_duration = args.duration;
     config.http_get = args.http_get.clone();
@@ -49,7 +46,17 @@ pub(crate) fn run(args: RecordArgs, ctx: &mut Context) -> anyhow::Result<Outcome
                 stats.events, stats.connections
             ));
         }))
-        .with_context(|| format!("recording {} into {}", args.url, args.output.display()))?;
+        .map_err(|err| match err {
+            ClientError::Capture {
+                source: source @ (CaptureError::OutputExists | CaptureError::OutputIsSymlink),
+                ..
+            } => output_error("-o/--output", &args.output, source),
+            other => anyhow::Error::new(other).context(format!(
+                "recording {} into {}",
+                args.url,
+                args.output.display()
+            )),
+        })?;
     spinner.finish_and_clear();
     ctx.printer.print(&RecordReport(summary))?;
     Ok(Outcome::Success)

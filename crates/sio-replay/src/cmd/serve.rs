@@ -12,6 +12,7 @@ use rt2_mock::{
     ReplayMode, ctrl_c_or_sigterm,
 };
 use serde_json::json;
+use sio_capture::transcript::escape_control;
 use tpos_chat::{Claims, TEST_SECRET, sign_hs256};
 
 use super::Context;
@@ -32,12 +33,15 @@ const DEFAULT_ROOM: &str = "tomato.tpos.vn";
 /// The port when neither `--port` nor the scenario names one.
 const DEFAULT_PORT: u16 = 3000;
 
-/// How long the banner's token stays valid.
+/// How long the banner's token stays valid when signed with the public test secret.
 const TOKEN_LIFETIME_S: i64 = 24 * 3600;
 
 /// The environment variable that fixes the admin token (for scripts that cannot read the
 /// banner).
 const ADMIN_TOKEN_ENV: &str = "SIO_ADMIN_TOKEN";
+/// How long it stays valid when signed with a secret from `--secret-env` (and printed only
+/// with `--print-token`): a terminal's scrollback or a CI log must not hold a day's access.
+const SECRET_TOKEN_LIFETIME_S: i64 = 3600;
 
 /// Run `serve`.
 pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
@@ -52,6 +56,9 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
             BUNDLED_NAME.to_owned(),
         ),
     };
+    for warning in &capture.warnings {
+        tracing::warn!("{capture_name}: {warning}");
+    }
     let room = args
         .room
         .clone()
@@ -63,7 +70,15 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
             .with_context(|| format!("--secret-env {name}: the environment variable is not set"))?,
         None => TEST_SECRET.as_bytes().to_vec(),
     };
-    let token = mint_token(&room, &secret)?;
+    // A token signed with the public test secret is no secret; one signed with a real
+    // secret is printed only when asked for, and lives an hour.
+    let token = match (&args.secret_env, args.print_token) {
+        (None, _) => BannerToken::Printed(mint_token(&room, &secret, TOKEN_LIFETIME_S)),
+        (Some(_), true) => {
+            BannerToken::Printed(mint_token(&room, &secret, SECRET_TOKEN_LIFETIME_S))
+        }
+        (Some(name), false) => BannerToken::Withheld(name.clone()),
+    };
 
     let mut config = MockConfig::default();
     config.faults = fault_plan(&args.faults);
@@ -88,7 +103,21 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     };
     config.replay.pace = pace(args.speed)?;
     config.replay.repeat = args.loop_replay;
-    let events = capture.timeline(&config.namespace).len();
+    let timeline = capture.timeline(&config.namespace);
+    let events = timeline.len();
+    let oversized = timeline
+        .events()
+        .iter()
+        .filter(|event| !config.queue.admits(event.data.len()))
+        .count();
+    if oversized > 0 {
+        tracing::warn!(
+            "{capture_name}: {oversized} of its events are larger than a client's send queue \
+             ({} bytes) and are dropped when their turn comes (counted in the admin API's \
+             events_dropped)",
+            config.queue.max_bytes
+        );
+    }
     if events == 0 && capture.http.is_empty() {
         tracing::warn!(
             "{capture_name} has no server events in {} and no HTTP exchanges: clients will \
@@ -177,10 +206,14 @@ fn admin_token(open: bool) -> anyhow::Result<Option<AdminToken>> {
     }
 }
 
-/// `--speed` as a replay pace: 0 as fast as the client reads, 1 original, else scaled.
+/// `--speed` as a replay pace: 0 as fast as the client reads, 1 original, else scaled. Any
+/// finite positive factor is taken: the timeline saturates what it makes of extreme ones.
 fn pace(speed: f64) -> anyhow::Result<Pace> {
     if !speed.is_finite() || speed < 0.0 {
-        anyhow::bail!("--speed {speed}: must be 0 (as fast as possible) or a positive factor");
+        anyhow::bail!(
+            "--speed {speed}: must be a finite number, 0 (as fast as the client reads) or a \
+             positive factor (10 is ten times faster)"
+        );
     }
     Ok(if speed == 0.0 {
         Pace::AsFastAsClientReads
@@ -191,14 +224,22 @@ fn pace(speed: f64) -> anyhow::Result<Pace> {
     })
 }
 
-/// A synthetic tenant token for `room`, valid for a day, signed with `secret`.
-fn mint_token(room: &str, secret: &[u8]) -> anyhow::Result<String> {
+/// A synthetic tenant token for `room`, valid for `lifetime_s` seconds, signed with `secret`.
+fn mint_token(room: &str, secret: &[u8], lifetime_s: i64) -> String {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let claims = Claims::new("tmtWebApp", room, "sio-replay-user")
         .with_display_name("sio-replay")
         .with_iat(now)
-        .with_exp(now + TOKEN_LIFETIME_S);
-    Ok(sign_hs256(&claims, secret))
+        .with_exp(now + lifetime_s);
+    sign_hs256(&claims, secret)
+}
+
+/// The banner's token, or why there is none.
+enum BannerToken {
+    /// A token the mock accepts.
+    Printed(String),
+    /// Not printed: it would be signed with the secret in this environment variable.
+    Withheld(String),
 }
 
 /// What `serve` prints before it starts serving.
@@ -208,7 +249,7 @@ struct Banner<'a> {
     namespace: &'a str,
     scheme: &'static str,
     room: &'a str,
-    token: &'a str,
+    token: &'a BannerToken,
     auth: AuthArg,
     /// `None` when the admin API is off; else its token, `None` when waived.
     admin: Option<Option<&'a str>>,
@@ -245,19 +286,33 @@ impl Banner<'_> {
 
 impl Report for Banner<'_> {
     fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {
+        // The room can come from the capture's header, which holds whatever its writer put
+        // there: a terminal must not obey control characters in it.
+        let room = escape_control(self.room);
         writeln!(
             out,
             "{} {} ({} events) on {}",
             palette.paint(Role::Good, "serving"),
-            self.capture,
+            escape_control(self.capture),
             self.events,
             palette.paint(Role::Accent, self.base_url()),
         )?;
-        writeln!(out, "  websocket: {}", self.websocket_url())?;
-        writeln!(out, "  namespace: {}", self.namespace)?;
-        writeln!(out, "  room:      {}", self.room)?;
+        writeln!(
+            out,
+            "  websocket: {}",
+            escape_control(&self.websocket_url())
+        )?;
+        writeln!(out, "  namespace: {}", escape_control(self.namespace))?;
+        writeln!(out, "  room:      {room}")?;
         writeln!(out, "  auth:      {}", self.auth_name())?;
-        writeln!(out, "  token:     {}", self.token)?;
+        match self.token {
+            BannerToken::Printed(token) => writeln!(out, "  token:     {token}")?,
+            BannerToken::Withheld(name) => writeln!(
+                out,
+                "  token:     not printed: it would be signed with the secret in {name} \
+                 (--print-token prints one valid for an hour)"
+            )?,
+        }
         match self.admin {
             None => writeln!(out, "  admin:     off")?,
             Some(None) => writeln!(out, "  admin:     {} (open: no token)", self.admin_url())?,
@@ -282,8 +337,8 @@ impl Report for Banner<'_> {
                 format!(
                     "client:    io(\"{}{}\", {{ query: {{ room: \"{}\" }}, auth: {{ token }} }})",
                     self.base_url(),
-                    self.namespace,
-                    self.room
+                    escape_control(self.namespace),
+                    room
                 )
             )
         )?;
@@ -300,7 +355,10 @@ impl Report for Banner<'_> {
                 "namespace": self.namespace,
                 "room": self.room,
                 "auth": self.auth_name(),
-                "token": self.token,
+                "token": match self.token {
+                    BannerToken::Printed(token) => Some(token),
+                    BannerToken::Withheld(_) => None,
+                },
                 "admin_url": self.admin.map(|_| self.admin_url()),
                 "admin_token": self.admin.flatten(),
                 "capture": self.capture,

@@ -7,9 +7,13 @@
 mod access;
 mod asyncapi;
 mod browser;
+mod crafted;
 mod decode;
+mod files;
 mod help;
 mod import;
+mod raw_ws;
+mod secrets;
 mod session;
 
 use assert_cmd::Command;

@@ -1233,3 +1233,20 @@ fn load_without_a_token_against_another_server_fails_before_connecting() {
             "this mock checks signatures with a secret of its own (auth hs256)",
         ));
 }
+
+/// A port in use is one clear error: the cause once, and what to do.
+#[test]
+fn serve_on_a_port_in_use_says_so_once_with_a_hint() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    let output = sio_replay()
+        .args(["serve", "--port", &port])
+        .timeout(Duration::from_secs(10))
+        .output()
+        .expect("serve ran");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("already in use").count(), 1, "{stderr}");
+    assert!(stderr.contains("choose another port"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

@@ -921,3 +921,54 @@ fn a_connect_that_cannot_be_answered_does_not_count_as_joined() {
     assert!(!session.is_connected("/a\x1eb"));
     assert_eq!(drain(&mut session), []);
 }
+
+/// socket.io-parser refuses a binary packet announcing more than `maxAttachments` (10 by
+/// default) with "too many attachments", and the reference server closes the connection; the
+/// server role does the same, and the limit is a setting.
+#[test]
+fn more_than_ten_attachments_are_refused_as_the_reference_server_does() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    session.handle_frame(
+        clock.at(2),
+        InboundFrame::Text(r#"4510-/chatomni,["up",{"_placeholder":true,"num":0}]"#),
+    );
+    assert!(!session.is_closed(), "10 attachments are fine");
+    assert!(drain(&mut session).is_empty());
+
+    let mut session = chat(&clock);
+    session.handle_frame(
+        clock.at(2),
+        InboundFrame::Text(r#"4511-/chatomni,["up",{"_placeholder":true,"num":0}]"#),
+    );
+    assert_eq!(drain(&mut session), [Transmit::CloseWebSocket]);
+    let seen = events(&mut session);
+    let ServerEvent::Violation(v) = &seen[0] else {
+        panic!("{seen:?}")
+    };
+    assert_eq!(v.kind, ViolationKind::MalformedPacket);
+    assert!(v.detail.contains("too many attachments"), "{}", v.detail);
+
+    // The limit is the config's, and the codec's own default still reads 64.
+    assert_eq!(
+        ServerConfig::default().limits.max_attachments,
+        sio_session::DEFAULT_SERVER_MAX_ATTACHMENTS
+    );
+    assert_eq!(sio_wire::Limits::default().max_attachments, 64);
+    let mut config = ServerConfig::default();
+    config.limits.max_attachments = 64;
+    let mut session = ServerSession::new(clock.at(0), TransportKind::WebSocket, "s", config);
+    drain(&mut session);
+    session.handle_frame(
+        clock.at(1),
+        InboundFrame::Text(r#"40/chatomni,{"token":"t"}"#),
+    );
+    events(&mut session);
+    session.accept_connect("/chatomni", "sock").unwrap();
+    drain(&mut session);
+    session.handle_frame(
+        clock.at(2),
+        InboundFrame::Text(r#"4564-/chatomni,["up",{"_placeholder":true,"num":0}]"#),
+    );
+    assert!(!session.is_closed());
+}
