@@ -36,7 +36,7 @@ use sio_wire::{DecodedFrame, EnginePacket, EnginePacketType, SocketPacketType, W
 
 use crate::normalize::NormalizeConfig;
 use crate::record::{Direction, FrameKind, FrameRecord, Record};
-use crate::transcript::render_transcript;
+use crate::transcript::{escape_control, render_transcript};
 
 /// One record ready to show, with its frame's position among the frames shown.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,14 +66,16 @@ impl RecordView {
     }
 
     /// The record for a person: its transcript with times and without normalisation, one
-    /// line at a time, each with the tone a printer may colour it in.
+    /// line at a time, each with the tone a printer may colour it in. Control characters a
+    /// peer put in a frame are shown as escapes ([`escape_control`]), so printing a capture
+    /// cannot drive the terminal.
     pub fn human_lines(&self) -> Vec<ViewLine> {
         let config = NormalizeConfig::none().include_time(true);
         render_transcript(std::iter::once(&self.record), &config)
             .lines()
             .map(|line| ViewLine {
                 tone: LineTone::of(line),
-                text: line.to_owned(),
+                text: escape_control(line).into_owned(),
             })
             .collect()
     }

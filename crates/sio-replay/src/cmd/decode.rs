@@ -26,6 +26,9 @@ pub(crate) fn run(args: DecodeArgs, ctx: &mut Context) -> anyhow::Result<Outcome
         options = options.kind(kind);
     }
     let imported = import_capture(&input, &options).with_context(|| format!("reading {name}"))?;
+    for warning in &imported.summary.warnings {
+        tracing::warn!("{name}: {warning}");
+    }
     let only = args.only.map(|d| match d {
         DirectionArg::Client => Direction::Client,
         DirectionArg::Server => Direction::Server,

@@ -56,6 +56,25 @@ fn decode_reads_a_capture_with_a_torn_last_line() {
         .success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout);
     assert_eq!(stdout.lines().count(), complete, "every complete line");
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr);
+    assert!(
+        stderr.contains("line 41: the last line is an incomplete record"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn decode_shows_control_characters_a_peer_sent_as_escapes() {
+    // A frame that would retitle the window, clear the screen and colour the rest red.
+    let frame = "42[\"x\",\"\u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[31mred\"]\n";
+    let assert = sio_replay()
+        .args(["decode", "-", "--format", "human"])
+        .write_stdin(frame)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}'), "{stdout:?}");
+    assert!(stdout.contains("\\x1b]0;owned\\x07\\x1b[2J\\x1b[31mred"), "{stdout}");
 }
 
 #[test]
