@@ -338,7 +338,8 @@ pub fn render(run: &Snapshot<'_>) -> String {
 ///
 /// # Errors
 ///
-/// [`CaptureError::File`] naming the directory or file that could not be created or written.
+/// [`CaptureError::File`] naming the directory or file that could not be created or written,
+/// [`CaptureError::OutputIsSymlink`] when `path` is a symbolic link.
 pub fn write(path: &Path, run: &Snapshot<'_>) -> Result<(), CaptureError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| CaptureError::File {
@@ -347,10 +348,17 @@ pub fn write(path: &Path, run: &Snapshot<'_>) -> Result<(), CaptureError> {
             source,
         })?;
     }
-    std::fs::write(path, render(run)).map_err(|source| CaptureError::File {
-        action: "writing",
-        path: path.to_path_buf(),
-        source,
+    // Never through a symbolic link, like every file sio-capture writes.
+    let mut file = crate::writer::create_output(
+        path,
+        crate::writer::OutputOptions::default().overwrite(true),
+    )?;
+    std::io::Write::write_all(&mut file, render(run).as_bytes()).map_err(|source| {
+        CaptureError::File {
+            action: "writing",
+            path: path.to_path_buf(),
+            source,
+        }
     })
 }
 

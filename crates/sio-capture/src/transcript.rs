@@ -386,18 +386,23 @@ pub fn render_capture(
 
 /// Renders the transcript of the file at `path`, whatever it holds
 /// ([`open_file`](crate::import::open_file)): a native capture streams, one record in memory
-/// at a time; a HAR file or a DevTools log is imported in memory, tokens redacted.
+/// at a time; a HAR file or a DevTools log is imported in memory, tokens redacted. Returns the
+/// transcript and what to warn the reader about (a torn last line, import warnings).
 ///
 /// # Errors
 ///
 /// What [`open_file`](crate::import::open_file) reports, then the first bad line of a native
 /// capture.
-pub fn render_file(path: &Path, config: &NormalizeConfig) -> Result<String, CaptureError> {
+pub fn render_file(
+    path: &Path,
+    config: &NormalizeConfig,
+) -> Result<(String, Vec<String>), CaptureError> {
     let mut transcript = Transcript::new(config);
-    for record in open_file(path, &ImportOptions::default())?.into_records() {
+    let mut records = open_file(path, &ImportOptions::default())?.into_records();
+    for record in &mut records {
         transcript.push(&record?);
     }
-    Ok(transcript.finish())
+    Ok((transcript.finish(), records.warnings()))
 }
 
 /// Makes `text` safe to print on a terminal: every control character except newline and tab is

@@ -183,9 +183,10 @@ impl CaptureFile {
     pub fn into_records(self) -> CaptureFileRecords {
         CaptureFileRecords(match self {
             CaptureFile::Native(reader) => RecordSource::Native(reader),
-            CaptureFile::Imported(imported) => RecordSource::Imported(
-                std::iter::once(Record::Header(imported.header)).chain(imported.records),
-            ),
+            CaptureFile::Imported(imported) => RecordSource::Imported {
+                records: std::iter::once(Record::Header(imported.header)).chain(imported.records),
+                warnings: imported.summary.warnings,
+            },
         })
     }
 }
@@ -197,7 +198,25 @@ pub struct CaptureFileRecords(RecordSource);
 #[derive(Debug)]
 enum RecordSource {
     Native(CaptureReader<BufReader<File>>),
-    Imported(std::iter::Chain<std::iter::Once<Record>, std::vec::IntoIter<Record>>),
+    Imported {
+        records: std::iter::Chain<std::iter::Once<Record>, std::vec::IntoIter<Record>>,
+        warnings: Vec<String>,
+    },
+}
+
+impl CaptureFileRecords {
+    /// What a reader should be told about the file, once the records were read: a torn last
+    /// line a native capture ended with, or the importer's warnings.
+    pub fn warnings(&self) -> Vec<String> {
+        match &self.0 {
+            RecordSource::Native(reader) => reader
+                .torn_last_line()
+                .map(|torn| torn.to_string())
+                .into_iter()
+                .collect(),
+            RecordSource::Imported { warnings, .. } => warnings.clone(),
+        }
+    }
 }
 
 impl Iterator for CaptureFileRecords {
@@ -206,7 +225,7 @@ impl Iterator for CaptureFileRecords {
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.0 {
             RecordSource::Native(reader) => reader.next(),
-            RecordSource::Imported(records) => records.next().map(Ok),
+            RecordSource::Imported { records, .. } => records.next().map(Ok),
         }
     }
 }

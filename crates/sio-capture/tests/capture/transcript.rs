@@ -28,9 +28,17 @@ fn render_file_takes_a_har_as_it_takes_its_import() {
     let imported = import_capture(&fixture("chrome.har"), &ImportOptions::default()).unwrap();
     std::fs::write(&capture, imported.write_to(Vec::new()).unwrap()).unwrap();
     let config = NormalizeConfig::default();
-    let from_har = render_file(&har, &config).unwrap();
+    let (from_har, warnings) = render_file(&har, &config).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(from_har, transcript_of("chrome.har", &config));
-    assert_eq!(render_file(&capture, &config).unwrap(), from_har);
+    assert_eq!(render_file(&capture, &config).unwrap().0, from_har);
+    // A capture cut mid-line renders what it holds, and says so.
+    let text = std::fs::read_to_string(&capture).unwrap();
+    let torn = dir.path().join("torn.jsonl");
+    std::fs::write(&torn, &text[..text.len() - 20]).unwrap();
+    let (_, warnings) = render_file(&torn, &config).unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("incomplete record"), "{warnings:?}");
 }
 
 #[test]

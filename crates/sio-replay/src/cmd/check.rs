@@ -22,12 +22,13 @@ use sio_capture::golden::{self, InstaUpdate, Snapshot, Verdict};
 use sio_capture::import::{ImportOptions, open_file};
 use sio_capture::junit::{self, TestCase};
 use sio_capture::normalize::NormalizeConfig;
-use sio_capture::transcript::{render_file, render_transcript};
+use sio_capture::transcript::{escape_control, render_file, render_transcript};
+use sio_capture::writer::{OutputOptions, create_output};
 
-use super::Context;
 use super::asyncapi::records;
 use super::runtime::{runtime, token};
 use super::validate::{ValidateReport, borrow_cases, load_contract};
+use super::{Context, output_error};
 use crate::Outcome;
 use crate::cli::{CheckArgs, InputFormatArg};
 use crate::print::{Palette, Report, Role, write_json_value};
@@ -55,7 +56,14 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
         Some(path) => {
             let flag = format!("--offline {}", path.display());
             let text = match &args.golden {
-                Some(_) => Some(render_file(path, &config).with_context(|| flag.clone())?),
+                Some(_) => {
+                    let (text, warnings) =
+                        render_file(path, &config).with_context(|| flag.clone())?;
+                    for warning in warnings {
+                        tracing::warn!("{}: {warning}", path.display());
+                    }
+                    Some(text)
+                }
                 None => None,
             };
             let validation = match &contract {
@@ -126,7 +134,9 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
         seconds,
     };
     if let Some(path) = &args.junit {
-        std::fs::write(path, report.junit())
+        create_output(path, OutputOptions::default().overwrite(true))
+            .map_err(|err| output_error("--junit", path, err))?
+            .write_all(report.junit().as_bytes())
             .with_context(|| format!("--junit {}", path.display()))?;
     }
     ctx.printer.print(&report)?;
@@ -162,9 +172,16 @@ fn session_config(args: &CheckArgs) -> anyhow::Result<(SessionConfig, String)> {
             } else {
                 "--serve"
             };
-            let records = open_file(path, &ImportOptions::default())
-                .and_then(|file| file.into_records().collect::<Result<Vec<_>, _>>())
+            let mut reader = open_file(path, &ImportOptions::default())
+                .with_context(|| format!("{flag} {}", path.display()))?
+                .into_records();
+            let records = reader
+                .by_ref()
+                .collect::<Result<Vec<_>, _>>()
                 .with_context(|| format!("{flag} {}", path.display()))?;
+            for warning in reader.warnings() {
+                tracing::warn!("{flag} {}: {warning}", path.display());
+            }
             Script::from_records(&records)
         }
         (None, None) => Script::new(tpos_chat::NAMESPACE),
@@ -173,6 +190,9 @@ fn session_config(args: &CheckArgs) -> anyhow::Result<(SessionConfig, String)> {
         (Some(path), _) => {
             let capture =
                 Capture::open(path).with_context(|| format!("--serve {}", path.display()))?;
+            for warning in &capture.warnings {
+                tracing::warn!("--serve {}: {warning}", path.display());
+            }
             let room = args
                 .room
                 .clone()
@@ -327,7 +347,7 @@ impl GoldenOutcome {
                     } else {
                         Role::Dim
                     };
-                    writeln!(out, "{}", palette.paint(role, line))?;
+                    writeln!(out, "{}", palette.paint(role, escape_control(line)))?;
                 }
                 Ok(())
             }

@@ -64,6 +64,45 @@ fn decode_reads_a_capture_with_a_torn_last_line() {
 }
 
 #[test]
+fn check_offline_reads_a_capture_with_a_torn_last_line_and_warns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (torn, _) = torn_capture(dir.path());
+    let golden = dir.path().join("torn.snap");
+    let junit = dir.path().join("junit.xml");
+    let assert = sio_replay()
+        .args(["check", "--accept", "--offline"])
+        .arg(&torn)
+        .arg("--golden")
+        .arg(&golden)
+        .arg("--junit")
+        .arg(&junit)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr);
+    assert!(
+        stderr.contains("line 41: the last line is an incomplete record"),
+        "{stderr}"
+    );
+    assert!(golden.exists() && junit.exists());
+    // The JUnit report is never written through a symbolic link.
+    let target = dir.path().join("elsewhere.xml");
+    std::fs::write(&target, "untouched").expect("write");
+    std::fs::remove_file(&junit).expect("remove");
+    std::os::unix::fs::symlink(&target, &junit).expect("symlink");
+    sio_replay()
+        .args(["check", "--offline"])
+        .arg(&torn)
+        .arg("--golden")
+        .arg(&golden)
+        .arg("--junit")
+        .arg(&junit)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("symbolic link"));
+    assert_eq!(std::fs::read_to_string(&target).expect("read"), "untouched");
+}
+
+#[test]
 fn decode_shows_control_characters_a_peer_sent_as_escapes() {
     // A frame that would retitle the window, clear the screen and colour the rest red.
     let frame = "42[\"x\",\"\u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[31mred\"]\n";
@@ -73,8 +112,14 @@ fn decode_shows_control_characters_a_peer_sent_as_escapes() {
         .assert()
         .success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
-    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}'), "{stdout:?}");
-    assert!(stdout.contains("\\x1b]0;owned\\x07\\x1b[2J\\x1b[31mred"), "{stdout}");
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains("\\x1b]0;owned\\x07\\x1b[2J\\x1b[31mred"),
+        "{stdout}"
+    );
 }
 
 #[test]
