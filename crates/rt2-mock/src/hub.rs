@@ -49,8 +49,8 @@ pub struct ReceivedPacket {
     pub kind: &'static str,
     /// The namespace (`/` for the main one; empty for Engine.IO messages).
     pub namespace: String,
-    /// The payload JSON as received (tokens in connect payloads replaced by `<token>`), cut
-    /// to 2 KiB.
+    /// The payload JSON as received, cut to 2 KiB: the token of a connect payload replaced by
+    /// `<token>`, and any other token, credential or secret parameter by `[redacted]`.
     pub data: String,
     /// The payload's size as received, in bytes (more than `data` holds when it was cut).
     pub bytes: usize,
@@ -64,7 +64,7 @@ pub struct ViolationReport {
     /// `missed_pong`, `malformed_packet`, `connect_without_token`, ... (sio-session's
     /// `ViolationKind::as_str`, plus the mock's own `connect_without_token`).
     pub kind: String,
-    /// What exactly was wrong (cut to 2 KiB).
+    /// What exactly was wrong (cut to 2 KiB, tokens `[redacted]`).
     pub detail: String,
 }
 
@@ -151,7 +151,8 @@ impl SessionReport {
             at_ms,
             kind,
             namespace: kept(namespace),
-            data: kept(data),
+            // Tokens wherever they are (an event can carry one too), then the excerpt.
+            data: kept(&sio_capture::redact::redact_anywhere(data)),
             bytes: data.len(),
         };
         self.received_bytes += packet.data.len() + packet.namespace.len();
@@ -170,7 +171,7 @@ impl SessionReport {
             self.violations.push(ViolationReport {
                 at_ms,
                 kind: kind.to_owned(),
-                detail: kept(&detail),
+                detail: kept(&sio_capture::redact::redact_anywhere(&detail)),
             });
         }
     }

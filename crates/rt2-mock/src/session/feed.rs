@@ -113,16 +113,17 @@ impl EventFeed {
         Some(replay.started + replay.cursor.next_due()?)
     }
 
-    /// True when an unpaced replay has an event and the queue has room for it.
+    /// True when an unpaced replay has an event and the queue has room for it (or it can
+    /// never fit, and is taken to be refused).
     pub(crate) fn unpaced_ready(&self) -> bool {
         let Source::Replay(replay) = &self.source else {
             return false;
         };
         replay.cursor.is_unpaced()
-            && replay
-                .cursor
-                .peek()
-                .is_some_and(|next| self.queue.has_room_for(next.data.len()))
+            && replay.cursor.peek().is_some_and(|next| {
+                let len = next.data.len();
+                self.queue.has_room_for(len) || !self.limits.admits(len)
+            })
     }
 
     /// The replay events due now, their timestamps moved by `shift`. An unpaced replay gives
@@ -141,14 +142,19 @@ impl EventFeed {
                     break;
                 };
                 let len = next.data.len();
-                if room_frames == 0 || len > room_bytes {
+                // An event that can never fit is taken anyway: the queue refuses and counts
+                // it, and the replay goes on instead of waiting for room that never comes.
+                let fits_ever = self.limits.admits(len);
+                if fits_ever && (room_frames == 0 || len > room_bytes) {
                     break;
                 }
                 let Some(due) = replay.cursor.pop_due(Duration::MAX) else {
                     break;
                 };
-                room_frames -= 1;
-                room_bytes -= len;
+                if fits_ever {
+                    room_frames -= 1;
+                    room_bytes -= len;
+                }
                 due_events.push(due);
             }
         } else {

@@ -356,3 +356,35 @@ async fn a_live_room_is_removed_when_its_last_client_leaves() {
     .await;
     mock.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn session_reports_never_show_a_token_wherever_the_client_put_it() {
+    let mock = start(fast_replay()).await;
+    let jwt = crate::support::token(ROOM, "secret");
+    let (mut socket, sid, _) = raw_session(&mock, &format!(r#"{{"token":"{jwt}"}}"#)).await;
+    // A token inside an event's arguments, and one in a frame that is not even valid.
+    let event = format!(r#"42/chatomni,["login",{{"access_token":"{jwt}"}}]"#);
+    crate::support::send_text(&mut socket, &event).await;
+    crate::support::send_text(&mut socket, &format!(r#"42/chatomni,["x","Bearer {jwt}""#)).await;
+    let deadline = Instant::now() + WAIT;
+    let report = loop {
+        let report = admin_json(&mock, "GET", &format!("/__admin/sessions/{sid}"), "").await;
+        let events = report["received"].as_array().unwrap().len();
+        if events >= 2 && !report["violations"].as_array().unwrap().is_empty() {
+            break report;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the packets never reached the report: {report}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let text = report.to_string();
+    let signature = jwt.rsplit('.').next().unwrap();
+    assert!(
+        !text.contains(signature),
+        "a token signature in the report: {text}"
+    );
+    assert!(text.contains("[redacted]"), "{text}");
+    mock.shutdown().await.unwrap();
+}

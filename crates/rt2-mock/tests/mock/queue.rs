@@ -70,8 +70,6 @@ async fn a_paced_replay_drops_an_event_larger_than_the_queue_and_goes_on() {
 /// An unpaced replay takes only what fits in the queue; it must not wait for room for an
 /// event that can never fit.
 #[tokio::test]
-#[ignore = "needs the unpaced branch of connection.rs take_due_replay to take events that \
-            QueueLimits::admits refuses (see the queue.rs docs)"]
 async fn an_unpaced_replay_drops_an_event_larger_than_the_queue_and_goes_on() {
     let (events, dropped) = events_received(Pace::AsFastAsClientReads).await;
     assert_eq!(
