@@ -49,8 +49,9 @@ pub struct ReceivedPacket {
     pub kind: &'static str,
     /// The namespace (`/` for the main one; empty for Engine.IO messages).
     pub namespace: String,
-    /// The payload JSON as received, cut to 2 KiB: the token of a connect payload replaced by
-    /// `<token>`, and any other token, credential or secret parameter by `[redacted]`.
+    /// The payload JSON as received, cut to 2 KiB, with every token, credential or secret
+    /// parameter (the token of a connect payload included) redacted as captures redact them:
+    /// a JWT shows its claims, never its signature.
     pub data: String,
     /// The payload's size as received, in bytes (more than `data` holds when it was cut).
     pub bytes: usize,
