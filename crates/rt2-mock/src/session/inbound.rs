@@ -49,9 +49,16 @@ impl SessionTask {
             ServerEvent::Upgraded => self.report(|r| r.transport = "websocket"),
             ServerEvent::Violation(violation) => {
                 self.count(Stat::Violations, 1);
-                self.report(|r| {
-                    r.push_violation(at, violation.kind.as_str(), violation.detail.clone())
-                });
+                let detail = match &self.secret_input {
+                    // The session quotes the raw frame around the error; a frame that held a
+                    // secret is quoted redacted, whole, instead.
+                    Some(redacted) => format!(
+                        "{} (the frame held a secret; redacted, it reads {redacted})",
+                        violation.detail.split(" in ").next().unwrap_or_default()
+                    ),
+                    None => violation.detail.clone(),
+                };
+                self.report(|r| r.push_violation(at, violation.kind.as_str(), detail));
             }
             ServerEvent::Closed(reason) => {
                 let text = match (&self.close_reason, reason) {

@@ -130,6 +130,7 @@ pub(crate) fn open_session(
             .map(|scenario| ScenarioSchedule::new(scenario, state.timeline.clone())),
         _token: state.tracker.token(),
         _permit: permit,
+        secret_input: None,
         finished: false,
     };
     // Boxed: a future keeps its by-value arguments beside the locals they move into, so an
@@ -160,6 +161,9 @@ struct SessionTask {
     _token: TaskToken,
     /// The session's place under the session limit.
     _permit: OwnedSemaphorePermit,
+    /// The last frame or polling body the client sent, redacted, when it held a secret: a
+    /// violation it causes quotes this instead of its raw excerpt (cleared after each pump).
+    secret_input: Option<String>,
     /// Set once [`finish`](Self::finish) ran; a task dropped before (a panic unwinding
     /// through it, a runtime shutting down) is reported closed by `Drop`.
     finished: bool,
@@ -319,6 +323,7 @@ impl SessionTask {
                 break;
             }
         }
+        self.secret_input = None;
     }
 
     fn finish(&mut self) {
@@ -392,6 +397,9 @@ impl SessionTask {
                 let _ = reply.send(self.session.begin_polling_post(now));
             }
             SessionInput::PostBody { body, reply } => {
+                if let Ok(text) = std::str::from_utf8(&body) {
+                    self.note_secret(text);
+                }
                 let _ = reply.send(self.session.handle_polling_post(now, &body));
             }
             SessionInput::AttachWebSocket { link, reply } => {
@@ -406,6 +414,7 @@ impl SessionTask {
             }
             SessionInput::WsText { link, text } => {
                 if self.is_current_link(link) {
+                    self.note_secret(&text);
                     self.session.handle_frame(now, InboundFrame::Text(&text));
                 }
             }
@@ -415,6 +424,18 @@ impl SessionTask {
                 }
             }
             SessionInput::WsClosed { link } => self.on_ws_closed(link),
+        }
+    }
+
+    /// Keeps `text` redacted when it holds a secret, for the violation it may cause: the
+    /// session's excerpt of a malformed frame could show part of a token the redactor no
+    /// longer recognises once cut.
+    fn note_secret(&mut self, text: &str) {
+        // Shorter text holds no token worth the scan (a JWT alone is longer).
+        if text.len() > 20 {
+            if let std::borrow::Cow::Owned(redacted) = sio_capture::redact::redact_anywhere(text) {
+                self.secret_input = Some(redacted);
+            }
         }
     }
 

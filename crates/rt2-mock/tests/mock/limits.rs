@@ -380,11 +380,16 @@ async fn session_reports_never_show_a_token_wherever_the_client_put_it() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let text = report.to_string();
+    // Not the signature, nor any piece of it (a violation quotes an excerpt of the frame).
     let signature = jwt.rsplit('.').next().unwrap();
-    assert!(
-        !text.contains(signature),
-        "a token signature in the report: {text}"
-    );
-    assert!(text.contains("[redacted]"), "{text}");
+    for piece in signature.as_bytes().windows(10) {
+        let piece = std::str::from_utf8(piece).unwrap();
+        assert!(
+            !text.contains(piece),
+            "{piece:?} of the signature in the report: {text}"
+        );
+    }
+    assert!(text.contains("[jwt TenantId=tomato.tpos.vn"), "{text}");
+    assert!(text.contains("the frame held a secret"), "{text}");
     mock.shutdown().await.unwrap();
 }
