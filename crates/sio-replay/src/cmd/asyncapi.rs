@@ -71,9 +71,21 @@ pub(crate) fn records(
     }
     let name = path.display().to_string();
     let file = open_file(path, &options).with_context(|| format!("reading {name}"))?;
-    Ok(file
-        .into_records()
-        .map(move |record| record.with_context(|| format!("reading {name}"))))
+    let mut records = file.into_records();
+    let mut warned = false;
+    // Once the records are read, what the reader should know (a torn last line, import
+    // warnings) goes to stderr.
+    Ok(std::iter::from_fn(move || match records.next() {
+        Some(record) => Some(record.with_context(|| format!("reading {name}"))),
+        None => {
+            if !std::mem::replace(&mut warned, true) {
+                for warning in records.warnings() {
+                    tracing::warn!("{name}: {warning}");
+                }
+            }
+            None
+        }
+    }))
 }
 
 /// The document itself, when no `-o` is given: pretty for a person, one line in a pipe.
