@@ -306,7 +306,7 @@ pub(crate) struct ServeArgs {
     /// Replay speed: 1 is the original timing, 10 is ten times faster, 0.5 half as fast, 0 as
     /// fast as the client reads. Any finite factor is taken: a gap that the factor stretches
     /// beyond 30 years never comes, and with --loop at most one pass starts per millisecond.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub(crate) speed: f64,
 
     /// Per-connection replay or one live timeline per room.
@@ -652,7 +652,9 @@ pub(crate) struct LoadArgs {
         long,
         value_name = "PER_SECOND",
         default_value_t = 10.0,
-        requires = "ack_event"
+        requires = "ack_event",
+        value_parser = parse_rate,
+        allow_negative_numbers = true
     )]
     pub(crate) ack_rate: f64,
 }
@@ -678,6 +680,18 @@ fn parse_duration(value: &str) -> Result<Duration, String> {
         return Err("longer than the most this flag takes, 100 years".to_owned());
     }
     Ok(duration)
+}
+
+/// Parses a rate flag: a finite number above 0 and at most 1000 per second (a timer per
+/// client cannot go faster; NaN or infinity would silently become some other rate).
+fn parse_rate(value: &str) -> Result<f64, String> {
+    let rate: f64 = value
+        .parse()
+        .map_err(|_| format!("{value:?} is not a number"))?;
+    if !(rate.is_finite() && rate > 0.0 && rate <= 1000.0) {
+        return Err("must be a number above 0 and at most 1000 (per second)".to_owned());
+    }
+    Ok(rate)
 }
 
 /// Parses `--namespace`: a name the codec will send and read back as itself (see

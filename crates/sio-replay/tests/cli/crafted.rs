@@ -133,6 +133,16 @@ fn speeds_that_are_not_finite_are_refused_naming_the_flag() {
         assert!(stderr.contains("finite"), "{speed}: {stderr}");
         assert_no_panic(&stderr);
     }
+    // A negative factor, written as a plain argument, is refused by the same check.
+    let output = sio_replay()
+        .args(["serve", "--port", "0", "--speed", "-1"])
+        .timeout(Duration::from_secs(5))
+        .output()
+        .expect("ran");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--speed -1: must be a finite number")
+    );
 }
 
 #[test]

@@ -69,6 +69,24 @@ fn bad_duration_names_the_flag() {
 }
 
 #[test]
+fn a_rate_that_is_not_a_positive_number_names_the_flag() {
+    for rate in ["NaN", "inf", "0", "-3", "1e9", "fast"] {
+        sio_replay()
+            .args([
+                "load",
+                "ws://127.0.0.1:9",
+                "--ack-event",
+                "e",
+                "--ack-rate",
+                rate,
+            ])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("--ack-rate"));
+    }
+}
+
+#[test]
 fn a_namespace_that_cannot_be_sent_names_the_flag_and_the_fix() {
     for (sub, namespace, says) in [
         ("record", "chatomni", "starts with '/', e.g. '/chatomni'"),
