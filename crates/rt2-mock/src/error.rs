@@ -42,8 +42,6 @@ pub enum MockError {
     CaptureImport {
         /// The file.
         path: PathBuf,
-        /// What the file was taken for, from its first bytes.
-        kind: sio_capture::import::InputKind,
         /// The importer's error, naming a line or a JSON path.
         source: sio_capture::CaptureError,
     },

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sio_capture::import::{ImportOptions, InputKind, detect_file_kind, import_capture};
+use sio_capture::import::{ImportOptions, InputKind, open_file};
 use sio_capture::{
     CaptureError, CaptureReader, Direction, FrameKind, FrameRecord, Header, HttpRecord, Record,
 };
@@ -44,27 +44,15 @@ impl Capture {
     /// last line is skipped and named in [`Capture::warnings`].
     pub fn open(path: impl AsRef<Path>) -> Result<Self, MockError> {
         let path = path.as_ref();
-        let io_error = |source| MockError::CaptureIo {
-            path: path.to_path_buf(),
-            source,
-        };
-        let kind = detect_file_kind(path).map_err(io_error)?;
-        let mut capture = if kind == InputKind::Native {
-            let file = std::fs::File::open(path).map_err(io_error)?;
-            Self::from_reader(std::io::BufReader::new(file), path)?
-        } else {
-            let input = std::fs::read(path).map_err(io_error)?;
-            let options = ImportOptions::default().kind(kind);
-            let imported =
-                import_capture(&input, &options).map_err(|source| MockError::CaptureImport {
-                    path: path.to_path_buf(),
-                    kind,
-                    source,
-                })?;
-            let mut capture = Self::from_records(imported.all_records());
-            capture.warnings = imported.summary.warnings;
-            capture
-        };
+        let file = open_file(path, &ImportOptions::default())
+            .map_err(|err| load_error(path, false, err))?;
+        let native = file.kind() == InputKind::Native;
+        let mut records = file.into_records();
+        let mut capture = Capture::default();
+        for record in records.by_ref() {
+            capture.push(record.map_err(|err| load_error(path, native, err))?);
+        }
+        capture.warnings = records.warnings();
         capture.path = Some(path.to_path_buf());
         Ok(capture)
     }
@@ -107,23 +95,7 @@ impl Capture {
         let mut capture = Capture::default();
         let mut reader = CaptureReader::new(input);
         for record in reader.by_ref() {
-            let record = record.map_err(|err| match err {
-                CaptureError::Io(source) => MockError::CaptureIo {
-                    path: name.to_path_buf(),
-                    source,
-                },
-                CaptureError::Line { line, kind } => MockError::CaptureFormat {
-                    path: name.to_path_buf(),
-                    line: usize::try_from(line).unwrap_or(usize::MAX),
-                    message: kind.to_string(),
-                },
-                other => MockError::CaptureFormat {
-                    path: name.to_path_buf(),
-                    line: 0,
-                    message: other.to_string(),
-                },
-            })?;
-            capture.push(record);
+            capture.push(record.map_err(|err| load_error(name, true, err))?);
         }
         if let Some(torn) = reader.torn_last_line() {
             capture.warnings.push(torn.to_string());
@@ -214,6 +186,26 @@ fn socket_packet(frame: &str) -> Option<SocketPacket<'_>> {
     match sio_wire::decode_message(frame) {
         Ok(DecodedFrame::Socket(packet)) => Some(packet),
         _ => None,
+    }
+}
+
+/// A capture file's error as the mock reports it: the file and, for a native capture, the line;
+/// an import error names its own line or JSON path.
+fn load_error(path: &Path, native: bool, err: CaptureError) -> MockError {
+    let path = path.to_path_buf();
+    match err {
+        CaptureError::Io(source) => MockError::CaptureIo { path, source },
+        CaptureError::Line { line, kind } => MockError::CaptureFormat {
+            path,
+            line: usize::try_from(line).unwrap_or(usize::MAX),
+            message: kind.to_string(),
+        },
+        other if native => MockError::CaptureFormat {
+            path,
+            line: 0,
+            message: other.to_string(),
+        },
+        source => MockError::CaptureImport { path, source },
     }
 }
 
