@@ -114,6 +114,11 @@ impl<T> SendQueue<T> {
         }
     }
 
+    /// The bounds it was made with.
+    pub fn limits(&self) -> QueueLimits {
+        self.limits
+    }
+
     /// Events waiting.
     pub fn len(&self) -> usize {
         self.items.len()

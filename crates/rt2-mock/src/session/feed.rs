@@ -45,7 +45,6 @@ enum Source {
 pub(crate) struct EventFeed {
     source: Source,
     queue: SendQueue<QueuedEvent>,
-    limits: QueueLimits,
     /// The namespace replayed events go to.
     namespace: Arc<str>,
 }
@@ -56,7 +55,6 @@ impl EventFeed {
         Self {
             source: Source::Idle,
             queue: SendQueue::new(limits),
-            limits,
             namespace,
         }
     }
@@ -122,7 +120,7 @@ impl EventFeed {
         replay.cursor.is_unpaced()
             && replay.cursor.peek().is_some_and(|next| {
                 let len = next.data.len();
-                self.queue.has_room_for(len) || !self.limits.admits(len)
+                self.queue.has_room_for(len) || !self.queue.limits().admits(len)
             })
     }
 
@@ -135,8 +133,9 @@ impl EventFeed {
         };
         let mut due_events = Vec::new();
         if replay.cursor.is_unpaced() {
-            let mut room_frames = self.limits.max_frames.saturating_sub(self.queue.len());
-            let mut room_bytes = self.limits.max_bytes.saturating_sub(self.queue.bytes());
+            let limits = self.queue.limits();
+            let mut room_frames = limits.max_frames.saturating_sub(self.queue.len());
+            let mut room_bytes = limits.max_bytes.saturating_sub(self.queue.bytes());
             while due_events.len() < UNPACED_BATCH {
                 let Some(next) = replay.cursor.peek() else {
                     break;
@@ -144,7 +143,7 @@ impl EventFeed {
                 let len = next.data.len();
                 // An event that can never fit is taken anyway: the queue refuses and counts
                 // it, and the replay goes on instead of waiting for room that never comes.
-                let fits_ever = self.limits.admits(len);
+                let fits_ever = limits.admits(len);
                 if fits_ever && (room_frames == 0 || len > room_bytes) {
                     break;
                 }
