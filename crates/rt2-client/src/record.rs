@@ -416,11 +416,7 @@ impl<W: Write> Recorder<'_, W> {
     }
 
     fn write_gap(&mut self, conn: u32, reason: &str) -> Result<(), ClientError> {
-        let gap = GapRecord {
-            t_ms: self.t_ms(),
-            conn,
-            reason: Some(reason.to_owned()),
-        };
+        let gap = GapRecord::lost(self.t_ms(), conn, Some(reason.to_owned()));
         self.writer
             .write_gap(&gap)
             .map_err(|source| ClientError::Capture {

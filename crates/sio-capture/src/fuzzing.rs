@@ -289,6 +289,7 @@ fn same_record(a: &Record, b: &Record) -> bool {
         (Record::Frame(x), Record::Frame(y)) => y.t_ms = x.t_ms,
         (Record::Http(x), Record::Http(y)) => y.t_ms = x.t_ms,
         (Record::Gap(x), Record::Gap(y)) => y.t_ms = x.t_ms,
+        (Record::Conn(x), Record::Conn(y)) => y.t_ms = x.t_ms,
         _ => {}
     }
     *a == b

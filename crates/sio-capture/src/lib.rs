@@ -91,8 +91,8 @@ pub use error::{CaptureError, ImportError, ImportLocation, LineErrorKind};
 pub use ordered_json::OrderedJson;
 pub use reader::{CaptureReader, DEFAULT_MAX_LINE_BYTES, TornLine};
 pub use record::{
-    Direction, FORMAT_NAME, FORMAT_VERSION, FrameKind, FrameRecord, GapRecord, Header, HttpRecord,
-    Record,
+    ConnEvent, ConnRecord, Direction, FORMAT_NAME, FORMAT_VERSION, FrameKind, FrameRecord,
+    GapRecord, Header, HttpRecord, Record, Transport,
 };
 pub use redact::{RedactionReport, Redactor};
 pub use writer::CaptureWriter;

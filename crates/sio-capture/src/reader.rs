@@ -9,7 +9,8 @@ use base64::Engine as _;
 
 use crate::error::{CaptureError, LineErrorKind};
 use crate::record::{
-    FORMAT_NAME, FORMAT_VERSION, FrameKind, FrameRecord, GapRecord, Header, HttpRecord, Record,
+    ConnRecord, FORMAT_NAME, FORMAT_VERSION, FrameKind, FrameRecord, GapRecord, Header, HttpRecord,
+    Record,
 };
 
 /// The default longest line a reader accepts: far above any real frame, low enough that a
@@ -369,6 +370,7 @@ fn parse_known_prefix(text: &str) -> Option<Result<Record, serde_json::Error>> {
         "frame" => serde_json::from_str::<FrameRecord>(text).map(Record::Frame),
         "http" => serde_json::from_str::<HttpRecord>(text).map(Record::Http),
         "gap" => serde_json::from_str::<GapRecord>(text).map(Record::Gap),
+        "conn" => serde_json::from_str::<ConnRecord>(text).map(Record::Conn),
         "header" => serde_json::from_str::<Header>(text).map(Record::Header),
         _ => return None,
     })

@@ -1,7 +1,7 @@
 //! The records of a native capture: one JSON object per line.
 //!
-//! A capture is a header record followed by any number of frame, HTTP and gap records, in the
-//! order they were observed. Every record carries a `type` tag so a reader can dispatch on it
+//! A capture is a header record followed by any number of frame, HTTP, connection and gap
+//! records, in the order they were observed. Every record carries a `type` tag so a reader can dispatch on it
 //! without guessing; unknown fields are ignored so that later writer versions stay readable.
 //!
 //! ```text
@@ -29,8 +29,13 @@ pub enum Record {
     Frame(FrameRecord),
     /// One HTTP request and its response (e.g. the live-video REST endpoint).
     Http(HttpRecord),
-    /// A stretch of time when the recorder was disconnected (it reconnected after it).
+    /// A stretch of time when the recorder was disconnected (it reconnected after it), or bytes
+    /// of a stream that were never seen (a hole in a packet capture).
     Gap(GapRecord),
+    /// A point in the life of one connection: opened (with its Engine.IO `sid`, transport and
+    /// peer), upgraded to another transport, closed (with the reason). Written by observers that
+    /// see whole connections: the recording proxy, the pcap importer, the mock's observer stream.
+    Conn(ConnRecord),
 }
 
 /// The header record: always the first line of a capture.
@@ -133,6 +138,156 @@ pub struct GapRecord {
     /// Why, in words (e.g. `connection reset by peer`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The direction whose bytes are missing, when the gap is a hole in one direction of a
+    /// stream (a packet capture that lost segments) rather than a lost connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Direction>,
+    /// How many bytes of that direction were never seen, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_bytes: Option<u64>,
+}
+
+impl GapRecord {
+    /// A lost connection: `conn` ended at `t_ms`, for `reason` when one is known.
+    pub fn lost(t_ms: f64, conn: u32, reason: Option<String>) -> Self {
+        GapRecord {
+            t_ms,
+            conn,
+            reason,
+            from: None,
+            missing_bytes: None,
+        }
+    }
+}
+
+/// What happened to a connection in a [`ConnRecord`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnEvent {
+    /// The connection was opened (for Engine.IO: the open packet was seen, so `sid` is known).
+    Open,
+    /// The connection moved to another transport (`transport` says which), e.g. long-polling
+    /// upgraded to WebSocket.
+    Upgrade,
+    /// The connection ended; `reason` says why when it is known.
+    Close,
+}
+
+/// The transport an Engine.IO connection uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    /// HTTP long-polling (`transport=polling`).
+    Polling,
+    /// WebSocket (`transport=websocket`).
+    Websocket,
+}
+
+/// A point in the life of one connection. Frames of the same `conn` number belong to it,
+/// whichever transport carried them.
+///
+/// ```
+/// use sio_capture::{ConnEvent, ConnRecord, Transport};
+///
+/// let open = ConnRecord::new(0.0, 1, ConnEvent::Open)
+///     .with_sid("4RK_z0D5LofuOO3tR9vW")
+///     .with_transport(Transport::Polling);
+/// let line = serde_json::to_string(&sio_capture::Record::Conn(open)).unwrap();
+/// assert_eq!(
+///     line,
+///     r#"{"type":"conn","t_ms":0.0,"conn":1,"event":"open","sid":"4RK_z0D5LofuOO3tR9vW","transport":"polling"}"#
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnRecord {
+    /// When it happened, in milliseconds since the header's `started_at`.
+    pub t_ms: f64,
+    /// The connection (numbered from 1, as in frame records).
+    pub conn: u32,
+    /// What happened.
+    pub event: ConnEvent,
+    /// The Engine.IO session id, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// The transport the connection uses from now on (on `open` and `upgrade`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<Transport>,
+    /// The client's address as the observer saw it, e.g. `127.0.0.1:52144`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+    /// The request URL that opened (or upgraded) the connection, secrets redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Why the connection closed (on `close`), e.g. `transport close` or `ping timeout`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl ConnRecord {
+    /// A record of `event` on `conn` at `t_ms`, with every optional field empty.
+    pub fn new(t_ms: f64, conn: u32, event: ConnEvent) -> Self {
+        ConnRecord {
+            t_ms,
+            conn,
+            event,
+            sid: None,
+            transport: None,
+            remote: None,
+            url: None,
+            reason: None,
+        }
+    }
+
+    /// Sets [`ConnRecord::sid`].
+    pub fn with_sid(mut self, sid: impl Into<String>) -> Self {
+        self.sid = Some(sid.into());
+        self
+    }
+
+    /// Sets [`ConnRecord::transport`].
+    pub fn with_transport(mut self, transport: Transport) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Sets [`ConnRecord::remote`].
+    pub fn with_remote(mut self, remote: impl Into<String>) -> Self {
+        self.remote = Some(remote.into());
+        self
+    }
+
+    /// Sets [`ConnRecord::url`].
+    pub fn with_url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// Sets [`ConnRecord::reason`].
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+}
+
+impl ConnEvent {
+    /// The event as the capture format spells it: `open`, `upgrade` or `close`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnEvent::Open => "open",
+            ConnEvent::Upgrade => "upgrade",
+            ConnEvent::Close => "close",
+        }
+    }
+}
+
+impl Transport {
+    /// The transport as Engine.IO's query spells it: `polling` or `websocket`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Polling => "polling",
+            Transport::Websocket => "websocket",
+        }
+    }
 }
 
 impl Header {
@@ -220,16 +375,18 @@ impl Record {
             Record::Frame(f) => f.t_ms,
             Record::Http(h) => h.t_ms,
             Record::Gap(g) => g.t_ms,
+            Record::Conn(c) => c.t_ms,
         }
     }
 
-    /// The record's `type` tag: `header`, `frame`, `http` or `gap`.
+    /// The record's `type` tag: `header`, `frame`, `http`, `gap` or `conn`.
     pub fn type_name(&self) -> &'static str {
         match self {
             Record::Header(_) => "header",
             Record::Frame(_) => "frame",
             Record::Http(_) => "http",
             Record::Gap(_) => "gap",
+            Record::Conn(_) => "conn",
         }
     }
 }

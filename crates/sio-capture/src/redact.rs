@@ -227,6 +227,14 @@ impl Redactor {
                     update(reason, |s| self.redact_text(s, report));
                 }
             }
+            Record::Conn(c) => {
+                if let Some(url) = &mut c.url {
+                    update(url, |s| self.redact_url(s, report));
+                }
+                if let Some(reason) = &mut c.reason {
+                    update(reason, |s| self.redact_text(s, report));
+                }
+            }
         }
     }
 

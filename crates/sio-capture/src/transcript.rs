@@ -52,7 +52,9 @@ use crate::error::CaptureError;
 use crate::import::{ImportOptions, open_file};
 use crate::normalize::{NormalizeConfig, Normalizer};
 use crate::ordered_json::{OrderedJson, push_indent};
-use crate::record::{Direction, FrameKind, FrameRecord, GapRecord, Header, HttpRecord, Record};
+use crate::record::{
+    ConnRecord, Direction, FrameKind, FrameRecord, GapRecord, Header, HttpRecord, Record,
+};
 
 /// Bodies longer than this are cut in transcripts (with the full length shown).
 const MAX_TEXT_BODY_CHARS: usize = 4096;
@@ -84,6 +86,7 @@ impl<'c> Transcript<'c> {
             Record::Frame(frame) => self.push_frame(frame),
             Record::Http(http) => self.push_http(http),
             Record::Gap(gap) => self.push_gap(gap),
+            Record::Conn(conn) => self.push_conn(conn),
         }
     }
 
@@ -269,11 +272,46 @@ impl<'c> Transcript<'c> {
 
     fn push_gap(&mut self, gap: &GapRecord) {
         self.push_time(gap.t_ms);
-        let _ = write!(self.out, "conn {} gap: connection lost", gap.conn);
+        match (gap.from, gap.missing_bytes) {
+            (Some(from), Some(bytes)) => {
+                let _ = write!(
+                    self.out,
+                    "conn {} gap: {bytes} bytes from the {} never seen",
+                    gap.conn,
+                    from.as_str()
+                );
+            }
+            (Some(from), None) => {
+                let _ = write!(
+                    self.out,
+                    "conn {} gap: bytes from the {} never seen",
+                    gap.conn,
+                    from.as_str()
+                );
+            }
+            _ => {
+                let _ = write!(self.out, "conn {} gap: connection lost", gap.conn);
+            }
+        }
         if let Some(reason) = &gap.reason {
             self.out.push_str(" (");
             self.out.push_str(reason);
             self.out.push(')');
+        }
+        self.out.push('\n');
+    }
+
+    /// A connection's life, without its sid, peer or URL: those differ on every run, and the
+    /// transcript is what goldens hold.
+    fn push_conn(&mut self, conn: &ConnRecord) {
+        self.push_time(conn.t_ms);
+        let _ = write!(self.out, "conn {} {}", conn.conn, conn.event.as_str());
+        if let Some(transport) = conn.transport {
+            let _ = write!(self.out, " ({})", transport.as_str());
+        }
+        if let Some(reason) = &conn.reason {
+            self.out.push_str(": ");
+            self.out.push_str(reason);
         }
         self.out.push('\n');
     }
@@ -473,6 +511,39 @@ mod tests {
             );
         }
         assert_eq!(escape_control("\x00\x7f\u{85}"), "\\x00\\x7f\\u{85}");
+    }
+
+    #[test]
+    fn connection_lives_and_stream_holes_read_without_run_specific_values() {
+        use crate::record::{ConnEvent, Transport};
+        let config = NormalizeConfig {
+            include_time: false,
+            ..NormalizeConfig::default()
+        };
+        let mut transcript = Transcript::new(&config);
+        let open = ConnRecord::new(1.0, 1, ConnEvent::Open)
+            .with_sid("4RK_z0D5LofuOO3tR9vW")
+            .with_transport(Transport::Polling)
+            .with_remote("127.0.0.1:52144");
+        transcript.push(&Record::Conn(open));
+        let upgrade = ConnRecord::new(2.0, 1, ConnEvent::Upgrade)
+            .with_sid("4RK_z0D5LofuOO3tR9vW")
+            .with_transport(Transport::Websocket);
+        transcript.push(&Record::Conn(upgrade));
+        transcript.push(&Record::Gap(GapRecord {
+            from: Some(Direction::Server),
+            missing_bytes: Some(120),
+            ..GapRecord::lost(3.0, 1, None)
+        }));
+        let close = ConnRecord::new(4.0, 1, ConnEvent::Close).with_reason("transport close");
+        transcript.push(&Record::Conn(close));
+        let text = transcript.finish();
+        assert_eq!(
+            text,
+            "conn 1 open (polling)\nconn 1 upgrade (websocket)\n\
+             conn 1 gap: 120 bytes from the server never seen\nconn 1 close: transport close\n"
+        );
+        assert!(!text.contains("4RK_"), "no sid in a golden: {text}");
     }
 
     #[test]

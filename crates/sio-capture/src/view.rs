@@ -107,9 +107,25 @@ impl Serialize for RecordView {
         #[derive(Serialize)]
         struct GapView<'a> {
             conn: u32,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            from: Option<&'static str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            missing_bytes: Option<u64>,
             reason: Option<&'a str>,
             record: &'static str,
             t_ms: f64,
+        }
+        #[derive(Serialize)]
+        struct ConnView<'a> {
+            conn: u32,
+            event: &'static str,
+            reason: Option<&'a str>,
+            record: &'static str,
+            remote: Option<&'a str>,
+            sid: Option<&'a str>,
+            t_ms: f64,
+            transport: Option<&'static str>,
+            url: Option<&'a str>,
         }
         match &self.record {
             Record::Frame(frame) => {
@@ -134,9 +150,23 @@ impl Serialize for RecordView {
             .serialize(serializer),
             Record::Gap(gap) => GapView {
                 conn: gap.conn,
+                from: gap.from.map(|d| d.as_str()),
+                missing_bytes: gap.missing_bytes,
                 reason: gap.reason.as_deref(),
                 record: "gap",
                 t_ms: gap.t_ms,
+            }
+            .serialize(serializer),
+            Record::Conn(conn) => ConnView {
+                conn: conn.conn,
+                event: conn.event.as_str(),
+                reason: conn.reason.as_deref(),
+                record: "conn",
+                remote: conn.remote.as_deref(),
+                sid: conn.sid.as_deref(),
+                t_ms: conn.t_ms,
+                transport: conn.transport.map(|t| t.as_str()),
+                url: conn.url.as_deref(),
             }
             .serialize(serializer),
         }
@@ -370,7 +400,7 @@ fn frame_error(err: &WireError) -> FrameError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{GapRecord, Header, HttpRecord};
+    use crate::record::{ConnEvent, ConnRecord, GapRecord, Header, HttpRecord, Transport};
 
     fn json(view: &RecordView) -> String {
         serde_json::to_string(view).expect("serialises")
@@ -448,14 +478,26 @@ mod tests {
             json(&RecordView::new(Record::Header(header), None)),
             r#"{"record":"header","room":"tomato.tpos.vn","source":"record","started_at":null,"url":null}"#
         );
-        let gap = GapRecord {
-            t_ms: 4.0,
-            conn: 1,
-            reason: Some("reset".to_owned()),
-        };
+        let gap = GapRecord::lost(4.0, 1, Some("reset".to_owned()));
         assert_eq!(
             json(&RecordView::new(Record::Gap(gap), None)),
             r#"{"conn":1,"reason":"reset","record":"gap","t_ms":4.0}"#
+        );
+        let hole = GapRecord {
+            from: Some(Direction::Server),
+            missing_bytes: Some(120),
+            ..GapRecord::lost(5.0, 2, None)
+        };
+        assert_eq!(
+            json(&RecordView::new(Record::Gap(hole), None)),
+            r#"{"conn":2,"from":"server","missing_bytes":120,"reason":null,"record":"gap","t_ms":5.0}"#
+        );
+        let upgrade = ConnRecord::new(6.0, 2, ConnEvent::Upgrade)
+            .with_sid("abc")
+            .with_transport(Transport::Websocket);
+        assert_eq!(
+            json(&RecordView::new(Record::Conn(upgrade), None)),
+            r#"{"conn":2,"event":"upgrade","reason":null,"record":"conn","remote":null,"sid":"abc","t_ms":6.0,"transport":"websocket","url":null}"#
         );
         let http = HttpRecord {
             t_ms: 2.0,

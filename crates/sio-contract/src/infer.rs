@@ -215,7 +215,7 @@ impl Inference {
                     Observed::Undecodable(_) => self.undecodable += 1,
                 }
             }
-            Record::Gap(_) => {}
+            Record::Gap(_) | Record::Conn(_) => {}
         }
     }
 

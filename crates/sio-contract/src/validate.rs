@@ -278,7 +278,7 @@ impl Validation<'_> {
                 }
                 return;
             }
-            Record::Http(_) | Record::Gap(_) => return,
+            Record::Http(_) | Record::Gap(_) | Record::Conn(_) => return,
         };
         self.frame += 1;
         self.frames += 1;

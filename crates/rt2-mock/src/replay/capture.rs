@@ -72,7 +72,7 @@ impl Capture {
             Record::Header(header) => self.header = Some(header),
             Record::Frame(frame) => self.frames.push(frame),
             Record::Http(http) => self.http.push(http),
-            Record::Gap(_) => {}
+            Record::Gap(_) | Record::Conn(_) => {}
         }
     }
 

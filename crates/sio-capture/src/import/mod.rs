@@ -518,6 +518,9 @@ fn finish(header: Header, mut records: Vec<Record>, mut summary: ImportSummary) 
             Record::Gap(gap) => {
                 connections.insert(gap.conn);
             }
+            Record::Conn(conn) => {
+                connections.insert(conn.conn);
+            }
             Record::Header(_) => {}
         }
     }

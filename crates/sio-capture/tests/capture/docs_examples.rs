@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 use sio_capture::import::{ImportOptions, import_capture};
 use sio_capture::{
-    CaptureReader, CaptureWriter, Direction, FrameRecord, GapRecord, Header, HttpRecord, Record,
-    Redactor,
+    CaptureReader, CaptureWriter, ConnEvent, ConnRecord, Direction, FrameRecord, GapRecord, Header,
+    HttpRecord, Record, Redactor,
 };
 
 use crate::fixtures::fixture;
@@ -76,7 +76,7 @@ fn check_against_schema(schema: &Value, line: &str) {
         "{line}: not in the schema {:?}",
         present.difference(&allowed)
     );
-    for member in ["from", "kind"] {
+    for member in ["from", "kind", "event", "transport"] {
         if let Some(value) = record.get(member) {
             let allowed = string_set(&def["properties"][member]["enum"]);
             assert!(
@@ -91,7 +91,7 @@ fn check_against_schema(schema: &Value, line: &str) {
 fn the_documented_examples_read_back_strictly_and_match_the_schema() {
     let schema = schema();
     let examples = jsonl_examples();
-    assert_eq!(examples.len(), 2);
+    assert_eq!(examples.len(), 3);
     let mut lines = 0;
     for example in &examples {
         let records: Vec<Record> = CaptureReader::new(example.as_bytes())
@@ -118,7 +118,7 @@ fn the_documented_examples_read_back_strictly_and_match_the_schema() {
             lines += 1;
         }
     }
-    assert_eq!(lines, 12);
+    assert_eq!(lines, 16);
 }
 
 #[test]
@@ -145,11 +145,8 @@ fn minimal_records_carry_exactly_the_required_members() {
             body: String::new(),
             body_base64: false,
         }),
-        Record::Gap(GapRecord {
-            t_ms: 0.0,
-            conn: 1,
-            reason: None,
-        }),
+        Record::Gap(GapRecord::lost(0.0, 1, None)),
+        Record::Conn(ConnRecord::new(0.0, 1, ConnEvent::Open)),
     ];
     for record in records {
         let value = serde_json::to_value(&record).unwrap();

@@ -5,8 +5,8 @@ use std::io::Write;
 
 use proptest::prelude::*;
 use sio_capture::{
-    CaptureReader, CaptureWriter, Direction, FrameKind, FrameRecord, GapRecord, Header, HttpRecord,
-    Record, Redactor,
+    CaptureReader, CaptureWriter, ConnEvent, ConnRecord, Direction, FrameKind, FrameRecord,
+    GapRecord, Header, HttpRecord, Record, Redactor, Transport,
 };
 
 fn direction() -> impl Strategy<Value = Direction> {
@@ -72,7 +72,30 @@ fn record() -> impl Strategy<Value = Record> {
                 }
             ),
         (t_ms(), 1u32..5, proptest::option::of(".{0,40}"))
-            .prop_map(|(t_ms, conn, reason)| Record::Gap(GapRecord { t_ms, conn, reason })),
+            .prop_map(|(t_ms, conn, reason)| Record::Gap(GapRecord::lost(t_ms, conn, reason))),
+        (
+            t_ms(),
+            1u32..5,
+            prop_oneof![
+                Just(ConnEvent::Open),
+                Just(ConnEvent::Upgrade),
+                Just(ConnEvent::Close)
+            ],
+            proptest::option::of("[A-Za-z0-9_-]{1,20}"),
+            proptest::option::of(prop_oneof![
+                Just(Transport::Polling),
+                Just(Transport::Websocket)
+            ]),
+            proptest::option::of(".{0,40}"),
+        )
+            .prop_map(|(t_ms, conn, event, sid, transport, reason)| {
+                Record::Conn(ConnRecord {
+                    sid,
+                    transport,
+                    reason,
+                    ..ConnRecord::new(t_ms, conn, event)
+                })
+            }),
     ]
     .prop_filter("binary frames must hold valid base64", |r| match r {
         Record::Http(h) => !h.body_base64 || h.body.is_empty(),
