@@ -357,7 +357,10 @@ impl Assembler {
         };
         self.push_frame(record);
         let socket = &self.sockets[ws.0];
-        if socket.joins_polling
+        // An upgrade packet on a session that already closed moves nothing.
+        let open = !self.conns[conn as usize - 1].closed;
+        if open
+            && socket.joins_polling
             && !socket.upgraded
             && from == Direction::Client
             && text == Some("5")
