@@ -166,6 +166,69 @@ impl LiveComparison {
 mod tests {
     use super::*;
 
+    fn replies(frames: &[&str]) -> Replies {
+        let mut replies = Replies::default();
+        for frame in frames {
+            replies.push_frame(frame);
+        }
+        replies
+    }
+
+    #[test]
+    fn a_path_kept_in_the_noise_file_stays_noise_and_new_paths_are_added() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let golden = dir.path().join("live.snap");
+        let run =
+            |id: &str, at: u32| replies(&[&format!(r#"42/s,["e",{{"id":"{id}","at":{at}}}]"#)]);
+        // First: `at` happened to agree in both runs, `id` did not.
+        let first = LiveComparison::new(
+            &[run("a", 1), run("b", 1)],
+            &run("c", 1),
+            Some(&golden),
+            String::new(),
+            String::new(),
+        )
+        .expect("learns");
+        assert_eq!(first.new_noise, 1);
+        assert!(first.passed());
+        let saved = std::fs::read_to_string(noise_path(&golden)).expect("written");
+        // Later `at` varies: it is added, `id` is kept though it agreed this time.
+        let second = LiveComparison::new(
+            &[run("a", 1), run("a", 2)],
+            &run("z", 3),
+            Some(&golden),
+            String::new(),
+            String::new(),
+        )
+        .expect("learns");
+        assert_eq!(second.new_noise, 1);
+        assert_eq!(second.noise.len(), 2);
+        assert!(second.passed(), "{:?}", second.differences);
+        assert_ne!(
+            std::fs::read_to_string(noise_path(&golden)).expect("written"),
+            saved
+        );
+    }
+
+    #[test]
+    fn a_bad_noise_file_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let golden = dir.path().join("live.snap");
+        std::fs::write(noise_path(&golden), "{\"format\": 1").expect("write");
+        let err = LiveComparison::new(
+            &[],
+            &Replies::default(),
+            Some(&golden),
+            String::new(),
+            String::new(),
+        )
+        .err()
+        .expect("an error");
+        let text = format!("{err:#}");
+        assert!(text.contains("live.noise.json"), "{text}");
+        assert!(text.contains("not a usable noise file"), "{text}");
+    }
+
     #[test]
     fn the_noise_file_sits_beside_the_golden() {
         assert_eq!(
