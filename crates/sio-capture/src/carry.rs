@@ -118,10 +118,8 @@ impl CarryPlan {
     }
 
     /// The client side of a capture's first connection (its Socket.IO packets other than
-    /// CONNECT, as [`Script::from_records`] in rt2-client takes them) with the values each
+    /// CONNECT, as rt2-client's `Script::from_records` takes them) with the values each
     /// carries from earlier server replies.
-    ///
-    /// [`Script::from_records`]: https://docs.rs/rt2-client
     pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Self {
         let mut seen: HashMap<String, Source> = HashMap::new();
         let mut replies = Replies::default();

@@ -74,6 +74,8 @@
 //! - `redact.rs`, `normalize.rs`, `transcript.rs`, `ordered_json.rs`.
 //! - `view.rs`: the decoded view of single records.
 //! - `golden.rs`, `junit.rs`: the golden-file workflow and its CI report.
+//! - `replies.rs`, `noise.rs`, `carry.rs`: server replies by key, learned noise, carried
+//!   values (`check --baseline-runs`).
 
 pub mod carry;
 pub mod error;
