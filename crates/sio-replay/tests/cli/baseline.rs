@@ -182,6 +182,7 @@ fn baseline_runs_pass_where_plain_check_fails_and_still_catch_real_changes() {
 
     // A candidate that drops an event fails, naming it.
     let (_dropping, dropping_url) = noisy_server("drop-event");
+    let junit = path("junit.xml");
     let (code, out) = check(
         &dropping_url,
         &capture,
@@ -192,6 +193,8 @@ fn baseline_runs_pass_where_plain_check_fails_and_still_catch_real_changes() {
             "2",
             "--format",
             "json",
+            "--junit",
+            &junit,
         ],
     );
     assert_eq!(code, 1, "{out}");
@@ -201,6 +204,15 @@ fn baseline_runs_pass_where_plain_check_fails_and_still_catch_real_changes() {
         report["live"]["differences"],
         serde_json::json!([r#"/shop EVENT "news": 1 in the reference, 0 in the candidate"#]),
         "{report}"
+    );
+    let junit = std::fs::read_to_string(&junit).expect("the JUnit report");
+    assert!(
+        junit.contains("the candidate differs from the reference outside the learned noise"),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(&dropping_url),
+        "the case is named after the candidate: {junit}"
     );
 }
 
