@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use sio_capture::carry::{CarryPlan, ScriptPlayer};
 use sio_capture::writer::{OutputOptions, create_output};
 use sio_capture::{
     CaptureWriter, Direction, FrameRecord, GapRecord, Header, RedactionReport, Redactor,
@@ -56,6 +57,10 @@ pub struct RecordConfig {
     /// on each connection: the client side of a scripted session (e.g. `42/chatomni,["x"]`).
     /// The CONNECT itself and pongs are the session machine's, not listed here.
     pub send_after_connect: Vec<String>,
+    /// The client frames with the server values they carry (see [`sio_capture::carry`]):
+    /// when set, it replaces `send_after_connect`, and each frame waits until the values it
+    /// carries have arrived on that connection.
+    pub carry: Option<CarryPlan>,
 }
 
 impl RecordConfig {
@@ -75,6 +80,14 @@ impl RecordConfig {
             handshake_timeout: Duration::from_secs(10),
             redact: true,
             send_after_connect: Vec::new(),
+            carry: None,
+        }
+    }
+
+    fn player(&self) -> ScriptPlayer {
+        match &self.carry {
+            Some(plan) => plan.player(),
+            None => CarryPlan::plain(self.send_after_connect.iter().cloned()).player(),
         }
     }
 }
@@ -124,6 +137,11 @@ pub struct RecordSummary {
     pub elapsed: Duration,
     /// What redaction took out.
     pub redaction: RedactionReport,
+    /// Scripted client frames never sent on the last connection, because a value they carry
+    /// never arrived (0 without a script).
+    pub unsent_frames: usize,
+    /// What the first of them waited for, in words.
+    pub waiting_for: Option<String>,
 }
 
 /// How one connection ended.
@@ -201,6 +219,8 @@ pub(crate) async fn record_into<W: Write>(
         writer,
         started: Instant::now(),
         stats: RecordStats::default(),
+        unsent_frames: 0,
+        waiting_for: None,
     };
     tokio::pin!(shutdown);
     let deadline = config.max_duration.map(|d| recorder.started + d);
@@ -209,6 +229,8 @@ pub(crate) async fn record_into<W: Write>(
         writer,
         stats,
         started,
+        unsent_frames,
+        waiting_for,
         ..
     } = recorder;
     let redaction = writer.redaction_report();
@@ -220,6 +242,8 @@ pub(crate) async fn record_into<W: Write>(
         stopped_by,
         elapsed: started.elapsed(),
         redaction,
+        unsent_frames,
+        waiting_for,
     };
     Ok((summary, out))
 }
@@ -233,6 +257,8 @@ struct Recorder<'a, W: Write> {
     writer: CaptureWriter<W>,
     started: Instant,
     stats: RecordStats,
+    unsent_frames: usize,
+    waiting_for: Option<String>,
 }
 
 impl<W: Write> Recorder<'_, W> {
@@ -339,6 +365,37 @@ impl<W: Write> Recorder<'_, W> {
             token,
             self.config.handshake_timeout,
         )?;
+        let mut player = self.config.player();
+        let mut connected = false;
+        let end = self
+            .connection_loop(
+                &mut connection,
+                &mut player,
+                &mut connected,
+                conn,
+                shutdown,
+                deadline,
+                progress,
+            )
+            .await;
+        self.unsent_frames = player.unsent();
+        self.waiting_for = player
+            .waiting()
+            .map(|(frame, carried)| format!("{} (for {})", carried.source, frame.text));
+        end
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn connection_loop(
+        &mut self,
+        connection: &mut Connection,
+        player: &mut ScriptPlayer,
+        connected: &mut bool,
+        conn: u32,
+        shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+        deadline: Option<Instant>,
+        progress: &mut impl FnMut(&RecordStats),
+    ) -> Result<ConnectionEnd, ClientError> {
         loop {
             let happening = tokio::select! {
                 biased;
@@ -354,15 +411,24 @@ impl<W: Write> Recorder<'_, W> {
             };
             match happening {
                 Happening::Received(message) => {
-                    self.write_message(conn, Direction::Server, &message)?
+                    self.write_message(conn, Direction::Server, &message)?;
+                    if let Message::Text(text) = &message {
+                        player.observe(text.as_str());
+                        if *connected {
+                            for frame in player.ready() {
+                                connection.send_raw(&frame)?;
+                            }
+                        }
+                    }
                 }
                 Happening::Sent(message) => {
                     self.write_message(conn, Direction::Client, &message)?
                 }
                 Happening::Ack(_) => {}
                 Happening::Connected => {
-                    for frame in &self.config.send_after_connect {
-                        connection.send_raw(frame)?;
+                    *connected = true;
+                    for frame in player.ready() {
+                        connection.send_raw(&frame)?;
                     }
                 }
                 Happening::Event(_) => {
@@ -616,6 +682,98 @@ mod tests {
             3,
             "CONNECT and the two scripted frames: {client_frames:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn carried_values_are_the_live_servers_and_frames_wait_for_them() {
+        use sio_capture::carry::CarryPlan;
+        use sio_capture::{FrameRecord, Record};
+        // The capture: the server's sid and an id from an ack, both sent back by the client.
+        let captured = [
+            (Direction::Server, r#"40/chatomni,{"sid":"captured-sid"}"#),
+            (
+                Direction::Client,
+                r#"42/chatomni,1["create",{"by":"captured-sid"}]"#,
+            ),
+            (
+                Direction::Server,
+                r#"43/chatomni,1[{"id":"captured-room"}]"#,
+            ),
+            (Direction::Client, r#"42/chatomni,["join","captured-room"]"#),
+        ]
+        .map(|(from, data)| Record::Frame(FrameRecord::text(0.0, 1, from, data)));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.expect("accept");
+            let mut ws = tokio_tungstenite::accept_async(tcp).await.expect("ws");
+            let _ = ws.send(Message::text(OPEN)).await;
+            let _ = ws.next().await;
+            let _ = ws
+                .send(Message::text(r#"40/chatomni,{"sid":"live-sid"}"#))
+                .await;
+            let mut got = Vec::new();
+            while let Some(Ok(Message::Text(text))) = ws.next().await {
+                got.push(text.to_string());
+                if got.len() == 1 {
+                    // Before the ack, the second frame must not have gone out.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    let _ = ws
+                        .send(Message::text(r#"43/chatomni,1[{"id":"live-room"}]"#))
+                        .await;
+                }
+                if got.len() == 2 {
+                    let _ = ws.send(Message::text(r#"42/chatomni,["done"]"#)).await;
+                }
+            }
+            got
+        });
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("c.jsonl");
+        let mut cfg = config(&format!("ws://{addr}"), &out);
+        cfg.max_events = Some(1);
+        cfg.carry = Some(CarryPlan::from_records(&captured));
+        let summary = record(cfg, std::future::pending(), |_| {})
+            .await
+            .expect("records");
+        assert_eq!(summary.unsent_frames, 0);
+        let got = server.await.expect("server");
+        assert_eq!(
+            got,
+            [
+                r#"42/chatomni,1["create",{"by":"live-sid"}]"#,
+                r#"42/chatomni,["join","live-room"]"#
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_value_that_never_comes_leaves_its_frame_unsent_and_says_what_it_waited_for() {
+        use sio_capture::carry::CarryPlan;
+        use sio_capture::{FrameRecord, Record};
+        let captured = [
+            (
+                Direction::Server,
+                r#"43/chatomni,1[{"id":"captured-room"}]"#,
+            ),
+            (Direction::Client, r#"42/chatomni,["join","captured-room"]"#),
+        ]
+        .map(|(from, data)| Record::Frame(FrameRecord::text(0.0, 1, from, data)));
+        let (url, server) = scripted_server(1, 0).await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("c.jsonl");
+        let mut cfg = config(&url, &out);
+        cfg.max_events = Some(1);
+        cfg.carry = Some(CarryPlan::from_records(&captured));
+        let summary = record(cfg, std::future::pending(), |_| {})
+            .await
+            .expect("records");
+        assert_eq!(summary.unsent_frames, 1);
+        assert_eq!(
+            summary.waiting_for.as_deref(),
+            Some(r#"/chatomni ACK 1 #1 $[0].id (for 42/chatomni,["join","captured-room"])"#)
+        );
+        drop(server);
     }
 
     #[tokio::test]

@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sio_capture::carry::CarryPlan;
 use sio_capture::{CaptureReader, Direction, FrameKind, Header, Record};
 use sio_wire::{DecodedFrame, SocketPacketType};
 
@@ -28,6 +29,10 @@ pub struct Script {
     pub namespace: String,
     /// Text frames to send once the namespace CONNECT is accepted, in order.
     pub frames: Vec<String>,
+    /// The same frames with the server values they carry, for a script taken from a capture
+    /// ([`Script::from_records`]): each frame waits for its values, which replace the
+    /// capture's (see [`sio_capture::carry`]). `None` sends `frames` as they are.
+    pub carry: Option<CarryPlan>,
 }
 
 impl Script {
@@ -36,14 +41,21 @@ impl Script {
         Script {
             namespace: namespace.into(),
             frames: Vec::new(),
+            carry: None,
         }
     }
 
     /// The client side of a capture's first connection: the namespace of its first CONNECT
     /// (`/chatomni` if there is none) and its other Socket.IO packets (events, acks,
-    /// disconnects). Pongs and the CONNECT are left to the session machine.
-    pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Self {
+    /// disconnects). Pongs and the CONNECT are left to the session machine. Server values the
+    /// capture's client sent back (a sid, an id from an ack) are carried: see
+    /// [`Script::carry`].
+    pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record> + Clone) -> Self {
         let mut script = Script::new(tpos_chat::NAMESPACE);
+        let plan = CarryPlan::from_records(records.clone());
+        if plan.carried() > 0 {
+            script.carry = Some(plan);
+        }
         let mut joined = false;
         for record in records {
             let Record::Frame(frame) = record else {
@@ -218,6 +230,7 @@ pub async fn run_session(
     record_config.max_duration = Some(max_duration);
     record_config.max_reconnects = 0;
     record_config.send_after_connect = script.frames;
+    record_config.carry = script.carry;
     let outcome = record_into(&record_config, Vec::new(), shutdown, progress).await;
     if let Some(mock) = mock {
         // The session's result matters more than a slow shutdown of its throwaway mock.

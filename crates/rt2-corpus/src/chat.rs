@@ -77,6 +77,22 @@ pub(crate) enum EventKind {
     ConversationUpdate,
 }
 
+/// Where a message event's `EventName` goes.
+///
+/// The one real payload known (the seed's verbatim JSON) has it inside `Message`; some of TPOS's
+/// client code reads it at the top level, so a generator of test traffic offers both. A
+/// conversation update has no `Message`, so its `EventName` is at the top level either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EventNamePlacement {
+    /// `{"Conversation":…,"Message":{…,"EventName":"chatomni.on-message"}}`, as the seed shows
+    /// it. The default, and what the bundled captures hold.
+    #[default]
+    InMessage,
+    /// `{"Conversation":…,"Message":{…},"EventName":"chatomni.on-message"}`: the variant, for
+    /// testing readers that must accept both.
+    TopLevel,
+}
+
 /// Makes realistic `on-events` payloads, one at a time, deterministically from a seed.
 #[derive(Debug)]
 pub(crate) struct EventFactory {
@@ -84,6 +100,7 @@ pub(crate) struct EventFactory {
     customers: Vec<Customer>,
     live: LiveVideoSpec,
     counter: u32,
+    placement: EventNamePlacement,
 }
 
 impl EventFactory {
@@ -123,7 +140,14 @@ impl EventFactory {
             customers,
             live,
             counter: SEED_MESSAGE_COUNTER,
+            placement: EventNamePlacement::default(),
         }
+    }
+
+    /// The same factory, putting message events' `EventName` where `placement` says.
+    pub(crate) fn with_placement(mut self, placement: EventNamePlacement) -> Self {
+        self.placement = placement;
+        self
     }
 
     /// Picks the next event kind with the mix of a busy live-selling evening.
@@ -165,7 +189,7 @@ impl EventFactory {
             let event = WireEvent {
                 conversation,
                 message: None,
-                event_name: "chatomni.on-update",
+                event_name: Some("chatomni.on-update"),
             };
             return to_json(&event);
         }
@@ -219,11 +243,12 @@ impl EventFactory {
             created_time: local_millis(stored),
             channel_created_time: local_seconds(seen),
             data,
+            event_name: (self.placement == EventNamePlacement::InMessage).then_some(ON_MESSAGE),
         };
         to_json(&WireEvent {
             conversation,
             message: Some(message),
-            event_name: ON_MESSAGE,
+            event_name: (self.placement == EventNamePlacement::TopLevel).then_some(ON_MESSAGE),
         })
     }
 
@@ -331,7 +356,8 @@ struct WireEvent {
     conversation: WireConversation,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<WireMessage>,
-    event_name: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_name: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -365,6 +391,8 @@ struct WireMessage {
     created_time: String,
     channel_created_time: String,
     data: WireData,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_name: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -488,6 +516,42 @@ mod tests {
                     assert_eq!(e.message.as_ref().unwrap().is_owner, Some(false));
                 }
             }
+        }
+    }
+
+    #[test]
+    fn event_name_sits_inside_message_by_default_and_at_the_top_level_in_the_variant() {
+        let live = live_videos(2).remove(0);
+        let mut decoder = EventDecoder::new();
+        for placement in [EventNamePlacement::InMessage, EventNamePlacement::TopLevel] {
+            let mut factory = EventFactory::new(2, live.clone()).with_placement(placement);
+            for kind in [
+                EventKind::LiveComment,
+                EventKind::Zalo,
+                EventKind::ShopReply,
+            ] {
+                let json = factory.event_json(kind, SEED_EVENT_TIME);
+                let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+                let top = value.get("EventName");
+                let inside = value["Message"].get("EventName");
+                let (expected_top, expected_inside) = match placement {
+                    EventNamePlacement::InMessage => (None, Some(ON_MESSAGE)),
+                    EventNamePlacement::TopLevel => (Some(ON_MESSAGE), None),
+                };
+                assert_eq!(top.and_then(|v| v.as_str()), expected_top, "{json}");
+                assert_eq!(inside.and_then(|v| v.as_str()), expected_inside, "{json}");
+                // tpos-chat reads either shape to the same name.
+                let frame = on_events_frame(&json);
+                let args = frame.strip_prefix("42/chatomni,").unwrap();
+                let e = decoder.decode_args(args).unwrap();
+                assert!(e.is_message(), "{json}");
+            }
+            // An update has no Message to hold the name: top level whatever the placement.
+            let update = factory.event_json(EventKind::ConversationUpdate, SEED_EVENT_TIME);
+            assert!(
+                update.contains(r#""EventName":"chatomni.on-update""#),
+                "{update}"
+            );
         }
     }
 

@@ -13,7 +13,9 @@
 //! # Overview
 //!
 //! - [`bench_frames`]: a benchmark corpus of text frames (about 95% `on-events`).
-//! - [`session_frames`]: the bundled chat session's frames with their times.
+//! - [`session_frames`]: the bundled chat session's frames with their times;
+//!   [`session_frames_with`] puts `EventName` at the top level instead of inside `Message`
+//!   ([`EventNamePlacement`]).
 //! - [`live_video_exchanges`]: the live-video requests and pages.
 //! - [`chrome_har`], [`devtools_text`]: what a browser would export.
 //! - [`render_captures`], [`write_captures`]: the files of `captures/` (also the
@@ -67,9 +69,9 @@ pub use captures::{
     CHATOMNI_CAPTURE, CHROME_HAR, CaptureFile, DEFAULT_SEED, DEVTOOLS_TEXT, LIVE_VIDEO_CAPTURE,
     render_captures, write_captures,
 };
-pub use chat::{SEED_EVENT_JSON, on_events_frame};
+pub use chat::{EventNamePlacement, SEED_EVENT_JSON, on_events_frame};
 pub use live::{FACEBOOK_TYPE, LIVE_VIDEO_LIMIT, LiveVideoExchange, live_video_exchanges};
-pub use session::{SESSION_EVENTS, TimedFrame, session_frames};
+pub use session::{SESSION_EVENTS, TimedFrame, session_frames, session_frames_with};
 pub use world::{
     ENGINE_SID, NAMESPACE_SID, OPEN_FRAME, PAGE_ID, PAGE_NAME, RT2_URL, TENANT, TENANT_ORIGIN,
     ZALO_CHANNEL_ID, session_claims, session_token,

@@ -5,7 +5,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sio_capture::Direction;
 
-use crate::chat::{EventFactory, SEED_EVENT_JSON, SEED_EVENT_TIME, on_events_frame};
+use crate::chat::{
+    EventFactory, EventNamePlacement, SEED_EVENT_JSON, SEED_EVENT_TIME, on_events_frame,
+};
 use crate::clock::{MILLI, Micros};
 use crate::world::{
     NAMESPACE_SID, OPEN_FRAME, PING_INTERVAL, SESSION_START, live_videos, session_token,
@@ -30,11 +32,29 @@ pub struct TimedFrame {
 ///
 /// The first `on-events` frame is the seed's "Nu" message from "Thảo Tây"; the rest come from
 /// a mix of live comments (on the page's current live video),
-/// Facebook inbox messages and shop replies, Zalo messages and conversation updates.
+/// Facebook inbox messages and shop replies, Zalo messages and conversation updates. Message
+/// events carry `EventName` inside `Message`, as the seed's does
+/// ([`EventNamePlacement::InMessage`]).
 pub fn session_frames(seed: u64) -> Vec<TimedFrame> {
+    session_frames_with(seed, EventNamePlacement::default())
+}
+
+/// [`session_frames`] with message events' `EventName` where `placement` says. The frames
+/// differ from the default ones only in that field's place (the seed's own message first
+/// keeps its verbatim shape).
+///
+/// ```
+/// use rt2_corpus::{EventNamePlacement, session_frames_with};
+///
+/// let top = session_frames_with(1, EventNamePlacement::TopLevel);
+/// let inside = session_frames_with(1, EventNamePlacement::InMessage);
+/// assert_eq!(top.len(), inside.len());
+/// assert_ne!(top, inside);
+/// ```
+pub fn session_frames_with(seed: u64, placement: EventNamePlacement) -> Vec<TimedFrame> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xc4a7_0311);
     let live = live_videos(seed).remove(0);
-    let mut factory = EventFactory::new(seed, live);
+    let mut factory = EventFactory::new(seed, live).with_placement(placement);
     let mut frames = Vec::with_capacity(SESSION_EVENTS * 2);
     let mut push = |t: Micros, from: Direction, data: String| {
         frames.push(TimedFrame { t, from, data });

@@ -61,6 +61,12 @@ pub enum CaptureError {
          file it points to, or remove the link)"
     )]
     OutputIsSymlink,
+    /// A noise file ([`crate::noise`]) is not JSON of the noise file's shape.
+    #[error("not a usable noise file: {message}")]
+    NoiseFile {
+        /// What is wrong, with the line and column when the JSON itself is bad.
+        message: String,
+    },
     /// An output file exists and replacing it was not asked for
     /// ([`OutputOptions::overwrite`](crate::writer::OutputOptions::overwrite)).
     #[error("the file exists")]

@@ -20,6 +20,10 @@
 //! - [`redact`] removes JWTs (keeping non-secret claims readable), token fields, credential
 //!   headers and `access_token` parameters; [`redact::redact_anywhere`] does it in free text
 //!   (logs, reports).
+//! - [`replies`] files a session's server packets by namespace, event name or ack id;
+//!   [`noise`] learns the paths that differ between baseline runs and compares a candidate
+//!   run ignoring them; [`carry`] carries server-generated values (sids, ids in acks) into
+//!   later client frames of a replayed script.
 //! - [`normalize`] replaces sids, timestamps and ids by stable placeholders, by JSON path.
 //! - [`transcript`] renders records as text for people and snapshot tests;
 //!   [`transcript::escape_control`] makes text safe for a terminal.
@@ -69,9 +73,14 @@
 //! - `import/`: `har.rs`, `text.rs` (DevTools and plain text), detection in `mod.rs`.
 //! - `redact.rs`, `normalize.rs`, `transcript.rs`, `ordered_json.rs`.
 //! - `view.rs`: the decoded view of single records.
+//! - `assemble.rs`: observed HTTP exchanges and WebSocket messages to records, one connection
+//!   per Engine.IO session (the recording proxy and the pcap importer).
 //! - `golden.rs`, `junit.rs`: the golden-file workflow and its CI report.
+//! - `replies.rs`, `noise.rs`, `carry.rs`: server replies by key, learned noise, carried
+//!   values (`check --baseline-runs`).
 
 pub mod assemble;
+pub mod carry;
 pub mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -79,11 +88,13 @@ pub mod fuzzing;
 pub mod golden;
 pub mod import;
 pub mod junit;
+pub mod noise;
 pub mod normalize;
 mod ordered_json;
 mod reader;
 pub mod record;
 pub mod redact;
+pub mod replies;
 pub mod transcript;
 pub mod view;
 pub mod writer;

@@ -87,6 +87,10 @@ Examples:
       --capture captures/rt2-chatomni.jsonl --golden golden.snap
   sio-replay check --serve captures/rt2-chatomni.jsonl --script client.txt --golden golden.snap
   sio-replay check --serve captures/rt2-chatomni.jsonl --asyncapi asyncapi.json
+  sio-replay check --url ws://127.0.0.1:4000 --capture session.jsonl \\
+      --baseline-runs 2 --golden live.snap             # noise learned, kept in live.noise.json
+  sio-replay check --baseline-url ws://prod:4000 --url ws://staging:4000 \\
+      --capture session.jsonl --baseline-runs 3        # the candidate against the reference
 
 A mismatch prints a decoded unified diff, writes `<golden>.new` for `cargo insta review`,
 and exits 1, as does a frame that breaks the --asyncapi contract. `--accept` writes
@@ -411,7 +415,11 @@ pub(crate) struct FaultArgs {
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
     /// The golden transcript (insta `.snap` format).
-    #[arg(long, value_name = "FILE", required_unless_present = "asyncapi")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present_any = ["asyncapi", "baseline_runs"]
+    )]
     pub(crate) golden: Option<PathBuf>,
 
     /// Also check every frame against this AsyncAPI document (as `validate` does); with no
@@ -474,6 +482,25 @@ pub(crate) struct CheckArgs {
     /// Also write a JUnit XML report here (for CI dashboards).
     #[arg(long, value_name = "FILE")]
     pub(crate) junit: Option<PathBuf>,
+
+    /// Learn noise first: run the session this many times (at least 2) against the reference
+    /// server (--baseline-url, else --url), take every JSON path that differs between those
+    /// runs for noise, then run it once more against --url and compare that run with the
+    /// first baseline run ignoring the noise (replies matched by namespace, event and ack id).
+    /// With --golden, the golden holds the run's replies with the noise masked, and the noise
+    /// is kept beside it in `<golden>.noise.json`.
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "url",
+        conflicts_with_all = ["offline", "serve"],
+        value_parser = clap::value_parser!(u32).range(2..=100)
+    )]
+    pub(crate) baseline_runs: Option<u32>,
+
+    /// The reference server of --baseline-runs, when it is not --url (the candidate).
+    #[arg(long, value_name = "URL", requires = "baseline_runs")]
+    pub(crate) baseline_url: Option<String>,
 }
 
 /// What an input file is.

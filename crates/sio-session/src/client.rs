@@ -450,13 +450,25 @@ impl ClientSession {
     }
 
     /// Sends `frame` as one text frame exactly as given (for tests of a server's error
-    /// handling).
+    /// handling, and for client frames replayed from a capture). When it is an EVENT asking
+    /// for an ack (`42/nsp,7[...]`), the ack is awaited as for [`emit_with_ack`]
+    /// (Self::emit_with_ack): the server's answer comes back as [`ClientEvent::Ack`], not as a
+    /// violation, and later `emit_with_ack` ids start above it.
     ///
     /// # Errors
     ///
     /// [`SessionError::Closed`].
     pub fn send_raw_text(&mut self, frame: &str) -> Result<(), SessionError> {
         self.ensure_open()?;
+        if let Ok(sio_wire::DecodedFrame::Socket(packet)) = sio_wire::decode_message(frame) {
+            let asks = matches!(
+                packet.kind,
+                SocketPacketType::Event | SocketPacketType::BinaryEvent
+            );
+            if let (true, Some(id)) = (asks, packet.ack_id) {
+                self.socket.await_ack(packet.namespace, id);
+            }
+        }
         self.outbox.push_text(frame.to_owned());
         Ok(())
     }

@@ -400,6 +400,13 @@ impl<S: NamespaceJoin> SocketLayer<S> {
         Ok(id)
     }
 
+    /// Awaits the ack of an EVENT the caller wrote itself (a raw frame replayed from a
+    /// capture), and keeps the session's own ids clear of `ack_id`.
+    pub(crate) fn await_ack(&mut self, namespace: &str, ack_id: u64) {
+        self.awaited_acks.insert((namespace.to_owned(), ack_id));
+        self.next_ack_id = self.next_ack_id.max(ack_id.saturating_add(1));
+    }
+
     /// ACK (or BINARY_ACK) answering the peer's event `ack_id`.
     pub(crate) fn ack(
         &self,

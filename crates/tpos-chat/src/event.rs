@@ -621,6 +621,47 @@ mod tests {
     }
 
     #[test]
+    fn event_name_is_read_at_the_top_level_or_inside_message_on_both_paths() {
+        let message = r#"{"Id":"m","MessageType":12"#;
+        let conversation = r#""Conversation":{"Id":"c","ChannelType":4,"ChannelId":"z"}"#;
+        let shapes = [
+            // The seed's shape, what rt2-corpus generates by default.
+            format!(
+                r#"{{{conversation},"Message":{message},"EventName":"chatomni.on-message"}}}}"#
+            ),
+            // The variant.
+            format!(
+                r#"{{{conversation},"Message":{message}}},"EventName":"chatomni.on-message"}}"#
+            ),
+            // Both: the top level wins.
+            format!(
+                r#"{{{conversation},"Message":{message},"EventName":"x"}},"EventName":"chatomni.on-message"}}"#
+            ),
+        ];
+        let mut d = EventDecoder::new();
+        for json in &shapes {
+            let fast = encode_json_string(json);
+            // An outer `\u0063` (a `c`) that rt-2 never writes sends the decoder down its
+            // unescaping path.
+            let slow = fast.replacen("chatomni", "\\u0063hatomni", 1);
+            assert_ne!(fast, slow);
+            for argument in [&fast, &slow] {
+                let e = d.decode_argument(argument).unwrap();
+                assert_eq!(e.event_name(), Some(ON_MESSAGE), "{argument}");
+                assert!(e.is_message(), "{argument}");
+            }
+        }
+        // Neither place: the error names the field.
+        let none = format!(r#"{{{conversation},"Message":{message}}}}}"#);
+        assert_eq!(
+            d.decode_argument(&encode_json_string(&none)).unwrap_err(),
+            Error::MissingField {
+                field: "EventName".to_owned()
+            }
+        );
+    }
+
+    #[test]
     fn fields_without_escapes_are_borrowed() {
         let mut d = EventDecoder::new();
         let arg = encode_json_string(SEED_JSON);

@@ -97,6 +97,83 @@ fn the_rt2_document_describes_chatomni() {
     assert_eq!(document["servers"]["polling"]["protocol"], "https");
 }
 
+/// The `on-events` content schema's `EventName` at the top level and inside `Message`.
+fn event_name_schemas(document: &Value) -> (Value, Value, Value, Value) {
+    let content = &document["components"]["messages"]["chatomni-on-events-server"]["payload"]["contentSchema"];
+    (
+        content["properties"]["EventName"].clone(),
+        content["required"].clone(),
+        content["properties"]["Message"]["properties"]["EventName"].clone(),
+        content["properties"]["Message"]["required"].clone(),
+    )
+}
+
+fn required_has(required: &Value, name: &str) -> bool {
+    required
+        .as_array()
+        .is_some_and(|r| r.iter().any(|v| v == name))
+}
+
+#[test]
+fn the_bundled_capture_shows_event_name_inside_message_as_the_seed_does() {
+    let document = infer(&inputs()[..1]);
+    let (top, top_required, inside, inside_required) = event_name_schemas(&document);
+    // Every message carries it inside Message (required there); conversation updates, which
+    // have no Message, at the top level (so optional there).
+    assert_eq!(inside["type"], "string", "{inside}");
+    assert!(
+        required_has(&inside_required, "EventName"),
+        "{inside_required}"
+    );
+    assert_eq!(top["type"], "string", "{top}");
+    assert!(!required_has(&top_required, "EventName"), "{top_required}");
+}
+
+#[test]
+fn both_shapes_of_a_message_event_appear_in_the_document() {
+    use rt2_corpus::{EventNamePlacement, session_frames_with};
+    let session = |placement| {
+        session_frames_with(7, placement)
+            .into_iter()
+            .map(|f| Record::Frame(FrameRecord::text(f.t as f64 / 1000.0, 1, f.from, f.data)))
+            .collect::<Vec<_>>()
+    };
+    let enum_of = |schema: &Value| schema["enum"].clone();
+    let mut inference = Inference::new(InferOptions::default());
+    for (name, placement) in [
+        ("seed-shape", EventNamePlacement::InMessage),
+        ("top-level", EventNamePlacement::TopLevel),
+    ] {
+        inference.begin_source(name);
+        for record in session(placement) {
+            inference.observe(&record);
+        }
+    }
+    let document = inference.document();
+    let (top, _, inside, inside_required) = event_name_schemas(&document);
+    // The top level held both names (messages of the variant, updates of either); inside
+    // Message only the message event's.
+    assert_eq!(
+        enum_of(&top),
+        serde_json::json!(["chatomni.on-message", "chatomni.on-update"]),
+        "{top}"
+    );
+    assert_eq!(inside["type"], "string", "{inside}");
+    assert!(
+        !required_has(&inside_required, "EventName"),
+        "{inside_required}"
+    );
+    // And both shapes validate against it.
+    let report = validate(
+        &document,
+        &[
+            ("seed-shape", session(EventNamePlacement::InMessage)),
+            ("top-level", session(EventNamePlacement::TopLevel)),
+        ],
+    );
+    assert!(report.passed(), "{:#?}", report.violations);
+}
+
 #[test]
 fn inference_is_deterministic() {
     let a = serde_json::to_string_pretty(&infer(&inputs())).unwrap();

@@ -15,17 +15,20 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use rt2_client::Endpoint;
-use rt2_client::session::{Script, SessionConfig, Target, run_session};
+use rt2_client::session::{Script, Session, SessionConfig, Target, run_session};
 use rt2_mock::{Capture, ctrl_c_or_sigterm};
 use serde_json::json;
 use sio_capture::golden::{self, InstaUpdate, Snapshot, Verdict};
 use sio_capture::import::{ImportOptions, open_file};
 use sio_capture::junit::{self, TestCase};
+use sio_capture::noise::render_masked;
 use sio_capture::normalize::NormalizeConfig;
+use sio_capture::replies::Replies;
 use sio_capture::transcript::{escape_control, render_file, render_transcript};
 use sio_capture::writer::{OutputOptions, create_output};
 
 use super::asyncapi::records;
+use super::baseline::LiveComparison;
 use super::runtime::{runtime, token};
 use super::validate::{ValidateReport, borrow_cases, load_contract};
 use super::{Context, output_error};
@@ -52,6 +55,8 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     // The document too: a bad one fails before a session runs.
     let contract = args.asyncapi.as_deref().map(load_contract).transpose()?;
     let config = NormalizeConfig::default();
+    let mut live: Option<LiveComparison> = None;
+    let mut masked: Option<String> = None;
     let (transcript, validation, subject) = match &args.offline {
         Some(path) => {
             let flag = format!("--offline {}", path.display());
@@ -84,18 +89,56 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
             )
         }
         None => {
-            let (session_config, subject) = session_config(&args)?;
+            let (candidate_config, subject) = session_config(&args, args.url.as_deref())?;
+            let runtime = runtime()?;
+            // With --baseline-runs, the reference's runs come first.
+            let mut baselines = Vec::new();
+            let reference = args.baseline_url.as_deref().or(args.url.as_deref());
+            if let (Some(runs), Some(reference)) = (args.baseline_runs, reference) {
+                for run in 1..=runs {
+                    let (config, _) = session_config(&args, Some(reference))?;
+                    let session = runtime
+                        .block_on(run_session(config, ctrl_c_or_sigterm(), |_| {}))
+                        .with_context(|| {
+                            format!("baseline run {run} of {runs} against {reference}")
+                        })?;
+                    warn_unsent(&session, &format!("baseline run {run}"));
+                    baselines.push(Replies::from_records(&session.records));
+                }
+            }
             let spinner = ctx.progress.spinner("frames");
-            let session = runtime()?
-                .block_on(run_session(session_config, ctrl_c_or_sigterm(), |stats| {
-                    spinner.set_position(stats.frames);
-                }))
+            let session = runtime
+                .block_on(run_session(
+                    candidate_config,
+                    ctrl_c_or_sigterm(),
+                    |stats| {
+                        spinner.set_position(stats.frames);
+                    },
+                ))
                 .context("running the session")?;
             spinner.finish_and_clear();
-            let text = args
-                .golden
-                .as_ref()
-                .map(|_| render_transcript(&session.records, &config));
+            warn_unsent(&session, "the session");
+            let text = match (&args.golden, args.baseline_runs) {
+                (None, _) => None,
+                (Some(_), None) => Some(render_transcript(&session.records, &config)),
+                // Filled in below, once the noise is known.
+                (Some(_), Some(_)) => None,
+            };
+            if args.baseline_runs.is_some() {
+                let candidate = Replies::from_records(&session.records);
+                let comparison = LiveComparison::new(
+                    &baselines,
+                    &candidate,
+                    args.golden.as_deref(),
+                    reference.unwrap_or_default().to_owned(),
+                    args.url.clone().unwrap_or_default(),
+                )?;
+                masked = args
+                    .golden
+                    .as_ref()
+                    .map(|_| render_masked(&candidate, &comparison.noise));
+                live = Some(comparison);
+            }
             let validation = contract.as_ref().map(|contract| {
                 let mut validation = contract.validation();
                 validation.begin_source(&subject);
@@ -104,7 +147,7 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
                 }
                 validation.finish()
             });
-            (text, validation, subject)
+            (text.or(masked.take()), validation, subject)
         }
     };
     let golden = match (&args.golden, transcript) {
@@ -124,6 +167,7 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     };
     let seconds = started.elapsed().as_secs_f64();
     let report = CheckReport {
+        live,
         golden,
         contract: validation.map(|report| ValidateReport {
             asyncapi: args.asyncapi.clone().unwrap_or_default(),
@@ -147,8 +191,21 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     })
 }
 
-/// The flags as a session configuration, and what is being checked, in words.
-fn session_config(args: &CheckArgs) -> anyhow::Result<(SessionConfig, String)> {
+/// Warns when a session ended with scripted frames unsent (a carried value never came).
+fn warn_unsent(session: &Session, which: &str) {
+    let summary = &session.summary;
+    if summary.unsent_frames > 0 {
+        tracing::warn!(
+            "{which} ended with {} scripted client frame(s) unsent: waiting for {}",
+            summary.unsent_frames,
+            summary.waiting_for.as_deref().unwrap_or("a carried value")
+        );
+    }
+}
+
+/// The flags as a session configuration against `url` (or the mock of --serve), and what is
+/// being checked, in words.
+fn session_config(args: &CheckArgs, url: Option<&str>) -> anyhow::Result<(SessionConfig, String)> {
     let script_file = match (&args.script, &args.scenario) {
         (Some(path), _) => Some(("--script", path)),
         (None, Some(path)) => {
@@ -186,7 +243,7 @@ fn session_config(args: &CheckArgs) -> anyhow::Result<(SessionConfig, String)> {
         }
         (None, None) => Script::new(tpos_chat::NAMESPACE),
     };
-    let (target, subject) = match (&args.serve, &args.url) {
+    let (target, subject) = match (&args.serve, url) {
         (Some(path), _) => {
             let capture =
                 Capture::open(path).with_context(|| format!("--serve {}", path.display()))?;
@@ -225,6 +282,8 @@ fn session_config(args: &CheckArgs) -> anyhow::Result<(SessionConfig, String)> {
 
 /// What `check` prints.
 struct CheckReport {
+    /// The candidate against the reference, with --baseline-runs.
+    live: Option<LiveComparison>,
     /// The golden's verdict, with `--golden`.
     golden: Option<GoldenOutcome>,
     /// The contract's, with `--asyncapi`.
@@ -244,6 +303,7 @@ struct GoldenOutcome {
 impl CheckReport {
     fn passed(&self) -> bool {
         self.golden.as_ref().is_none_or(|g| g.verdict.passed())
+            && self.live.as_ref().is_none_or(LiveComparison::passed)
             && self.contract.as_ref().is_none_or(|c| c.report.passed())
     }
 
@@ -266,6 +326,19 @@ impl CheckReport {
                 system_out: Some(&self.subject),
             });
         }
+        let live_lines = self.live.as_ref().map(LiveComparison::lines);
+        if let (Some(live), Some(lines)) = (&self.live, &live_lines) {
+            cases.push(TestCase {
+                classname: "sio-replay.check",
+                name: &live.candidate,
+                seconds: self.seconds,
+                failure: (!live.passed()).then_some(junit::Failure {
+                    message: "the candidate differs from the reference outside the learned noise",
+                    detail: Some(lines),
+                }),
+                system_out: Some(&self.subject),
+            });
+        }
         cases.extend(borrow_cases(&contract_cases));
         junit::render(SOURCE, &cases)
     }
@@ -273,6 +346,9 @@ impl CheckReport {
 
 impl Report for CheckReport {
     fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {
+        if let Some(live) = &self.live {
+            live.write_human(out, palette)?;
+        }
         if let Some(golden) = &self.golden {
             golden.write_human(out, palette, &self.subject)?;
         }
@@ -301,6 +377,12 @@ impl Report for CheckReport {
         };
         if let Some(contract) = &self.contract {
             value["contract"] = contract.json();
+        }
+        if let Some(live) = &self.live {
+            value["live"] = live.json();
+            if !live.passed() {
+                value["status"] = json!("mismatch");
+            }
         }
         write_json_value(out, &value)
     }

@@ -1,6 +1,7 @@
 //! One handler per subcommand: parse (already done by clap), convert, call, print.
 
 mod asyncapi;
+mod baseline;
 mod check;
 mod completions;
 mod decode;

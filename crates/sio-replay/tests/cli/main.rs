@@ -6,6 +6,7 @@
 
 mod access;
 mod asyncapi;
+mod baseline;
 mod browser;
 mod crafted;
 mod decode;

@@ -20,6 +20,13 @@ pub(crate) struct Running {
 }
 
 impl Running {
+    /// The next line the process writes to stdout, without its newline.
+    pub(crate) fn read_line(&mut self) -> String {
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("a line on stdout");
+        line.trim_end().to_owned()
+    }
+
     fn interrupt(&mut self) {
         // The process may have exited already; `kill` then has nothing useful to say.
         let _ = Command::new("kill")
@@ -57,7 +64,7 @@ impl Drop for Running {
     }
 }
 
-fn spawn(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
+pub(crate) fn spawn(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
     let mut command = Command::new(program);
     command
         .args(args)

@@ -239,6 +239,40 @@ fn emits_and_receives_acks() {
 }
 
 #[test]
+fn a_raw_event_with_an_ack_id_has_its_ack_awaited() {
+    let clock = Clock::default();
+    let mut client = joined(&clock);
+    // A client frame replayed from a capture, with the ack id the capture had.
+    client
+        .send_raw_text(r#"42/chatomni,5["create",{}]"#)
+        .unwrap();
+    client.handle_frame(
+        clock.at(3),
+        InboundFrame::Text(r#"43/chatomni,5[{"id":"r"}]"#),
+    );
+    assert_eq!(
+        client_events(&mut client),
+        [ClientEvent::Ack(IncomingAck {
+            namespace: "/chatomni".into(),
+            ack_id: 5,
+            data: r#"[{"id":"r"}]"#.into(),
+            attachments: vec![],
+        })]
+    );
+    // The session's own ids start above it.
+    let id = client.emit_with_ack("/chatomni", r#"["x"]"#, &[]).unwrap();
+    assert_eq!(id, 6);
+    // A second answer to 5 is still a violation, and a raw frame without an id awaits nothing.
+    client.send_raw_text(r#"42/chatomni,["plain"]"#).unwrap();
+    client.handle_frame(clock.at(4), InboundFrame::Text(r#"43/chatomni,5[]"#));
+    let events = client_events(&mut client);
+    assert!(
+        matches!(&events[..], [ClientEvent::Violation(v)] if v.kind == ViolationKind::UnknownAck),
+        "{events:?}"
+    );
+}
+
+#[test]
 fn server_disconnect_and_close() {
     let clock = Clock::default();
     let mut client = joined(&clock);
