@@ -13,13 +13,16 @@ use tokio::time::Instant;
 
 use crate::queue::{PushOutcome, QueueLimits, SendQueue};
 use crate::replay::{CursorSettings, ReplayCursor, ReplayTimeline, TimestampShift};
+use crate::stamp::RoomEvent;
 
 /// At most this many events are taken from an unpaced replay per wake-up, so one session
 /// cannot starve the others on a busy runtime.
 const UNPACED_BATCH: usize = 64;
 
-/// An event waiting in the send queue: namespace and payload array.
-pub(crate) type QueuedEvent = (Arc<str>, Arc<str>);
+/// An event waiting in the send queue: namespace, payload array, and when it was emitted in
+/// microseconds since the Unix epoch, for clients that asked for send-time stamps (0: when
+/// it is delivered; see `crate::stamp`).
+pub(crate) type QueuedEvent = (Arc<str>, Arc<str>, u64);
 
 /// This session's own replay of the capture.
 #[derive(Debug)]
@@ -37,7 +40,7 @@ enum Source {
     /// The session's own replay.
     Replay(Box<Replay>),
     /// The room's shared timeline.
-    Room(broadcast::Receiver<Arc<str>>),
+    Room(broadcast::Receiver<RoomEvent>),
 }
 
 /// A session's event source and its send queue.
@@ -79,7 +82,7 @@ impl EventFeed {
     }
 
     /// Feeds the session from its room's timeline.
-    pub(crate) fn join_room(&mut self, events: broadcast::Receiver<Arc<str>>) {
+    pub(crate) fn join_room(&mut self, events: broadcast::Receiver<RoomEvent>) {
         self.source = Source::Room(events);
     }
 
@@ -171,7 +174,7 @@ impl EventFeed {
 
     /// The room's next event; pending forever when the session is not in a room. A room
     /// that ended stops the source.
-    pub(crate) async fn recv_room(&mut self) -> Result<Arc<str>, broadcast::error::RecvError> {
+    pub(crate) async fn recv_room(&mut self) -> Result<RoomEvent, broadcast::error::RecvError> {
         match &mut self.source {
             Source::Room(events) => {
                 let received = events.recv().await;
@@ -184,15 +187,16 @@ impl EventFeed {
         }
     }
 
-    /// Queues an event for `namespace`.
+    /// Queues an event for `namespace`, emitted at `emitted_us` (unix µs; 0: when delivered).
     pub(crate) fn push(
         &mut self,
         namespace: Arc<str>,
         data: Arc<str>,
+        emitted_us: u64,
         now: Instant,
     ) -> PushOutcome {
         let len = data.len();
-        self.queue.push((namespace, data), len, now)
+        self.queue.push((namespace, data, emitted_us), len, now)
     }
 
     /// The oldest queued event.
@@ -263,7 +267,7 @@ mod tests {
         assert_eq!(first.len(), 3);
         for data in first {
             assert_eq!(
-                feed.push("/chatomni".into(), data, Instant::now()),
+                feed.push("/chatomni".into(), data, 0, Instant::now()),
                 PushOutcome::Queued
             );
         }
@@ -291,7 +295,7 @@ mod tests {
         );
         tokio::time::advance(Duration::from_millis(25)).await;
         assert_eq!(feed.take_due(&TimestampShift::NONE).len(), 2);
-        feed.push("/".into(), "[\"x\"]".into(), Instant::now());
+        feed.push("/".into(), "[\"x\"]".into(), 0, Instant::now());
         feed.stop_source();
         assert_eq!(feed.replay_deadline(), None);
         assert!(!feed.is_empty(), "stopping the source keeps the queue");

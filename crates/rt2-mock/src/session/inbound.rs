@@ -184,7 +184,11 @@ impl SessionTask {
                 data,
                 attachments,
             } => {
-                self.deliver_with(&namespace, &data, &attachments);
+                if attachments.is_empty() {
+                    self.deliver(&namespace, &data, 0);
+                } else {
+                    self.deliver_with(&namespace, &data, &attachments);
+                }
                 Ok(())
             }
             ScenarioAction::Ack {

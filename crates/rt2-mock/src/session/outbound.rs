@@ -16,6 +16,7 @@ use crate::replay::CursorSettings;
 use crate::replay::room::{RoomTimeline, spawn_room};
 use crate::session::messages::{PollAnswer, WsFrame};
 use crate::session::std_now;
+use crate::stamp::{RoomEvent, stamped, unix_micros};
 
 impl SessionTask {
     pub(super) fn start_replay(&mut self) {
@@ -56,17 +57,24 @@ impl SessionTask {
 
     pub(super) fn take_due_replay(&mut self) {
         let namespace = self.feed.namespace().clone();
-        for data in self.feed.take_due(&self.state.shift) {
-            self.enqueue(namespace.clone(), data);
+        let due = self.feed.take_due(&self.state.shift);
+        // Released from the replay now: that is when these were emitted.
+        let emitted_us = if self.stamps && !due.is_empty() {
+            unix_micros()
+        } else {
+            0
+        };
+        for data in due {
+            self.enqueue(namespace.clone(), data, emitted_us);
         }
     }
 
     pub(super) fn on_room_event(
         &mut self,
-        received: Result<Arc<str>, broadcast::error::RecvError>,
+        received: Result<RoomEvent, broadcast::error::RecvError>,
     ) {
         match received {
-            Ok(data) => self.enqueue(self.feed.namespace().clone(), data),
+            Ok(event) => self.enqueue(self.feed.namespace().clone(), event.data, event.emitted_us),
             Err(broadcast::error::RecvError::Lagged(missed)) => {
                 self.count(Stat::EventsDropped, missed);
             }
@@ -75,11 +83,12 @@ impl SessionTask {
         }
     }
 
-    pub(super) fn enqueue(&mut self, namespace: Arc<str>, data: Arc<str>) {
+    /// Queues an event emitted at `emitted_us` (unix µs; 0: stamped when delivered).
+    pub(super) fn enqueue(&mut self, namespace: Arc<str>, data: Arc<str>, emitted_us: u64) {
         if self.faults.is_frozen() {
             return;
         }
-        match self.feed.push(namespace, data, Instant::now()) {
+        match self.feed.push(namespace, data, emitted_us, Instant::now()) {
             PushOutcome::Queued => {}
             PushOutcome::QueuedDroppingOldest(n) => self.count(Stat::EventsDropped, n as u64),
             PushOutcome::Refused => self.count(Stat::EventsDropped, 1),
@@ -100,10 +109,10 @@ impl SessionTask {
         match self.session.transport() {
             TransportKind::WebSocket => {
                 while self.ws.as_ref().is_some_and(|link| !link.window_full()) {
-                    let Some((namespace, data)) = self.feed.pop() else {
+                    let Some((namespace, data, emitted_us)) = self.feed.pop() else {
                         break;
                     };
-                    self.deliver(&namespace, &data);
+                    self.deliver(&namespace, &data, emitted_us);
                     moved = true;
                     if !self.faults.may_send() || self.session.is_closed() {
                         break;
@@ -120,11 +129,11 @@ impl SessionTask {
                     .unwrap_or(usize::MAX);
                 let mut used = 0;
                 while used < budget.max(1) {
-                    let Some((namespace, data)) = self.feed.pop() else {
+                    let Some((namespace, data, emitted_us)) = self.feed.pop() else {
                         break;
                     };
                     used += data.len();
-                    self.deliver(&namespace, &data);
+                    self.deliver(&namespace, &data, emitted_us);
                     moved = true;
                     if !self.faults.may_send() || self.session.is_closed() {
                         break;
@@ -136,12 +145,23 @@ impl SessionTask {
     }
 
     /// Emits one event into the session and writes it out, then applies the faults whose
-    /// threshold it reaches.
-    pub(super) fn deliver(&mut self, namespace: &str, data: &str) {
+    /// threshold it reaches. A client that asked for send-time stamps gets `emitted_us` (or
+    /// now, when it is 0) appended as the last argument.
+    pub(super) fn deliver(&mut self, namespace: &str, data: &str, emitted_us: u64) {
+        if self.stamps {
+            let emitted_us = if emitted_us == 0 {
+                unix_micros()
+            } else {
+                emitted_us
+            };
+            if let Some(stamped) = stamped(data, emitted_us) {
+                return self.deliver_with(namespace, &stamped, &[]);
+            }
+        }
         self.deliver_with(namespace, data, &[]);
     }
 
-    /// [`deliver`](Self::deliver) with binary attachments (a BINARY_EVENT).
+    /// [`deliver`](Self::deliver) with binary attachments (a BINARY_EVENT), never stamped.
     pub(super) fn deliver_with(&mut self, namespace: &str, data: &str, attachments: &[Vec<u8>]) {
         let websocket = self.session.transport() == TransportKind::WebSocket;
         if websocket {
