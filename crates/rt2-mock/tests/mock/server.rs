@@ -786,3 +786,32 @@ async fn stamp_1_stamps_per_connection_replay() {
     assert_eq!(unstamped, chat_first_event());
     mock.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn stamp_1_stamps_admin_emits_when_they_are_delivered() {
+    let mock = start(MockConfig::default()).await;
+    let mut socket = raw_websocket(&mock, "room=tomato.tpos.vn&stamp=1").await;
+    let open = next_text(&mut socket).await.expect("open packet");
+    let sid = serde_json::from_str::<serde_json::Value>(&open[1..]).unwrap()["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    send_text(&mut socket, r#"40/chatomni,{"token":"x"}"#).await;
+    next_text(&mut socket).await.expect("connect reply");
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64;
+    admin_json(
+        &mock,
+        "POST",
+        &format!("/__admin/sessions/{sid}/emit"),
+        r#"{"data":"[\"injected\",{\"n\":1}]"}"#,
+    )
+    .await;
+    let frame = next_text(&mut socket).await.unwrap();
+    let (unstamped, stamp) = trailing_stamp(&frame).unwrap_or_else(|| panic!("{frame}"));
+    assert_eq!(unstamped, r#"42/chatomni,["injected",{"n":1}]"#);
+    assert!(stamp >= before, "{stamp} >= {before}");
+    mock.shutdown().await.unwrap();
+}
