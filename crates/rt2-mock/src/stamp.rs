@@ -24,8 +24,28 @@ pub(crate) const STAMP_PARAMETER: &str = "stamp";
 pub(crate) struct RoomEvent {
     /// The payload array.
     pub(crate) data: Arc<str>,
-    /// When the room emitted it, in microseconds since the Unix epoch.
-    pub(crate) emitted_us: u64,
+    /// The same payload stamped with the time the room emitted it, built once for every
+    /// member that asked for stamps (`None` when the payload is not an array).
+    pub(crate) stamped: Option<Arc<str>>,
+}
+
+impl RoomEvent {
+    /// `data`, emitted now.
+    pub(crate) fn now(data: Arc<str>) -> Self {
+        let stamped = stamped(&data, unix_micros()).map(Arc::from);
+        RoomEvent { data, stamped }
+    }
+}
+
+/// When a queued event was emitted, for a client that asked for stamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EmitTime {
+    /// Stamped with the time it is delivered (admin and scenario emits).
+    AtDelivery,
+    /// Emitted at this time, in microseconds since the Unix epoch (a replay releasing it).
+    At(u64),
+    /// The payload carries its stamp already, or is to be sent as it is.
+    InPayload,
 }
 
 /// True when an Engine.IO request's query asks for send-time stamps (`stamp=1` or
@@ -92,6 +112,18 @@ mod tests {
         assert_eq!(stamped("[\"a\"] \n", 7).as_deref(), Some("[\"a\",7]"));
         assert_eq!(stamped("\"not an array\"", 7), None);
         assert_eq!(stamped("{}", 7), None);
+    }
+
+    #[test]
+    fn a_room_event_carries_one_stamped_copy_for_every_member() {
+        let event = RoomEvent::now(r#"["on-events","{}"]"#.into());
+        let stamped = event.stamped.as_deref().expect("an array is stamped");
+        let (rest, stamp) = stamped.rsplit_once(',').unwrap();
+        assert_eq!(rest, r#"["on-events","{}""#);
+        let stamp: u64 = stamp.trim_end_matches(']').parse().unwrap();
+        assert!(stamp <= unix_micros());
+        assert_eq!(&*event.data, r#"["on-events","{}"]"#, "the plain copy stays");
+        assert!(RoomEvent::now("7".into()).stamped.is_none());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use tokio::time::Instant;
 
 use crate::replay::{CursorSettings, ReplayCursor, ReplayTimeline, TimestampShift};
 use crate::shutdown::{ShutdownSignal, TaskToken};
-use crate::stamp::{RoomEvent, unix_micros};
+use crate::stamp::RoomEvent;
 
 /// What a room's timeline task needs: the events, how they are paced and shifted, and the
 /// server's shutdown.
@@ -47,11 +47,9 @@ pub(crate) fn spawn_room(room: String, sender: broadcast::Sender<RoomEvent>, set
             while let Some(event) = cursor.pop_due(started.elapsed()) {
                 let data = shift.apply(event.event.data, started_wall, event.pass_start);
                 // No subscriber is not an error: a live room goes on while nobody watches.
-                // One stamp per event for every member: the time the room emitted it.
-                let _ = sender.send(RoomEvent {
-                    data,
-                    emitted_us: unix_micros(),
-                });
+                // One stamped copy per event for every member that asked: the time the room
+                // emitted it.
+                let _ = sender.send(RoomEvent::now(data));
             }
         }
         tracing::debug!(%room, "live room finished");

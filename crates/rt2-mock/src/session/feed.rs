@@ -13,16 +13,15 @@ use tokio::time::Instant;
 
 use crate::queue::{PushOutcome, QueueLimits, SendQueue};
 use crate::replay::{CursorSettings, ReplayCursor, ReplayTimeline, TimestampShift};
-use crate::stamp::RoomEvent;
+use crate::stamp::{EmitTime, RoomEvent};
 
 /// At most this many events are taken from an unpaced replay per wake-up, so one session
 /// cannot starve the others on a busy runtime.
 const UNPACED_BATCH: usize = 64;
 
-/// An event waiting in the send queue: namespace, payload array, and when it was emitted in
-/// microseconds since the Unix epoch, for clients that asked for send-time stamps (0: when
-/// it is delivered; see `crate::stamp`).
-pub(crate) type QueuedEvent = (Arc<str>, Arc<str>, u64);
+/// An event waiting in the send queue: namespace, payload array, and when it was emitted, for
+/// clients that asked for send-time stamps (see `crate::stamp`).
+pub(crate) type QueuedEvent = (Arc<str>, Arc<str>, EmitTime);
 
 /// This session's own replay of the capture.
 #[derive(Debug)]
@@ -187,16 +186,16 @@ impl EventFeed {
         }
     }
 
-    /// Queues an event for `namespace`, emitted at `emitted_us` (unix µs; 0: when delivered).
+    /// Queues an event for `namespace`, emitted at `emitted`.
     pub(crate) fn push(
         &mut self,
         namespace: Arc<str>,
         data: Arc<str>,
-        emitted_us: u64,
+        emitted: EmitTime,
         now: Instant,
     ) -> PushOutcome {
         let len = data.len();
-        self.queue.push((namespace, data, emitted_us), len, now)
+        self.queue.push((namespace, data, emitted), len, now)
     }
 
     /// The oldest queued event.
@@ -267,7 +266,12 @@ mod tests {
         assert_eq!(first.len(), 3);
         for data in first {
             assert_eq!(
-                feed.push("/chatomni".into(), data, 0, Instant::now()),
+                feed.push(
+                    "/chatomni".into(),
+                    data,
+                    EmitTime::AtDelivery,
+                    Instant::now()
+                ),
                 PushOutcome::Queued
             );
         }
@@ -295,7 +299,12 @@ mod tests {
         );
         tokio::time::advance(Duration::from_millis(25)).await;
         assert_eq!(feed.take_due(&TimestampShift::NONE).len(), 2);
-        feed.push("/".into(), "[\"x\"]".into(), 0, Instant::now());
+        feed.push(
+            "/".into(),
+            "[\"x\"]".into(),
+            EmitTime::AtDelivery,
+            Instant::now(),
+        );
         feed.stop_source();
         assert_eq!(feed.replay_deadline(), None);
         assert!(!feed.is_empty(), "stopping the source keeps the queue");

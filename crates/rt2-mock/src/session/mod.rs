@@ -45,6 +45,7 @@ use crate::session::messages::{
     PollAnswer, SessionCommand, SessionInput, WsClose, WsFrame, WsLink, WsProgress,
 };
 use crate::shutdown::{ShutdownSignal, TaskToken};
+use crate::stamp::EmitTime;
 use crate::state::ServerState;
 
 /// Capacity of a session's input channel; a client that floods faster than its session task
@@ -457,7 +458,9 @@ impl SessionTask {
 
     fn handle_command(&mut self, command: SessionCommand) {
         match command {
-            SessionCommand::Emit { namespace, data } => self.enqueue(namespace, data, 0),
+            SessionCommand::Emit { namespace, data } => {
+                self.enqueue(namespace, data, EmitTime::AtDelivery);
+            }
             SessionCommand::SendRaw(frame) => {
                 let _ = self.session.send_raw_text(&frame);
             }
