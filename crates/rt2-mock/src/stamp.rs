@@ -122,7 +122,10 @@ mod tests {
         assert_eq!(rest, r#"["on-events","{}""#);
         let stamp: u64 = stamp.trim_end_matches(']').parse().unwrap();
         assert!(stamp <= unix_micros());
-        assert_eq!(&*event.data, r#"["on-events","{}"]"#, "the plain copy stays");
+        assert_eq!(
+            &*event.data, r#"["on-events","{}"]"#,
+            "the plain copy stays"
+        );
         assert!(RoomEvent::now("7".into()).stamped.is_none());
     }
 
