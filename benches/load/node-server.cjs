@@ -10,6 +10,10 @@
 //   parameter and `exp` must be in the future; otherwise CONNECT_ERROR with a message.
 // - `ack_event`: an event acknowledged with its own arguments (the mock does the same through
 //   benches/load/ack.toml), which the load generator's ack probe times.
+// - Send-time stamps (docs/load.md): a client whose handshake query has `stamp=1` gets each
+//   event with one more, last argument, the emit time in microseconds since the Unix epoch. A
+//   live room is broadcast once to all its members, so its events are stamped when the client
+//   that started the room asked (in the benchmark every client asks).
 //
 // Usage: node node-server.cjs '<JSON options>'
 //   capture     the native capture (JSON Lines) whose /chatomni events are sent
@@ -66,6 +70,11 @@ function loadEvents(file) {
 }
 
 const events = options.capture ? loadEvents(options.capture) : [];
+
+/** Now, in microseconds since the Unix epoch. */
+const unixMicros = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
+/** The event's arguments, with the send-time stamp when asked. */
+const withStamp = (args, stamp) => (stamp ? [...args, unixMicros()] : args);
 const span = events.length ? events[events.length - 1].offset + PASS_GAP_MS : 0;
 
 /** Calls `emit(args)` for each event on the captured timeline scaled by `speed`, looping. */
@@ -143,18 +152,19 @@ nsp.on("connection", (socket) => {
     if (typeof ack === "function") ack(...args);
   });
   if (mode === "idle" || events.length === 0) return;
+  const stamp = socket.handshake.query.stamp === "1";
   if (mode === "live") {
     const room = String(socket.handshake.query.room || "");
     socket.join(room);
     // One timeline per room, started by its first client, as the mock's live mode does.
     if (!liveRooms.has(room)) {
       liveRooms.add(room);
-      paced((args) => nsp.to(room).emit(...args), () => false);
+      paced((args) => nsp.to(room).emit(...withStamp(args, stamp)), () => false);
     }
     return;
   }
   if (speed !== "max") {
-    paced((args) => socket.emit(...args), () => stopped);
+    paced((args) => socket.emit(...withStamp(args, stamp)), () => stopped);
     return;
   }
   // As fast as the client reads: emit while the socket's unsent bytes stay under the bound,
@@ -166,7 +176,7 @@ nsp.on("connection", (socket) => {
     const raw = ws();
     let sent = 0;
     while (sent < 64 && !(raw && raw.bufferedAmount > MAX_BUFFERED) && socket.conn.writeBuffer.length < 1024) {
-      socket.emit(...events[index].args);
+      socket.emit(...withStamp(events[index].args, stamp));
       index = (index + 1) % events.length;
       sent += 1;
     }

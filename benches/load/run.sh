@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Fan-out benchmark: the mock (`sio-replay serve`) against a Node socket.io v4 server doing the
-# same emits (benches/load/node-server.cjs), both measured by `sio-replay load` in one run.
+# Fan-out benchmark: the mock (`sio-replay serve`) against a Node socket.io v4 server
+# (benches/load/node-server.cjs) and a socketioxide server (benches/examples/
+# socketioxide-server.rs) doing the same emits, all measured by `sio-replay load` in one run.
+# Max-speed rows run without send-time stamps (throughput as before); fixed-rate rows ask for
+# them, and every server stamps, giving emit-to-receive latency (docs/load.md).
 #
-# Usage: benches/load/run.sh            (from anywhere; about 4 minutes)
+# Usage: benches/load/run.sh            (from anywhere; about 6 minutes)
 # Environment:
 #   CLIENTS="1 10 100 1000"   client counts for the max-speed and fixed-rate rows
 #   MAX_DURATION=5s           measuring window of each max-speed run
@@ -50,8 +53,10 @@ OUT=${OUT:-target/bench-load}
 if [ "$(id -u)" = 0 ]; then NICE=${NICE:--10}; else NICE=${NICE:-0}; fi
 
 cargo build --release -p sio-replay
+cargo build --release -p sio-benches --example socketioxide-server
 scripts/install-node-deps.sh >/dev/null
 BIN=target/release/sio-replay
+SOX=target/release/examples/socketioxide-server
 mkdir -p "$OUT"
 rm -f "$OUT"/*.json
 
@@ -85,6 +90,11 @@ start_mock() { # SCENARIO ARGS...
 }
 start_node() { # JSON options
   nice -n "$NICE" taskset -c "$SERVER_CPU" timeout 600 node "$HERE/node-server.cjs" "$1" \
+    >"$OUT/server.out" 2>"$OUT/server.err" &
+  wait_listening listening
+}
+start_sox() { # JSON options
+  nice -n "$NICE" taskset -c "$SERVER_CPU" timeout 600 "$SOX" "$1" \
     >"$OUT/server.out" 2>"$OUT/server.err" &
   wait_listening listening
 }
@@ -137,18 +147,24 @@ echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 for n in $CLIENTS; do
   # Max speed: every client gets the capture from its start, looping, as fast as it reads.
   start_mock "$HERE/ack.toml" --speed 0 --loop
-  run_load mock-max "$n" "$MAX_DURATION"
+  run_load mock-max "$n" "$MAX_DURATION" --no-stamps
   stop_server
   start_node "{\"capture\":\"$CAPTURE\",\"mode\":\"per-connection\",\"speed\":\"max\"}"
-  run_load node-max "$n" "$MAX_DURATION"
+  run_load node-max "$n" "$MAX_DURATION" --no-stamps
+  stop_server
+  start_sox "{\"capture\":\"$CAPTURE\",\"mode\":\"per-connection\",\"speed\":\"max\"}"
+  run_load sox-max "$n" "$MAX_DURATION" --no-stamps
   stop_server
   # Fixed rate: one timeline per room at RATE_SPEED times the captured pace, broadcast to every
-  # client; each client also emits acked probes at ACK_RATE per second.
+  # client with its send-time stamp; each client also emits acked probes at ACK_RATE per second.
   start_mock "$HERE/ack.toml" --mode live --speed "$RATE_SPEED" --loop
   run_load mock-rate "$n" "$RATE_DURATION" --ack-event latency-probe --ack-rate "$ACK_RATE"
   stop_server
   start_node "{\"capture\":\"$CAPTURE\",\"mode\":\"live\",\"speed\":$RATE_SPEED}"
   run_load node-rate "$n" "$RATE_DURATION" --ack-event latency-probe --ack-rate "$ACK_RATE"
+  stop_server
+  start_sox "{\"capture\":\"$CAPTURE\",\"mode\":\"live\",\"speed\":$RATE_SPEED}"
+  run_load sox-rate "$n" "$RATE_DURATION" --ack-event latency-probe --ack-rate "$ACK_RATE"
   stop_server
 done
 
@@ -158,6 +174,9 @@ run_load mock-idle "$IDLE_CLIENTS" 1s
 stop_server
 start_node "{\"capture\":\"$CAPTURE\",\"mode\":\"idle\"}"
 run_load node-idle "$IDLE_CLIENTS" 1s
+stop_server
+start_sox "{\"capture\":\"$CAPTURE\",\"mode\":\"idle\"}"
+run_load sox-idle "$IDLE_CLIENTS" 1s
 stop_server
 
 node "$HERE/table.cjs" "$OUT" "$CLIENTS" "$IDLE_CLIENTS" | tee "$OUT/table.md"

@@ -58,43 +58,52 @@ const pct = (x) => (x === undefined ? "–" : `${Math.round(x * 100)} %`);
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : "–");
 const conn = (r) => (r.connected === r.clients ? "" : ` (${r.connected}/${r.clients} connected)`);
 
+const SERVERS = [
+  ["mock", "mock"],
+  ["Node", "node"],
+  ["socketioxide", "sox"],
+];
+const pp = (p) => (p && p.count ? `${fmt(p.p50, 2)} / ${fmt(p.p99, 2)} ms` : "–");
+
 const lines = [];
-lines.push("### Max speed: events/s delivered (per-connection replay, looping, as fast as clients read)");
+lines.push("### Max speed: events/s delivered (per-connection replay, looping, as fast as clients read; no stamps)");
 lines.push("");
-lines.push("| Clients | mock events/s | Node events/s | mock / Node | mock server CPU | Node server CPU | load generator CPU (mock / Node) |");
-lines.push("|---:|---:|---:|---:|---:|---:|---:|");
+lines.push("| Clients | mock events/s | Node events/s | socketioxide events/s | mock / Node | mock / socketioxide | server CPU (mock / Node / socketioxide) | load generator CPU (mock / Node / socketioxide) |");
+lines.push("|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const n of clients) {
-  const m = run("mock-max", n);
-  const s = run("node-max", n);
-  if (!m || !s) continue;
+  const [m, s, x] = SERVERS.map(([, key]) => run(`${key}-max`, n));
+  if (!m || !s || !x) continue;
   lines.push(
     `| ${n} | ${fmt(m.events_per_sec)}${conn(m)} | ${fmt(s.events_per_sec)}${conn(s)} | ` +
-      `${ratio(m.events_per_sec, s.events_per_sec)} | ${pct(m.server_cpu_share)} | ` +
-      `${pct(s.server_cpu_share)} | ${pct(m.load_cpu_share)} / ${pct(s.load_cpu_share)} |`,
+      `${fmt(x.events_per_sec)}${conn(x)} | ${ratio(m.events_per_sec, s.events_per_sec)} | ` +
+      `${ratio(m.events_per_sec, x.events_per_sec)} | ` +
+      `${pct(m.server_cpu_share)} / ${pct(s.server_cpu_share)} / ${pct(x.server_cpu_share)} | ` +
+      `${pct(m.load_cpu_share)} / ${pct(s.load_cpu_share)} / ${pct(x.load_cpu_share)} |`,
   );
 }
 lines.push("");
-lines.push("### Fixed rate: latency (live mode, one room timeline broadcast to every client, plus acked probes)");
+lines.push("### Fixed rate: latency (live mode, one room timeline broadcast to every client with its send-time stamp, plus acked probes)");
 lines.push("");
-lines.push("| Clients | events/s delivered (mock / Node) | ack round trip p50 / p99, mock | ack round trip p50 / p99, Node | fan-out skew p50 / p99, mock | fan-out skew p50 / p99, Node |");
-lines.push("|---:|---:|---:|---:|---:|---:|");
+lines.push("p50 / p99 of each; emit→receive is the client's receive time minus the server's stamp.");
+lines.push("");
+lines.push("| Clients | Server | events/s delivered | emit→receive | fan-out skew | ack round trip |");
+lines.push("|---:|---|---:|---:|---:|---:|");
 for (const n of clients) {
-  const m = run("mock-rate", n);
-  const s = run("node-rate", n);
-  if (!m || !s) continue;
-  const pp = (p) => (p.count ? `${fmt(p.p50, 2)} / ${fmt(p.p99, 2)} ms` : "–");
-  lines.push(
-    `| ${n} | ${fmt(m.events_per_sec)}${conn(m)} / ${fmt(s.events_per_sec)}${conn(s)} | ` +
-      `${pp(m.ack_round_trip_ms)} | ${pp(s.ack_round_trip_ms)} | ` +
-      `${pp(m.delivery_skew_ms)} | ${pp(s.delivery_skew_ms)} |`,
-  );
+  for (const [label, key] of SERVERS) {
+    const r = run(`${key}-rate`, n);
+    if (!r) continue;
+    lines.push(
+      `| ${n} | ${label} | ${fmt(r.events_per_sec)}${conn(r)} | ${pp(r.emit_to_receive_ms)} | ` +
+        `${pp(r.delivery_skew_ms)} | ${pp(r.ack_round_trip_ms)} |`,
+    );
+  }
 }
 lines.push("");
 lines.push(`### Memory: server RSS per idle connection (${idleClients} clients joined to /chatomni, no events)`);
 lines.push("");
 lines.push("| Server | RSS before | RSS with the clients | per connection |");
 lines.push("|---|---:|---:|---:|");
-for (const [label, name] of [["mock", "mock-idle"], ["Node socket.io", "node-idle"]]) {
+for (const [label, name] of [["mock", "mock-idle"], ["Node socket.io", "node-idle"], ["socketioxide", "sox-idle"]]) {
   const r = run(name, idleClients);
   if (!r) continue;
   lines.push(

@@ -63,12 +63,32 @@ impl Connection {
         token: Option<&str>,
         open_timeout: Duration,
     ) -> Result<Self, ClientError> {
+        let auth = token.map(|token| serde_json::json!({ "token": token }).to_string());
+        Self::start_with(socket, namespace, auth.as_deref(), open_timeout)
+    }
+
+    /// [`start`](Self::start) with the CONNECT payload given whole (a JSON object, e.g. a
+    /// replayed session's auth shape).
+    pub(crate) fn start_with_auth(
+        socket: Socket,
+        namespace: &str,
+        auth: &str,
+        open_timeout: Duration,
+    ) -> Result<Self, ClientError> {
+        Self::start_with(socket, namespace, Some(auth), open_timeout)
+    }
+
+    fn start_with(
+        socket: Socket,
+        namespace: &str,
+        auth: Option<&str>,
+        open_timeout: Duration,
+    ) -> Result<Self, ClientError> {
         let mut config = ClientConfig::default();
         config.open_timeout = Some(open_timeout);
         let mut session = ClientSession::new(Instant::now(), config);
-        let auth = token.map(|token| serde_json::json!({ "token": token }).to_string());
         session
-            .connect(namespace, auth.as_deref())
+            .connect(namespace, auth)
             .map_err(|err| ClientError::Config {
                 option: "namespace",
                 message: err.to_string(),
@@ -138,6 +158,25 @@ impl Connection {
     ) -> Result<u64, ClientError> {
         self.session
             .emit_with_ack(namespace, data, &[])
+            .map_err(|err| ClientError::Protocol(err.to_string()))
+    }
+
+    /// Emits `data` (a JSON array: the event name and its arguments) in `namespace`.
+    pub(crate) fn emit(&mut self, namespace: &str, data: &str) -> Result<(), ClientError> {
+        self.session
+            .emit(namespace, data, &[])
+            .map_err(|err| ClientError::Protocol(err.to_string()))
+    }
+
+    /// Answers the server's event `ack_id` in `namespace` with `data` (a JSON array).
+    pub(crate) fn ack(
+        &mut self,
+        namespace: &str,
+        ack_id: u64,
+        data: &str,
+    ) -> Result<(), ClientError> {
+        self.session
+            .ack(namespace, ack_id, data, &[])
             .map_err(|err| ClientError::Protocol(err.to_string()))
     }
 

@@ -33,7 +33,8 @@
 //!
 //! - `dial.rs`: [`Endpoint`], [`Token`], the Engine.IO URL and the TLS roots.
 //! - `connection.rs`: one WebSocket driven by the session machine, as a stream of happenings.
-//! - `record.rs`, `session.rs`, `load.rs`: the three uses; `http_get.rs`: `--http-get`.
+//! - `record.rs`, `session.rs`, `load/`: the three uses (`load/` also holds segments, report
+//!   files and their merge, and replayed sessions); `http_get.rs`: `--http-get`.
 //! - `probe.rs`: [`probe_mock`], telling sio-replay's mock from another server.
 //! - `error.rs`: [`ClientError`].
 

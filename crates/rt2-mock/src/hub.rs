@@ -15,6 +15,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::fault::FaultPlan;
 use crate::session::messages::SessionInput;
+use crate::stamp::RoomEvent;
 
 /// How many received packets a report keeps per session (the oldest go first).
 const KEPT_RECEIVED: usize = 100;
@@ -279,13 +280,13 @@ pub struct StatsReport {
 /// task running (dropping it stops the task).
 #[derive(Debug)]
 struct LiveRoom {
-    events: broadcast::Sender<Arc<str>>,
+    events: broadcast::Sender<RoomEvent>,
     _running: oneshot::Sender<()>,
 }
 
 /// What the first member of a live room gets: the sender its timeline task broadcasts on, and
 /// the receiver that tells the task the room was removed.
-pub(crate) type RoomStarter = (broadcast::Sender<Arc<str>>, oneshot::Receiver<()>);
+pub(crate) type RoomStarter = (broadcast::Sender<RoomEvent>, oneshot::Receiver<()>);
 
 /// The reports of recently closed sessions, bounded in count and in bytes.
 #[derive(Debug, Default)]
@@ -397,7 +398,7 @@ impl Hub {
     pub(crate) fn join_live_room(
         &self,
         room: &str,
-    ) -> (broadcast::Receiver<Arc<str>>, Option<RoomStarter>) {
+    ) -> (broadcast::Receiver<RoomEvent>, Option<RoomStarter>) {
         let mut rooms = lock(&self.rooms);
         if let Some(live) = rooms.get(room) {
             return (live.events.subscribe(), None);

@@ -93,6 +93,7 @@ pub mod replay;
 pub mod scenario;
 mod session;
 mod shutdown;
+mod stamp;
 mod state;
 mod transport;
 

@@ -26,7 +26,8 @@ Examples:
   SIO_TOKEN=... sio-replay record wss://rt-2.tpos.app --room tomato.tpos.vn -o s.jsonl
   sio-replay check --offline s.jsonl --golden s.snap
 
-Exit status: 0 success, 1 `check` or `validate` found a difference, 2 error.
+Exit status: 0 success, 1 `check` or `validate` found a difference or a `load` threshold
+failed, 2 error.
 Logs go to stderr: -v, -vv, -vvv, or RUST_LOG (e.g. RUST_LOG=rt2_mock=debug). Tokens are
 redacted from every line, and the WebSocket, HTTP and TLS crates log at most at info level
 unless RUST_LOG names them (e.g. RUST_LOG=debug,tungstenite=trace).")]
@@ -143,12 +144,21 @@ a string) and the rule. Exits 1 when a frame breaks the contract, 2 on errors.")
 
     /// Connect N clients to a server and measure connect time, events/s and latency.
     #[command(after_help = "\
-Example:
+Examples:
   sio-replay serve --port 3000 --speed 0 &
   sio-replay load ws://127.0.0.1:3000 --room tomato.tpos.vn --clients 100 --duration 10s
+  sio-replay load ws://127.0.0.1:3000 --room tomato.tpos.vn --replay captures/rt2-chatomni.jsonl
 
-Prints one JSON report in a pipe or with --format json.")]
-    Load(LoadArgs),
+  # One of four segments, on four hosts, starting together; then merge and judge:
+  sio-replay load ws://mock:3000 --room tomato.tpos.vn --clients 4000 \\
+      --segment 2/4 --start-at 1767225600000 --report seg2.json
+  sio-replay load merge seg*.json --max-p99 5ms --min-rate 100000
+
+Clients ask for send-time stamps (stamp=1); sio-replay's mock appends its emit time
+and the report gives emit-to-receive latency. Prints one JSON report in a pipe or with
+--format json. Exits 1 when a threshold (--max-p99, --min-rate) fails, 2 on errors.
+See docs/load.md.")]
+    Load(LoadCommand),
 
     /// Print a shell completion script.
     #[command(after_help = "\
@@ -624,12 +634,73 @@ pub(crate) enum DirectionArg {
     Server,
 }
 
+/// `load`: a run (flags and a URL), or `load merge`.
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    disable_help_subcommand = true
+)]
+pub(crate) struct LoadCommand {
+    /// `merge`, or nothing for a run.
+    #[command(subcommand)]
+    pub(crate) command: Option<LoadSubcommand>,
+
+    /// The run's flags.
+    #[command(flatten)]
+    pub(crate) run: LoadArgs,
+}
+
+/// What `load` can do besides a run.
+#[derive(Debug, Subcommand)]
+pub(crate) enum LoadSubcommand {
+    /// Merge the --report files of a run's segments into one result, and judge it.
+    #[command(after_help = "\
+Example:
+  sio-replay load merge seg0.json seg1.json seg2.json seg3.json --max-p99 5ms
+
+Counters add and histograms add, so percentiles are those of every sample together.
+Names the segments that are missing. Exits 1 when a threshold fails, 2 on a file that
+is not a load report, or segments given twice or from different splits.")]
+    Merge(LoadMergeArgs),
+}
+
+/// Pass/fail thresholds, for `load` and `load merge`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ThresholdArgs {
+    /// Fail (exit 1) when the emit-to-receive latency p99 is above this, e.g. 5ms (or when no
+    /// event carried a send-time stamp).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) max_p99: Option<Duration>,
+
+    /// Fail (exit 1) when fewer events per second were received, all clients together.
+    #[arg(
+        long,
+        value_name = "EVENTS_PER_SECOND",
+        value_parser = parse_min_rate,
+        allow_negative_numbers = true
+    )]
+    pub(crate) min_rate: Option<f64>,
+}
+
+/// `load merge` flags.
+#[derive(Debug, Args)]
+pub(crate) struct LoadMergeArgs {
+    /// Report files written by `load --report`.
+    #[arg(value_name = "REPORT", required = true)]
+    pub(crate) reports: Vec<PathBuf>,
+
+    /// Thresholds.
+    #[command(flatten)]
+    pub(crate) thresholds: ThresholdArgs,
+}
+
 /// `load` flags.
 #[derive(Debug, Args)]
 pub(crate) struct LoadArgs {
     /// The server: ws://, wss://, http:// or https://.
-    #[arg(value_name = "URL")]
-    pub(crate) url: String,
+    #[arg(value_name = "URL", required = true)]
+    pub(crate) url: Option<String>,
 
     /// The tenant, sent as the `room` query parameter.
     #[arg(long)]
@@ -684,6 +755,39 @@ pub(crate) struct LoadArgs {
         allow_negative_numbers = true
     )]
     pub(crate) ack_rate: f64,
+
+    /// Each client plays a captured session's client side (its auth shape with a fresh
+    /// token, its emits at their times, its acks) instead of only listening; client k plays
+    /// session k mod the number of sessions.
+    #[arg(long, value_name = "CAPTURE")]
+    pub(crate) replay: Option<PathBuf>,
+
+    /// Run segment INDEX of COUNT (0-based, e.g. 2/4): a deterministic share of --clients,
+    /// so that COUNT processes together run the whole load. Merge their --report files with
+    /// `load merge`.
+    #[arg(long, value_name = "INDEX/COUNT", value_parser = parse_segment)]
+    pub(crate) segment: Option<rt2_client::load::Segment>,
+
+    /// Start connecting at this wall-clock time, in milliseconds since the Unix epoch (e.g.
+    /// `$(( $(date +%s%3N) + 10000 ))`), so that every segment starts together.
+    #[arg(long, value_name = "UNIX_MS")]
+    pub(crate) start_at: Option<u64>,
+
+    /// Also write the report, with its HDR histograms, to this file for `load merge`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+
+    /// Overwrite the --report file if it exists.
+    #[arg(long, requires = "report")]
+    pub(crate) force: bool,
+
+    /// Do not ask the server for send-time stamps (no `stamp=1` in the handshake query).
+    #[arg(long)]
+    pub(crate) no_stamps: bool,
+
+    /// Thresholds.
+    #[command(flatten)]
+    pub(crate) thresholds: ThresholdArgs,
 }
 
 /// `completions` flags.
@@ -719,6 +823,24 @@ fn parse_rate(value: &str) -> Result<f64, String> {
         return Err("must be a number above 0 and at most 1000 (per second)".to_owned());
     }
     Ok(rate)
+}
+
+/// Parses `--min-rate`: a finite number of events per second, 0 or more.
+fn parse_min_rate(value: &str) -> Result<f64, String> {
+    let rate: f64 = value
+        .parse()
+        .map_err(|_| format!("{value:?} is not a number"))?;
+    if !(rate.is_finite() && rate >= 0.0) {
+        return Err("must be a number of events per second, 0 or more".to_owned());
+    }
+    Ok(rate)
+}
+
+/// Parses `--segment INDEX/COUNT`.
+fn parse_segment(value: &str) -> Result<rt2_client::load::Segment, String> {
+    value
+        .parse()
+        .map_err(|e: rt2_client::load::SegmentError| e.to_string())
 }
 
 /// Parses `--namespace`: a name the codec will send and read back as itself (see

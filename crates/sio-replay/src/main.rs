@@ -25,8 +25,8 @@ use crate::cli::Cli;
 pub(crate) enum Outcome {
     /// Everything as expected.
     Success,
-    /// `check` ran fine and found a difference from the golden, or `validate` a frame that
-    /// breaks the contract.
+    /// `check` ran fine and found a difference from the golden, `validate` a frame that
+    /// breaks the contract, or `load` a threshold its report fails.
     Mismatch,
 }
 

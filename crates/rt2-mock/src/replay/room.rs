@@ -1,12 +1,11 @@
 //! Live mode: one shared timeline per room, broadcast to whoever is in the room.
 
-use std::sync::Arc;
-
 use tokio::sync::{broadcast, oneshot};
 use tokio::time::Instant;
 
 use crate::replay::{CursorSettings, ReplayCursor, ReplayTimeline, TimestampShift};
 use crate::shutdown::{ShutdownSignal, TaskToken};
+use crate::stamp::RoomEvent;
 
 /// What a room's timeline task needs: the events, how they are paced and shifted, and the
 /// server's shutdown.
@@ -24,7 +23,7 @@ pub(crate) struct RoomTimeline {
 
 /// Starts `room`'s timeline now; every event goes to `sender`'s subscribers. A subscriber
 /// that falls more than the channel's capacity behind skips ahead and counts what it missed.
-pub(crate) fn spawn_room(room: String, sender: broadcast::Sender<Arc<str>>, setup: RoomTimeline) {
+pub(crate) fn spawn_room(room: String, sender: broadcast::Sender<RoomEvent>, setup: RoomTimeline) {
     tokio::spawn(async move {
         let RoomTimeline {
             timeline,
@@ -48,7 +47,9 @@ pub(crate) fn spawn_room(room: String, sender: broadcast::Sender<Arc<str>>, setu
             while let Some(event) = cursor.pop_due(started.elapsed()) {
                 let data = shift.apply(event.event.data, started_wall, event.pass_start);
                 // No subscriber is not an error: a live room goes on while nobody watches.
-                let _ = sender.send(data);
+                // One stamped copy per event for every member that asked: the time the room
+                // emitted it.
+                let _ = sender.send(RoomEvent::now(data));
             }
         }
         tracing::debug!(%room, "live room finished");

@@ -13,13 +13,15 @@ use tokio::time::Instant;
 
 use crate::queue::{PushOutcome, QueueLimits, SendQueue};
 use crate::replay::{CursorSettings, ReplayCursor, ReplayTimeline, TimestampShift};
+use crate::stamp::{EmitTime, RoomEvent};
 
 /// At most this many events are taken from an unpaced replay per wake-up, so one session
 /// cannot starve the others on a busy runtime.
 const UNPACED_BATCH: usize = 64;
 
-/// An event waiting in the send queue: namespace and payload array.
-pub(crate) type QueuedEvent = (Arc<str>, Arc<str>);
+/// An event waiting in the send queue: namespace, payload array, and when it was emitted, for
+/// clients that asked for send-time stamps (see `crate::stamp`).
+pub(crate) type QueuedEvent = (Arc<str>, Arc<str>, EmitTime);
 
 /// This session's own replay of the capture.
 #[derive(Debug)]
@@ -37,7 +39,7 @@ enum Source {
     /// The session's own replay.
     Replay(Box<Replay>),
     /// The room's shared timeline.
-    Room(broadcast::Receiver<Arc<str>>),
+    Room(broadcast::Receiver<RoomEvent>),
 }
 
 /// A session's event source and its send queue.
@@ -79,7 +81,7 @@ impl EventFeed {
     }
 
     /// Feeds the session from its room's timeline.
-    pub(crate) fn join_room(&mut self, events: broadcast::Receiver<Arc<str>>) {
+    pub(crate) fn join_room(&mut self, events: broadcast::Receiver<RoomEvent>) {
         self.source = Source::Room(events);
     }
 
@@ -171,7 +173,7 @@ impl EventFeed {
 
     /// The room's next event; pending forever when the session is not in a room. A room
     /// that ended stops the source.
-    pub(crate) async fn recv_room(&mut self) -> Result<Arc<str>, broadcast::error::RecvError> {
+    pub(crate) async fn recv_room(&mut self) -> Result<RoomEvent, broadcast::error::RecvError> {
         match &mut self.source {
             Source::Room(events) => {
                 let received = events.recv().await;
@@ -184,15 +186,16 @@ impl EventFeed {
         }
     }
 
-    /// Queues an event for `namespace`.
+    /// Queues an event for `namespace`, emitted at `emitted`.
     pub(crate) fn push(
         &mut self,
         namespace: Arc<str>,
         data: Arc<str>,
+        emitted: EmitTime,
         now: Instant,
     ) -> PushOutcome {
         let len = data.len();
-        self.queue.push((namespace, data), len, now)
+        self.queue.push((namespace, data, emitted), len, now)
     }
 
     /// The oldest queued event.
@@ -263,7 +266,12 @@ mod tests {
         assert_eq!(first.len(), 3);
         for data in first {
             assert_eq!(
-                feed.push("/chatomni".into(), data, Instant::now()),
+                feed.push(
+                    "/chatomni".into(),
+                    data,
+                    EmitTime::AtDelivery,
+                    Instant::now()
+                ),
                 PushOutcome::Queued
             );
         }
@@ -291,7 +299,12 @@ mod tests {
         );
         tokio::time::advance(Duration::from_millis(25)).await;
         assert_eq!(feed.take_due(&TimestampShift::NONE).len(), 2);
-        feed.push("/".into(), "[\"x\"]".into(), Instant::now());
+        feed.push(
+            "/".into(),
+            "[\"x\"]".into(),
+            EmitTime::AtDelivery,
+            Instant::now(),
+        );
         feed.stop_source();
         assert_eq!(feed.replay_deadline(), None);
         assert!(!feed.is_empty(), "stopping the source keeps the queue");

@@ -9,6 +9,7 @@ use crate::hub::Stat;
 use crate::scenario::{ConnectDecision, ScenarioAction};
 use crate::session::connect::{self, ConnectRequest, ReplayStart, Verdict};
 use crate::session::{new_sid, std_now, unix_now};
+use crate::stamp::EmitTime;
 
 impl SessionTask {
     pub(super) fn on_event(&mut self, event: ServerEvent) {
@@ -184,7 +185,11 @@ impl SessionTask {
                 data,
                 attachments,
             } => {
-                self.deliver_with(&namespace, &data, &attachments);
+                if attachments.is_empty() {
+                    self.deliver(&namespace, &data, EmitTime::AtDelivery);
+                } else {
+                    self.deliver_with(&namespace, &data, &attachments);
+                }
                 Ok(())
             }
             ScenarioAction::Ack {

@@ -45,6 +45,7 @@ use crate::session::messages::{
     PollAnswer, SessionCommand, SessionInput, WsClose, WsFrame, WsLink, WsProgress,
 };
 use crate::shutdown::{ShutdownSignal, TaskToken};
+use crate::stamp::EmitTime;
 use crate::state::ServerState;
 
 /// Capacity of a session's input channel; a client that floods faster than its session task
@@ -73,7 +74,8 @@ fn unix_now() -> i64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SessionLimitReached;
 
-/// Opens a session and spawns its task; returns its sid and input channel.
+/// Opens a session and spawns its task; returns its sid and input channel. `stamps`: the
+/// client asked for send-time stamps on its events (see `crate::stamp`).
 ///
 /// # Errors
 /// [`SessionLimitReached`] when as many sessions as the connection limit are open.
@@ -81,6 +83,7 @@ pub(crate) fn open_session(
     state: &Arc<ServerState>,
     transport: TransportKind,
     room: Option<&str>,
+    stamps: bool,
     remote: std::net::SocketAddr,
     websocket: Option<WsLink>,
 ) -> Result<(Arc<str>, mpsc::Sender<SessionInput>), SessionLimitReached> {
@@ -122,6 +125,7 @@ pub(crate) fn open_session(
         faults: FaultState::new(faults),
         feed: EventFeed::new(state.config.queue, state.config.namespace.as_str().into()),
         events_sent: 0,
+        stamps,
         close_reason: None,
         scenario: state
             .config
@@ -154,6 +158,8 @@ struct SessionTask {
     faults: FaultState<SessionInput>,
     feed: EventFeed,
     events_sent: u64,
+    /// The client asked for send-time stamps on its events.
+    stamps: bool,
     /// The reason for the WebSocket close frame of a server-initiated close.
     close_reason: Option<String>,
     /// The scenario's delayed actions and timers for this session, when the run has rules.
@@ -452,7 +458,9 @@ impl SessionTask {
 
     fn handle_command(&mut self, command: SessionCommand) {
         match command {
-            SessionCommand::Emit { namespace, data } => self.enqueue(namespace, data),
+            SessionCommand::Emit { namespace, data } => {
+                self.enqueue(namespace, data, EmitTime::AtDelivery);
+            }
             SessionCommand::SendRaw(frame) => {
                 let _ = self.session.send_raw_text(&frame);
             }

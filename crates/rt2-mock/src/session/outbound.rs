@@ -16,6 +16,7 @@ use crate::replay::CursorSettings;
 use crate::replay::room::{RoomTimeline, spawn_room};
 use crate::session::messages::{PollAnswer, WsFrame};
 use crate::session::std_now;
+use crate::stamp::{EmitTime, RoomEvent, stamped, unix_micros};
 
 impl SessionTask {
     pub(super) fn start_replay(&mut self) {
@@ -56,17 +57,31 @@ impl SessionTask {
 
     pub(super) fn take_due_replay(&mut self) {
         let namespace = self.feed.namespace().clone();
-        for data in self.feed.take_due(&self.state.shift) {
-            self.enqueue(namespace.clone(), data);
+        let due = self.feed.take_due(&self.state.shift);
+        // Released from the replay now: that is when these were emitted.
+        let emitted = if self.stamps && !due.is_empty() {
+            EmitTime::At(unix_micros())
+        } else {
+            EmitTime::AtDelivery
+        };
+        for data in due {
+            self.enqueue(namespace.clone(), data, emitted);
         }
     }
 
     pub(super) fn on_room_event(
         &mut self,
-        received: Result<Arc<str>, broadcast::error::RecvError>,
+        received: Result<RoomEvent, broadcast::error::RecvError>,
     ) {
         match received {
-            Ok(data) => self.enqueue(self.feed.namespace().clone(), data),
+            // The room stamped its copy once for every member that asked.
+            Ok(event) => {
+                let data = match (self.stamps, event.stamped) {
+                    (true, Some(stamped)) => stamped,
+                    _ => event.data,
+                };
+                self.enqueue(self.feed.namespace().clone(), data, EmitTime::InPayload);
+            }
             Err(broadcast::error::RecvError::Lagged(missed)) => {
                 self.count(Stat::EventsDropped, missed);
             }
@@ -75,11 +90,12 @@ impl SessionTask {
         }
     }
 
-    pub(super) fn enqueue(&mut self, namespace: Arc<str>, data: Arc<str>) {
+    /// Queues an event emitted at `emitted`.
+    pub(super) fn enqueue(&mut self, namespace: Arc<str>, data: Arc<str>, emitted: EmitTime) {
         if self.faults.is_frozen() {
             return;
         }
-        match self.feed.push(namespace, data, Instant::now()) {
+        match self.feed.push(namespace, data, emitted, Instant::now()) {
             PushOutcome::Queued => {}
             PushOutcome::QueuedDroppingOldest(n) => self.count(Stat::EventsDropped, n as u64),
             PushOutcome::Refused => self.count(Stat::EventsDropped, 1),
@@ -100,10 +116,10 @@ impl SessionTask {
         match self.session.transport() {
             TransportKind::WebSocket => {
                 while self.ws.as_ref().is_some_and(|link| !link.window_full()) {
-                    let Some((namespace, data)) = self.feed.pop() else {
+                    let Some((namespace, data, emitted)) = self.feed.pop() else {
                         break;
                     };
-                    self.deliver(&namespace, &data);
+                    self.deliver(&namespace, &data, emitted);
                     moved = true;
                     if !self.faults.may_send() || self.session.is_closed() {
                         break;
@@ -120,11 +136,11 @@ impl SessionTask {
                     .unwrap_or(usize::MAX);
                 let mut used = 0;
                 while used < budget.max(1) {
-                    let Some((namespace, data)) = self.feed.pop() else {
+                    let Some((namespace, data, emitted)) = self.feed.pop() else {
                         break;
                     };
                     used += data.len();
-                    self.deliver(&namespace, &data);
+                    self.deliver(&namespace, &data, emitted);
                     moved = true;
                     if !self.faults.may_send() || self.session.is_closed() {
                         break;
@@ -136,12 +152,23 @@ impl SessionTask {
     }
 
     /// Emits one event into the session and writes it out, then applies the faults whose
-    /// threshold it reaches.
-    pub(super) fn deliver(&mut self, namespace: &str, data: &str) {
+    /// threshold it reaches. A client that asked for send-time stamps gets the emit time
+    /// appended as the last argument, unless the payload carries it already.
+    pub(super) fn deliver(&mut self, namespace: &str, data: &str, emitted: EmitTime) {
+        if self.stamps {
+            let emitted_us = match emitted {
+                EmitTime::AtDelivery => Some(unix_micros()),
+                EmitTime::At(us) => Some(us),
+                EmitTime::InPayload => None,
+            };
+            if let Some(stamped) = emitted_us.and_then(|us| stamped(data, us)) {
+                return self.deliver_with(namespace, &stamped, &[]);
+            }
+        }
         self.deliver_with(namespace, data, &[]);
     }
 
-    /// [`deliver`](Self::deliver) with binary attachments (a BINARY_EVENT).
+    /// [`deliver`](Self::deliver) with binary attachments (a BINARY_EVENT), never stamped.
     pub(super) fn deliver_with(&mut self, namespace: &str, data: &str, attachments: &[Vec<u8>]) {
         let websocket = self.session.transport() == TransportKind::WebSocket;
         if websocket {

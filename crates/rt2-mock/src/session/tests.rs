@@ -31,6 +31,7 @@ async fn connect(state: &Arc<ServerState>, buffer: usize) -> (Client, Arc<str>) 
         state,
         TransportKind::WebSocket,
         Some("tomato.tpos.vn"),
+        false,
         "127.0.0.1:9".parse().unwrap(),
         Some(link.clone()),
     )
@@ -191,6 +192,7 @@ fn a_session_task_that_never_finishes_is_reported_closed_with_the_reason() {
             &state,
             TransportKind::Polling,
             None,
+            false,
             "127.0.0.1:9".parse().unwrap(),
             None,
         )

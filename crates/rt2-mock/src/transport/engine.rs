@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 use crate::http::response::{self, Body};
 use crate::session::messages::{SessionInput, WsLink};
 use crate::session::open_session;
+use crate::stamp::wants_stamps;
 use crate::state::{ConnectionPermit, ServerState};
 use crate::transport::polling::{self, DropConnection, refusal};
 use crate::transport::websocket;
@@ -80,11 +81,13 @@ pub(crate) async fn handle(
         ));
     }
     let room = room_of(&query);
+    let stamps = wants_stamps(&query);
     match kind {
         RequestKind::Handshake {
             transport: TransportKind::Polling,
         } => {
-            let Ok((_, inputs)) = open_session(state, TransportKind::Polling, room, peer, None)
+            let Ok((_, inputs)) =
+                open_session(state, TransportKind::Polling, room, stamps, peer, None)
             else {
                 return Ok(session_limit_reached());
             };
@@ -102,6 +105,7 @@ pub(crate) async fn handle(
                 state,
                 TransportKind::WebSocket,
                 room,
+                stamps,
                 peer,
                 Some(link.clone()),
             ) else {

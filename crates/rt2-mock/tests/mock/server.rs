@@ -720,3 +720,98 @@ async fn latency_delays_what_the_client_receives() {
     );
     mock.shutdown().await.unwrap();
 }
+
+/// Opens a session with `query` and joins `/chatomni`; returns the socket after the reply.
+async fn session_with_query(mock: &RunningMock, query: &str) -> RawSocket {
+    let mut socket = raw_websocket(mock, query).await;
+    let open = next_text(&mut socket).await.expect("open packet");
+    assert!(open.starts_with('0'), "{open}");
+    send_text(&mut socket, r#"40/chatomni,{"token":"x"}"#).await;
+    let reply = next_text(&mut socket).await.expect("connect reply");
+    assert!(reply.starts_with("40/chatomni,"), "{reply}");
+    socket
+}
+
+/// The last argument of an event frame, when it is a 16-digit integer.
+fn trailing_stamp(frame: &str) -> Option<(String, u64)> {
+    let body = frame.strip_suffix(']')?;
+    let (rest, last) = body.rsplit_once(',')?;
+    let stamp = last.parse::<u64>().ok().filter(|_| last.len() == 16)?;
+    Some((format!("{rest}]"), stamp))
+}
+
+#[tokio::test]
+async fn stamp_1_appends_the_rooms_emit_time_to_every_event_of_that_client_only() {
+    let mut config = MockConfig::default();
+    config.capture = Some(chat_capture());
+    config.replay.mode = rt2_mock::ReplayMode::Live;
+    config.replay.pace = rt2_mock::Pace::Scaled(50.0);
+    let mock = start(config).await;
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64;
+    let mut stamped = session_with_query(&mock, "room=tomato.tpos.vn&stamp=1").await;
+    let mut plain = session_with_query(&mock, "room=tomato.tpos.vn").await;
+    // The plain client joined later: find the stamped client's copy of its first event.
+    let plain_first = next_text(&mut plain).await.unwrap();
+    assert!(trailing_stamp(&plain_first).is_none(), "{plain_first}");
+    let mut copy = None;
+    for _ in 0..50 {
+        let frame = next_text(&mut stamped).await.unwrap();
+        let (unstamped, stamp) = trailing_stamp(&frame).unwrap_or_else(|| panic!("{frame}"));
+        if unstamped == plain_first {
+            copy = Some(stamp);
+            break;
+        }
+    }
+    let stamp = copy.expect("the stamped client sees the plain client's first event");
+    let after = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64;
+    assert!(
+        (before..=after).contains(&stamp),
+        "{before} <= {stamp} <= {after}"
+    );
+    mock.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn stamp_1_stamps_per_connection_replay() {
+    let mock = start(fast_replay()).await;
+    let mut socket = session_with_query(&mock, "room=tomato.tpos.vn&stamp=1").await;
+    let first = next_text(&mut socket).await.unwrap();
+    let (unstamped, _) = trailing_stamp(&first).unwrap_or_else(|| panic!("{first}"));
+    assert_eq!(unstamped, chat_first_event());
+    mock.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn stamp_1_stamps_admin_emits_when_they_are_delivered() {
+    let mock = start(MockConfig::default()).await;
+    let mut socket = raw_websocket(&mock, "room=tomato.tpos.vn&stamp=1").await;
+    let open = next_text(&mut socket).await.expect("open packet");
+    let sid = serde_json::from_str::<serde_json::Value>(&open[1..]).unwrap()["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    send_text(&mut socket, r#"40/chatomni,{"token":"x"}"#).await;
+    next_text(&mut socket).await.expect("connect reply");
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64;
+    admin_json(
+        &mock,
+        "POST",
+        &format!("/__admin/sessions/{sid}/emit"),
+        r#"{"data":"[\"injected\",{\"n\":1}]"}"#,
+    )
+    .await;
+    let frame = next_text(&mut socket).await.unwrap();
+    let (unstamped, stamp) = trailing_stamp(&frame).unwrap_or_else(|| panic!("{frame}"));
+    assert_eq!(unstamped, r#"42/chatomni,["injected",{"n":1}]"#);
+    assert!(stamp >= before, "{stamp} >= {before}");
+    mock.shutdown().await.unwrap();
+}

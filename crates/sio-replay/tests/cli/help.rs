@@ -112,3 +112,44 @@ fn completions_are_generated_for_bash_zsh_and_fish() {
             .stdout(predicates::str::contains("golden"));
     }
 }
+
+#[test]
+fn load_merge_help_and_load_with_a_url_both_parse() {
+    let out = sio_replay()
+        .args(["load", "merge", "--help"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out).into_owned();
+    assert!(text.contains("sio-replay load merge"), "{text}");
+    insta::assert_snapshot!("help_load_merge", text);
+    // `load URL` still runs a load, not a subcommand: it fails connecting, naming the URL.
+    sio_replay()
+        .args([
+            "load",
+            "ws://127.0.0.1:9",
+            "--token-insecure",
+            "t",
+            "-n",
+            "1",
+        ])
+        .args([
+            "--connect-timeout",
+            "1s",
+            "--duration",
+            "10ms",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("\"failed\":1"));
+    // Flags of a run are not flags of `merge`.
+    sio_replay()
+        .args(["load", "merge", "a.json", "--clients", "3"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--clients"));
+}

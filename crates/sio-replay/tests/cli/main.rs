@@ -13,6 +13,7 @@ mod decode;
 mod files;
 mod help;
 mod import;
+mod load;
 mod raw_ws;
 mod secrets;
 mod session;

@@ -1,5 +1,6 @@
 //! The load generator: N clients connect to a server, join the namespace, and receive events
-//! for a bounded time; the report gives connect times, events per second and delivery skew.
+//! for a bounded time; the report gives connect times, events per second, emit-to-receive
+//! latency and delivery skew.
 //!
 //! What is measured, and how:
 //!
@@ -7,6 +8,11 @@
 //!   namespace CONNECT (WebSocket handshake, Engine.IO `open`, Socket.IO CONNECT round trip).
 //! - **Events per second**: Socket.IO events received by all clients during the measuring
 //!   window, which starts once every client has connected (or failed) and lasts `duration`.
+//! - **Emit-to-receive latency**: the clients ask for send-time stamps (`stamp=1` in the
+//!   handshake query; see [`LoadConfig::stamps`]). sio-replay's mock then appends the time it
+//!   emitted each event, in microseconds since the Unix epoch, as the event's last argument,
+//!   and each client subtracts it from its receive time. Any server can take part by doing
+//!   the same (`benches/load/` has a Node one). Events without a stamp are counted, not timed.
 //! - **Delivery skew**: for an event that several clients receive (the same payload, the same
 //!   occurrence), how much later each client got it than the first one did. With a server that
 //!   broadcasts one timeline to a room (the mock's live mode) this is the fan-out latency; with
@@ -18,26 +24,40 @@
 //! - **Server memory** (optional, Linux): the resident set of a server process given by pid,
 //!   read from `/proc` before the clients connect and once they all have.
 //!
+//! A run can be one [`Segment`] of a larger one ([`LoadConfig::segment`]): it runs only its
+//! share of the virtual clients, starts at an agreed wall-clock time
+//! ([`LoadConfig::start_at`]), and its [`LoadReport`] written as a file
+//! ([`LoadReport::to_file_json`]) merges with the other segments' ([`LoadReport::merge`]).
+//! With a [`ReplayPlan`] each client plays a captured session's client side.
+//!
 //! Every client answers pings through `sio-session`, so a run longer than the ping interval
 //! measures a healthy server, not one that is dropping clients for missed pongs.
 
+mod client;
+mod replay;
+mod report;
+mod segment;
+
 use std::collections::HashMap;
 use std::future::Future;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use hdrhistogram::Histogram;
 use tokio::sync::{Semaphore, watch};
 
-use crate::connection::{Connection, Happening};
-use crate::dial::connect_websocket;
-use crate::{ClientError, Endpoint};
+pub use client::AckProbe;
+use client::{ClientSetup, Shared, run_client};
+pub use replay::{ClientScript, ReplayPlan, ScriptStep};
+use report::micros;
+pub use report::{
+    LoadHistograms, LoadReport, MergeError, Percentiles, REPORT_KIND, REPORT_VERSION,
+    ReportFileError, Threshold, ThresholdCheck, new_histogram,
+};
+pub use segment::{Segment, SegmentError};
 
-/// At most this many arrivals are kept per client for the skew figures; beyond it, events are
-/// still counted but not matched (memory stays bounded however long the run).
-const MAX_ARRIVALS_PER_CLIENT: usize = 100_000;
+use crate::{ClientError, Endpoint};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -45,7 +65,7 @@ const MAX_ARRIVALS_PER_CLIENT: usize = 100_000;
 pub struct LoadConfig {
     /// The server, namespace, token and TLS roots, shared by every client.
     pub endpoint: Endpoint,
-    /// How many clients to connect.
+    /// How many virtual clients the whole run has (every segment together).
     pub clients: u32,
     /// How long to measure once the clients are connected.
     pub duration: Duration,
@@ -57,30 +77,21 @@ pub struct LoadConfig {
     pub server_pid: Option<u32>,
     /// Events to emit with an ack during the window, to measure round trips.
     pub ack_probe: Option<AckProbe>,
-}
-
-/// Emit `event` with an ack from every client, `rate` times a second, during the window.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct AckProbe {
-    /// The event name; the one argument is a sequence number.
-    pub event: String,
-    /// Emits per second per client.
-    pub rate: f64,
-}
-
-impl AckProbe {
-    /// `event` at `rate` emits per second per client.
-    pub fn new(event: impl Into<String>, rate: f64) -> Self {
-        AckProbe {
-            event: event.into(),
-            rate,
-        }
-    }
+    /// Ask the server for send-time stamps (`stamp=1` in the handshake query) to measure
+    /// emit-to-receive latency. On by default; a server that ignores the parameter sends
+    /// events unstamped, and the latency has no samples.
+    pub stamps: bool,
+    /// Run only this segment's share of the clients (`None`: all of them).
+    pub segment: Option<Segment>,
+    /// Start connecting at this wall-clock time (so that segments on several hosts start
+    /// together); `None` starts at once.
+    pub start_at: Option<SystemTime>,
+    /// Captured sessions for the clients to play.
+    pub replay: Option<Arc<ReplayPlan>>,
 }
 
 impl LoadConfig {
-    /// `clients` clients for 10 s, 10 s connect timeout, 64 connects at a time.
+    /// `clients` clients for 10 s, 10 s connect timeout, 64 connects at a time, stamps asked.
     pub fn new(endpoint: Endpoint, clients: u32) -> Self {
         LoadConfig {
             endpoint,
@@ -90,6 +101,10 @@ impl LoadConfig {
             concurrency: 64,
             server_pid: None,
             ack_probe: None,
+            stamps: true,
+            segment: None,
+            start_at: None,
+            replay: None,
         }
     }
 }
@@ -106,115 +121,25 @@ pub struct LoadProgress {
     pub events: u64,
     /// True once the measuring window has started.
     pub measuring: bool,
+    /// True while waiting for the start time.
+    pub waiting: bool,
 }
 
-/// Summary statistics of a set of durations, in milliseconds.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-#[non_exhaustive]
-pub struct Percentiles {
-    /// How many samples.
-    pub count: u64,
-    /// Smallest.
-    pub min_ms: f64,
-    /// Median.
-    pub p50_ms: f64,
-    /// 90th percentile.
-    pub p90_ms: f64,
-    /// 99th percentile.
-    pub p99_ms: f64,
-    /// Largest.
-    pub max_ms: f64,
-    /// Mean.
-    pub mean_ms: f64,
-}
-
-impl Percentiles {
-    /// Statistics of a histogram of microseconds.
-    fn from_micros(histogram: &Histogram<u64>) -> Self {
-        let ms = |us: u64| us as f64 / 1000.0;
-        if histogram.is_empty() {
-            return Percentiles::default();
-        }
-        Percentiles {
-            count: histogram.len(),
-            min_ms: ms(histogram.min()),
-            p50_ms: ms(histogram.value_at_quantile(0.50)),
-            p90_ms: ms(histogram.value_at_quantile(0.90)),
-            p99_ms: ms(histogram.value_at_quantile(0.99)),
-            max_ms: ms(histogram.max()),
-            mean_ms: histogram.mean() / 1000.0,
-        }
+/// `url` with `stamp=1` added to its query, unless the query sets `stamp` already.
+fn with_stamp_request(url: &str) -> String {
+    let has = url.split_once('?').is_some_and(|(_, q)| {
+        q.split('&')
+            .any(|pair| pair.split('=').next() == Some("stamp"))
+    });
+    if has {
+        return url.to_owned();
     }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}stamp=1")
 }
 
-/// The result of a run.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct LoadReport {
-    /// Clients asked for.
-    pub clients: u32,
-    /// Clients that connected and joined the namespace.
-    pub connected: u32,
-    /// Clients that did not.
-    pub failed: u32,
-    /// The first connect failure, for the person reading the report.
-    pub first_error: Option<String>,
-    /// Clients that lost their connection during the measuring window.
-    pub dropped: u32,
-    /// Connect times of the clients that connected.
-    pub connect: Percentiles,
-    /// How long the ramp-up took (first connect started to last one finished).
-    pub ramp_up: Duration,
-    /// The measuring window's actual length.
-    pub measured: Duration,
-    /// Events received by all clients in the window.
-    pub events: u64,
-    /// `events` per second of the window.
-    pub events_per_sec: f64,
-    /// How much later than the first client each client received the same event.
-    pub delivery_skew: Percentiles,
-    /// Events emitted with an ack during the window (with an [`AckProbe`]).
-    pub acks_sent: u64,
-    /// Acks received for them.
-    pub acks_received: u64,
-    /// Round trips of the acked emits.
-    pub ack_round_trip: Percentiles,
-    /// The server's resident memory before the clients connected, in KiB.
-    pub server_rss_before_kib: Option<u64>,
-    /// The server's resident memory once every client had connected, in KiB.
-    pub server_rss_connected_kib: Option<u64>,
-    /// True when the run ended early because the shutdown future completed.
-    pub interrupted: bool,
-}
-
-impl LoadReport {
-    /// Server memory per connected client, in bytes, when both samples exist.
-    pub fn server_rss_per_client_bytes(&self) -> Option<f64> {
-        let (before, after) = (self.server_rss_before_kib?, self.server_rss_connected_kib?);
-        (self.connected > 0)
-            .then(|| (after.saturating_sub(before) * 1024) as f64 / f64::from(self.connected))
-    }
-}
-
-/// What one client task hands back.
-struct ClientOutcome {
-    connect: Result<Duration, String>,
-    dropped: bool,
-    acks_sent: u64,
-    /// Round trips of this client's acked emits, in microseconds.
-    round_trips: Histogram<u64>,
-    /// (payload hash, occurrence of that payload on this client, arrival).
-    arrivals: Vec<(u64, u32, Instant)>,
-}
-
-/// State shared by the client tasks.
-struct Shared {
-    measuring: AtomicBool,
-    events: AtomicU64,
-}
-
-/// Runs the load: ramps up `config.clients` clients, measures for `config.duration`, and
-/// reports. `progress` is called about ten times a second.
+/// Runs the load: waits for the start time, ramps up this segment's clients, measures for
+/// `config.duration`, and reports. `progress` is called about ten times a second.
 ///
 /// # Errors
 ///
@@ -242,8 +167,43 @@ pub async fn load(
             });
         }
     }
-    let url = Arc::new(config.endpoint.websocket_url()?);
+    let mut url = config.endpoint.websocket_url()?;
+    if config.stamps {
+        url = with_stamp_request(&url);
+    }
+    let url = Arc::new(url);
     let tls = config.endpoint.tls_config()?;
+    let share = config
+        .segment
+        .unwrap_or(Segment::WHOLE)
+        .share(config.clients);
+    let clients = share.len() as u32;
+    let mut state = LoadProgress::default();
+    tokio::pin!(shutdown);
+    let mut interrupted = false;
+    if let Some(start_at) = config.start_at {
+        match start_at.duration_since(SystemTime::now()) {
+            Ok(wait) => {
+                state.waiting = true;
+                progress(&state);
+                tokio::select! {
+                    () = shutdown.as_mut() => interrupted = true,
+                    () = tokio::time::sleep(wait) => {}
+                }
+                state.waiting = false;
+            }
+            Err(late) => tracing::warn!(
+                "the start time passed {:.3} s ago: starting now",
+                late.duration().as_secs_f64()
+            ),
+        }
+    }
+    let mut report = LoadReport::empty(clients);
+    report.segments = config.segment.into_iter().collect();
+    if interrupted || clients == 0 {
+        report.interrupted = interrupted;
+        return Ok(report);
+    }
     let rss_before = config.server_pid.and_then(resident_kib);
     let shared = Arc::new(Shared {
         measuring: AtomicBool::new(false),
@@ -251,125 +211,30 @@ pub async fn load(
     });
     let (stop_tx, stop_rx) = watch::channel(false);
     let (connected_tx, mut connected_rx) = tokio::sync::mpsc::unbounded_channel::<bool>();
-    let gate = Arc::new(Semaphore::new(config.concurrency.max(1) as usize));
-    let namespace: Arc<str> = config.endpoint.namespace.clone().into();
-    let token: Option<Arc<str>> = config.endpoint.token.as_ref().map(|t| t.expose().into());
+    let setup = ClientSetup {
+        url,
+        tls,
+        namespace: config.endpoint.namespace.clone().into(),
+        token: config.endpoint.token.as_ref().map(|t| t.expose().into()),
+        connect_timeout: config.connect_timeout,
+        probe: config.ack_probe.clone(),
+        gate: Arc::new(Semaphore::new(config.concurrency.max(1) as usize)),
+        shared: shared.clone(),
+        stop: stop_rx,
+        connected: connected_tx,
+    };
 
     let started = Instant::now();
-    let mut tasks = Vec::with_capacity(config.clients as usize);
-    for _ in 0..config.clients {
-        let (url, tls, gate, shared) = (url.clone(), tls.clone(), gate.clone(), shared.clone());
-        let (namespace, token) = (namespace.clone(), token.clone());
-        let (mut stop, connected_tx) = (stop_rx.clone(), connected_tx.clone());
-        let timeout = config.connect_timeout;
-        let probe = config.ack_probe.clone();
-        tasks.push(tokio::spawn(async move {
-            let begin = Instant::now();
-            let connecting = async {
-                // The permit bounds connects in flight, not connected clients.
-                let _permit = gate.acquire().await.map_err(|e| e.to_string())?;
-                let socket = connect_websocket(&url, &tls).await.map_err(|e| e.to_string())?;
-                let mut connection = Connection::start(socket, &namespace, token.as_deref(), timeout)
-                    .map_err(|e| e.to_string())?;
-                loop {
-                    match connection.next().await {
-                        Happening::Connected => return Ok((connection, begin.elapsed())),
-                        Happening::Refused(message) => return Err(format!("refused: {message}")),
-                        Happening::Ended(reason) => return Err(reason),
-                        _ => {}
-                    }
-                }
-            };
-            let result = tokio::select! {
-                result = tokio::time::timeout(timeout, connecting) => result
-                    .unwrap_or_else(|_| Err(format!("no connect within {} ms", timeout.as_millis()))),
-                _ = stop.wait_for(|stop| *stop) => Err("stopped before connecting".to_owned()),
-            };
-            let _ = connected_tx.send(result.is_ok());
-            let (mut connection, connect_time) = match result {
-                Ok(ok) => ok,
-                Err(reason) => {
-                    return ClientOutcome {
-                        connect: Err(reason),
-                        dropped: false,
-                        acks_sent: 0,
-                        round_trips: new_histogram(),
-                        arrivals: Vec::new(),
-                    };
-                }
-            };
-            let mut arrivals = Vec::new();
-            let mut seen: HashMap<u64, u32> = HashMap::new();
-            let mut dropped = false;
-            let mut acks_sent = 0u64;
-            let mut round_trips = new_histogram();
-            let mut pending: HashMap<u64, Instant> = HashMap::new();
-            // A probe-less client never ticks: the interval is created but its branch is off.
-            let period = probe.as_ref().map_or(Duration::from_secs(3600), |p| {
-                Duration::from_secs_f64(1.0 / p.rate.max(0.001))
-            });
-            let mut emits = tokio::time::interval(period);
-            emits.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    biased;
-                    _ = stop.wait_for(|stop| *stop) => break,
-                    _ = emits.tick(), if probe.is_some() => {
-                        if let (Some(probe), true) = (&probe, shared.measuring.load(Ordering::Relaxed)) {
-                            let data = serde_json::json!([probe.event, acks_sent]).to_string();
-                            match connection.emit_with_ack(&namespace, &data) {
-                                Ok(id) => {
-                                    pending.insert(id, Instant::now());
-                                    acks_sent += 1;
-                                }
-                                Err(err) => tracing::debug!(%err, "cannot emit the ack probe"),
-                            }
-                        }
-                    }
-                    happening = connection.next() => match happening {
-                        Happening::Ack(id) => {
-                            if let Some(sent) = pending.remove(&id) {
-                                let _ = round_trips.record(micros(sent.elapsed()));
-                            }
-                        }
-                        Happening::Event(event) if shared.measuring.load(Ordering::Relaxed) => {
-                            let now = Instant::now();
-                            shared.events.fetch_add(1, Ordering::Relaxed);
-                            if arrivals.len() < MAX_ARRIVALS_PER_CLIENT {
-                                let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                                event.data.hash(&mut hasher);
-                                let key = hasher.finish();
-                                let occurrence = seen.entry(key).or_insert(0);
-                                arrivals.push((key, *occurrence, now));
-                                *occurrence += 1;
-                            }
-                        }
-                        Happening::Ended(_) => {
-                            dropped = shared.measuring.load(Ordering::Relaxed);
-                            break;
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            connection.close().await;
-            ClientOutcome {
-                connect: Ok(connect_time),
-                dropped,
-                acks_sent,
-                round_trips,
-                arrivals,
-            }
-        }));
+    let mut tasks = Vec::with_capacity(clients as usize);
+    for number in share {
+        let script = config.replay.as_ref().map(|plan| plan.script_for(number));
+        tasks.push(tokio::spawn(run_client(setup.clone(), script)));
     }
-    drop(connected_tx);
+    drop(setup);
 
-    tokio::pin!(shutdown);
-    let mut state = LoadProgress::default();
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
-    let mut interrupted = false;
     // Ramp-up: wait until every client has connected or failed.
-    while state.connected + state.failed < config.clients {
+    while state.connected + state.failed < clients {
         tokio::select! {
             biased;
             () = shutdown.as_mut() => { interrupted = true; break; }
@@ -406,70 +271,47 @@ pub async fn load(
     let measured = window_start.elapsed();
     let _ = stop_tx.send(true);
 
-    let mut connect = new_histogram();
-    let mut first_error = None;
-    let (mut connected, mut failed, mut dropped) = (0, 0, 0);
     let mut all_arrivals = Vec::new();
-    let (mut acks_sent, mut round_trips) = (0, new_histogram());
+    let histograms = &mut report.histograms;
     for task in tasks {
         let Ok(outcome) = task.await else {
-            failed += 1;
+            report.failed += 1;
             continue;
         };
         match outcome.connect {
             Ok(time) => {
-                connected += 1;
-                let _ = connect.record(micros(time));
+                report.connected += 1;
+                let _ = histograms.connect.record(micros(time));
             }
             Err(reason) => {
-                failed += 1;
-                first_error.get_or_insert(reason);
+                report.failed += 1;
+                report.first_error.get_or_insert(reason);
             }
         }
-        dropped += u32::from(outcome.dropped);
-        acks_sent += outcome.acks_sent;
-        // Same bounds on both sides, so adding cannot fail.
-        let _ = round_trips.add(&outcome.round_trips);
+        report.dropped += u32::from(outcome.dropped);
+        report.acks_sent += outcome.acks_sent;
+        report.stamps_ahead += outcome.stamps_ahead;
+        report.replay_emits += outcome.replay_emits;
+        // Same bounds on every side, so adding cannot fail.
+        let _ = histograms.ack_round_trip.add(&outcome.round_trips);
+        let _ = histograms.emit_to_receive.add(&outcome.latencies);
         all_arrivals.push(outcome.arrivals);
     }
-    let events = shared.events.load(Ordering::Relaxed);
-    Ok(LoadReport {
-        clients: config.clients,
-        connected,
-        failed,
-        first_error,
-        dropped,
-        connect: Percentiles::from_micros(&connect),
-        ramp_up,
-        measured,
-        events,
-        events_per_sec: events as f64 / measured.as_secs_f64().max(1e-9),
-        delivery_skew: delivery_skew(&all_arrivals),
-        acks_sent,
-        acks_received: round_trips.len(),
-        ack_round_trip: Percentiles::from_micros(&round_trips),
-        server_rss_before_kib: rss_before,
-        server_rss_connected_kib: rss_connected,
-        interrupted,
-    })
-}
-
-/// A histogram of microseconds from 1 µs to an hour, 3 significant digits.
-fn new_histogram() -> Histogram<u64> {
-    // Infallible: hdrhistogram refuses only low < 1, high < 2 * low or sigfig > 5, and these
-    // constants satisfy all three.
-    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("constant histogram bounds are valid")
-}
-
-fn micros(duration: Duration) -> u64 {
-    u64::try_from(duration.as_micros())
-        .unwrap_or(u64::MAX)
-        .max(1)
+    histograms.delivery_skew = delivery_skew(&all_arrivals);
+    report.events = shared.events.load(Ordering::Relaxed);
+    report.ramp_up = ramp_up;
+    report.measured = measured;
+    report.events_per_sec = report.events as f64 / measured.as_secs_f64().max(1e-9);
+    report.server_rss_before_kib = rss_before;
+    report.server_rss_connected_kib = rss_connected;
+    report.interrupted = interrupted;
+    report.summarise();
+    Ok(report)
 }
 
 /// For each (payload, occurrence) seen by two or more clients, each client's delay behind the
 /// first arrival.
-fn delivery_skew(clients: &[Vec<(u64, u32, Instant)>]) -> Percentiles {
+fn delivery_skew(clients: &[Vec<(u64, u32, Instant)>]) -> Histogram<u64> {
     let mut first: HashMap<(u64, u32), (Instant, u32)> = HashMap::new();
     for arrivals in clients {
         for &(key, occurrence, at) in arrivals {
@@ -492,7 +334,7 @@ fn delivery_skew(clients: &[Vec<(u64, u32, Instant)>]) -> Percentiles {
             }
         }
     }
-    Percentiles::from_micros(&histogram)
+    histogram
 }
 
 /// The resident set size of process `pid` in KiB (Linux), or `None`.
@@ -514,6 +356,12 @@ mod tests {
     /// A broadcast-like server: every client gets the open packet, its CONNECT acknowledged,
     /// then `events` events, the same payloads for everyone.
     async fn server(events: usize, clients: usize) -> String {
+        server_stamping(events, clients, false).await
+    }
+
+    /// [`server`], appending each event's send time (unix µs) when `stamp` is true, as the
+    /// mock does for `stamp=1`.
+    async fn server_stamping(events: usize, clients: usize, stamp: bool) -> String {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
@@ -535,9 +383,13 @@ mod tests {
                     everyone.wait().await;
                     tokio::time::sleep(Duration::from_millis(200)).await;
                     for n in 0..events {
-                        let _ = ws
-                            .send(Message::text(format!(r#"42/chatomni,["on-events","{n}"]"#)))
-                            .await;
+                        let frame = if stamp {
+                            let now = client::unix_micros();
+                            format!(r#"42/chatomni,["on-events","{n}",{now}]"#)
+                        } else {
+                            format!(r#"42/chatomni,["on-events","{n}"]"#)
+                        };
+                        let _ = ws.send(Message::text(frame)).await;
                     }
                     // Acknowledge every event that asks for it: `42/chatomni,<id>[...]`.
                     while let Some(Ok(message)) = ws.next().await {
@@ -578,6 +430,73 @@ mod tests {
         assert_eq!(report.delivery_skew.count, 200);
         assert!(report.server_rss_before_kib.is_some_and(|kib| kib > 0));
         assert!(calls > 0);
+    }
+
+    #[tokio::test]
+    async fn stamped_events_give_emit_to_receive_latency_and_still_match_for_skew() {
+        let url = server_stamping(30, 3, true).await;
+        let mut config = LoadConfig::new(Endpoint::new(url), 3);
+        config.duration = Duration::from_millis(600);
+        let report = load(config, std::future::pending(), |_| {})
+            .await
+            .expect("runs");
+        assert_eq!(report.events, 90, "{report:?}");
+        assert_eq!(report.emit_to_receive.count, 90, "{report:?}");
+        // Each connection stamps its own copy; without the stamp the payloads match.
+        assert_eq!(report.delivery_skew.count, 90, "{report:?}");
+        assert!(
+            report.emit_to_receive.p50_ms > 0.0 && report.emit_to_receive.max_ms < 5000.0,
+            "{report:?}"
+        );
+        assert_eq!(report.stamps_ahead, 0);
+        // Unstamped events are counted, not timed.
+        let url = server(10, 1).await;
+        let mut config = LoadConfig::new(Endpoint::new(url), 1);
+        config.duration = Duration::from_millis(400);
+        let report = load(config, std::future::pending(), |_| {}).await.unwrap();
+        assert_eq!((report.events, report.emit_to_receive.count), (10, 0));
+    }
+
+    #[test]
+    fn the_stamp_request_is_added_once() {
+        assert_eq!(
+            with_stamp_request("ws://h/socket.io/?EIO=4&transport=websocket"),
+            "ws://h/socket.io/?EIO=4&transport=websocket&stamp=1"
+        );
+        assert_eq!(with_stamp_request("ws://h/?stamp=0"), "ws://h/?stamp=0");
+        assert_eq!(with_stamp_request("ws://h/"), "ws://h/?stamp=1");
+    }
+
+    #[tokio::test]
+    async fn a_segment_runs_its_share_and_an_empty_share_runs_nobody() {
+        let url = server(5, 2).await;
+        let mut config = LoadConfig::new(Endpoint::new(url.clone()), 7);
+        config.duration = Duration::from_millis(400);
+        config.segment = Some(Segment::new(1, 3).unwrap()); // clients 2..4
+        let report = load(config, std::future::pending(), |_| {}).await.unwrap();
+        assert_eq!((report.clients, report.connected), (2, 2), "{report:?}");
+        assert_eq!(report.events, 10);
+        assert_eq!(report.segments, vec![Segment::new(1, 3).unwrap()]);
+        let mut config = LoadConfig::new(Endpoint::new(url), 1);
+        config.segment = Some(Segment::new(0, 2).unwrap());
+        let report = load(config, std::future::pending(), |_| {}).await.unwrap();
+        assert_eq!((report.clients, report.connected, report.events), (0, 0, 0));
+    }
+
+    #[tokio::test]
+    async fn the_run_waits_for_its_start_time() {
+        let url = server(0, 1).await;
+        let mut config = LoadConfig::new(Endpoint::new(url), 1);
+        config.duration = Duration::from_millis(50);
+        config.start_at = Some(SystemTime::now() + Duration::from_millis(300));
+        let begin = Instant::now();
+        let mut waited = false;
+        let report = load(config, std::future::pending(), |p| waited |= p.waiting)
+            .await
+            .unwrap();
+        assert!(begin.elapsed() >= Duration::from_millis(300));
+        assert!(waited);
+        assert_eq!(report.connected, 1);
     }
 
     #[tokio::test]
@@ -654,7 +573,7 @@ mod tests {
         let a = vec![(1, 0, ms(0)), (1, 1, ms(10))];
         let b = vec![(1, 0, ms(5)), (1, 1, ms(10))];
         let c = vec![(2, 0, ms(100))]; // seen by one client only: not a skew sample
-        let skew = delivery_skew(&[a, b, c]);
+        let skew = Percentiles::from_micros(&delivery_skew(&[a, b, c]));
         assert_eq!(skew.count, 4);
         assert!((skew.max_ms - 5.0).abs() < 0.01, "{skew:?}");
         assert!(skew.min_ms <= 0.001 + 0.001);
