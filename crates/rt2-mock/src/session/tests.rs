@@ -32,6 +32,7 @@ async fn connect(state: &Arc<ServerState>, buffer: usize) -> (Client, Arc<str>) 
         TransportKind::WebSocket,
         Some("tomato.tpos.vn"),
         "127.0.0.1:9".parse().unwrap(),
+        &http::Uri::from_static("/socket.io/"),
         Some(link.clone()),
     )
     .unwrap();
@@ -192,6 +193,7 @@ fn a_session_task_that_never_finishes_is_reported_closed_with_the_reason() {
             TransportKind::Polling,
             None,
             "127.0.0.1:9".parse().unwrap(),
+            &http::Uri::from_static("/socket.io/"),
             None,
         )
         .unwrap();

@@ -84,8 +84,14 @@ pub(crate) async fn handle(
         RequestKind::Handshake {
             transport: TransportKind::Polling,
         } => {
-            let Ok((_, inputs)) = open_session(state, TransportKind::Polling, room, peer, None)
-            else {
+            let Ok((_, inputs)) = open_session(
+                state,
+                TransportKind::Polling,
+                room,
+                peer,
+                request.uri(),
+                None,
+            ) else {
                 return Ok(session_limit_reached());
             };
             polling::poll(&inputs).await
@@ -103,6 +109,7 @@ pub(crate) async fn handle(
                 TransportKind::WebSocket,
                 room,
                 peer,
+                request.uri(),
                 Some(link.clone()),
             ) else {
                 return Ok(session_limit_reached());
