@@ -15,6 +15,7 @@ mod import;
 mod raw_ws;
 mod secrets;
 mod session;
+mod ui;
 
 use assert_cmd::Command;
 

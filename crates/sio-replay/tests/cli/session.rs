@@ -16,7 +16,7 @@ pub(crate) fn bundled_capture() -> PathBuf {
 /// A child process that is interrupted (SIGINT) and reaped when dropped.
 pub(crate) struct Running {
     child: Child,
-    stdout: BufReader<ChildStdout>,
+    pub(crate) stdout: BufReader<ChildStdout>,
 }
 
 impl Running {
@@ -57,7 +57,7 @@ impl Drop for Running {
     }
 }
 
-fn spawn(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
+pub(crate) fn spawn(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Running {
     let mut command = Command::new(program);
     command
         .args(args)
