@@ -5,6 +5,7 @@
 //   node ui.mjs live --ui-url URL --mock-url URL --token JWT [--room tomato.tpos.vn]
 //                    --out DIR [--timeout-ms 40000] [--chromium /usr/bin/chromium]
 //   node ui.mjs file --ui-url URL --records N --out DIR [--screenshot FILE]
+//   node ui.mjs hold --ui-url URL --seconds S --out DIR
 //
 // live: a real socket.io-client (Node) joins /chatomni on the mock; the page must list its
 // session, show its decoded frames and an rt-2 chat line, filter them, pair the client's event
@@ -13,6 +14,8 @@
 // view go to DIR/*.png.
 // file: the page over a capture of N records: time to first render, the tab's JS heap, and
 // how many rows the list keeps in the DOM after scrolling to the middle (virtualised).
+// hold: the page open and following a live mock for S seconds (a benchmark's "tab open"); how
+// many records it took in and how many it was told it skipped.
 //
 // Exits 0 with {"ok":true,...}; 1 with {"ok":false,"reason":...} when a step failed; 2 on
 // bad usage or when Chromium or playwright-core is missing.
@@ -38,6 +41,7 @@ try {
       token: { type: "string" },
       room: { type: "string", default: "tomato.tpos.vn" },
       records: { type: "string" },
+      seconds: { type: "string" },
       out: { type: "string" },
       screenshot: { type: "string" },
       "timeout-ms": { type: "string", default: "40000" },
@@ -49,10 +53,11 @@ try {
   usage(err.message);
 }
 const mode = positionals[0];
-if (mode !== "live" && mode !== "file") usage("the first argument is `live` or `file`");
+if (!["live", "file", "hold"].includes(mode)) usage("the first argument is `live`, `file` or `hold`");
 if (!args["ui-url"] || !args.out) usage("--ui-url and --out are required");
 if (mode === "live" && (!args["mock-url"] || !args.token)) usage("live needs --mock-url and --token");
 if (mode === "file" && !args.records) usage("file needs --records");
+if (mode === "hold" && !args.seconds) usage("hold needs --seconds");
 if (!existsSync(args.chromium)) usage(`no Chromium at ${args.chromium}: ${INSTALL_HINT}`);
 const timeoutMs = Number(args["timeout-ms"]);
 mkdirSync(args.out, { recursive: true });
@@ -68,7 +73,7 @@ try {
 setTimeout(() => {
   process.stdout.write(JSON.stringify({ ok: false, reason: "ui.mjs overran its timeout" }) + "\n");
   process.exit(1);
-}, timeoutMs + 20000).unref();
+}, timeoutMs + 20000 + Number(args.seconds ?? 0) * 1000).unref();
 
 const browser = await chromium.launch({
   executablePath: args.chromium,
@@ -206,11 +211,27 @@ async function file(page) {
   result.steps.push(step);
 }
 
+async function hold(page) {
+  step = "the page follows the live stream";
+  await page.goto(args["ui-url"]);
+  await waitFor(page, () => window.__sio && document.querySelector("#status").textContent === "live");
+  await page.waitForTimeout(Number(args.seconds) * 1000);
+  result.items = await page.evaluate(() => window.__sio.items.length);
+  result.skipped = await page.evaluate(() => document.querySelector("#skipped").hidden ? 0 : document.querySelector("#skipped").textContent);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Performance.enable");
+  const { metrics } = await cdp.send("Performance.getMetrics");
+  result.js_heap_used_bytes = metrics.find((m) => m.name === "JSHeapUsedSize")?.value;
+  result.steps.push(step);
+}
+
 try {
   const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1400, height: 800 } });
   page.on("console", (msg) => { if (msg.type() === "error") result.console_errors.push(msg.text()); });
   page.on("pageerror", (err) => result.console_errors.push(String(err)));
-  if (mode === "live") await live(page); else await file(page);
+  if (mode === "live") await live(page);
+  else if (mode === "hold") await hold(page);
+  else await file(page);
   result.ok = result.console_errors.length === 0;
   if (!result.ok) result.reason = "the page logged errors";
 } catch (err) {

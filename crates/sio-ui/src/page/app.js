@@ -8,6 +8,9 @@
   const $ = (id) => document.getElementById(id);
   const ROW = 22;
   const MAX_PENDING = 200000;
+  // A tab following a busy mock for hours would grow without end: past this many rows the
+  // oldest half is let go (and a marker says so). A file view is never trimmed.
+  const MAX_LIVE_ITEMS = 400000;
   const EIO = { 0: "open", 1: "close", 2: "ping", 3: "pong", 4: "message", 5: "upgrade", 6: "noop" };
   const SIO = { 0: "CONNECT", 1: "DISCONNECT", 2: "EVENT", 3: "ACK", 4: "CONNECT_ERROR", 5: "BINARY_EVENT", 6: "BINARY_ACK" };
   const CHANNELS = { 1: "Facebook", 4: "Zalo" };
@@ -215,7 +218,21 @@
       return;
     }
     ingest(seq, rec);
+    if (items.length > MAX_LIVE_ITEMS) trim(Math.floor(MAX_LIVE_ITEMS / 2));
     schedule();
+  }
+
+  // Lets go of the oldest `n` rows, keeping every index (pairs, waiting events, selection)
+  // pointing at the same rows.
+  function trim(n) {
+    items.splice(0, n);
+    for (const it of items) it.pair = it.pair >= n ? it.pair - n : -1;
+    for (const [key, index] of waitingEvents) {
+      if (index >= n) waitingEvents.set(key, index - n); else waitingEvents.delete(key);
+    }
+    selectedItem = selectedItem >= n ? selectedItem - n : -1;
+    skipMarker(n, "the oldest rows were let go to bound this tab's memory");
+    refilter();
   }
 
   // ---------------------------------------------------------------------------------------
