@@ -105,14 +105,17 @@ impl SessionObserver {
         ));
     }
 
-    /// One Engine.IO text frame (or one packet of a polling payload).
+    /// One Engine.IO text frame (or one packet of a polling payload). Text in which the
+    /// redactor could find nothing skips it: most of a busy mock's frames are replayed events
+    /// with no secret in them, and a full redaction pass costs more than the rest of
+    /// publishing.
     pub(crate) fn text(&self, from: Direction, text: &str) {
-        self.publish(Record::Frame(FrameRecord::text(
-            self.t_ms(),
-            self.conn,
-            from,
-            text,
-        )));
+        let record = Record::Frame(FrameRecord::text(self.t_ms(), self.conn, from, text));
+        if may_hold_secret(text) {
+            self.publish(record);
+        } else {
+            self.link.observer.publish(record);
+        }
     }
 
     /// One binary frame.
@@ -133,10 +136,94 @@ impl SessionObserver {
     }
 }
 
+/// Substrings (compared without regard to ASCII case) one of which every default token field
+/// name holds; a test keeps them in step with `sio_capture::redact::DEFAULT_TOKEN_FIELDS`.
+const TOKEN_FIELD_STEMS: &[&[u8]] = &[b"token", b"password"];
+
+/// False only when the default redactor would leave `text` as it is: it holds no `eyJ` (every
+/// JWT the redactor finds starts so), no token field name, and no `\u` escape (which could
+/// spell a field name in other letters).
+fn may_hold_secret(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memmem::find(bytes, b"eyJ").is_some()
+        || memchr::memmem::find(bytes, b"\\u").is_some()
+        || TOKEN_FIELD_STEMS
+            .iter()
+            .any(|stem| contains_ignore_ascii_case(bytes, stem))
+}
+
+fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some((first, rest)) = needle.split_first() else {
+        return true;
+    };
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        haystack,
+    )
+    .any(|at| {
+        haystack
+            .get(at + 1..at + needle.len())
+            .is_some_and(|candidate| candidate.eq_ignore_ascii_case(rest))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use sio_ui::Observed;
+
+    #[test]
+    fn every_default_token_field_holds_a_stem_the_quick_check_looks_for() {
+        for field in sio_capture::redact::DEFAULT_TOKEN_FIELDS {
+            assert!(
+                TOKEN_FIELD_STEMS
+                    .iter()
+                    .any(|stem| contains_ignore_ascii_case(field.as_bytes(), stem)),
+                "{field}: add its stem to TOKEN_FIELD_STEMS"
+            );
+        }
+    }
+
+    #[test]
+    fn text_the_quick_check_passes_is_text_the_redactor_leaves_alone() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJUZW5hbnRJZCI6InQifQ.c2ln";
+        let mut samples: Vec<String> = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../captures/rt2-chatomni.jsonl"
+        ))
+        .unwrap()
+        .lines()
+        .filter_map(|line| match serde_json::from_str::<Record>(line) {
+            Ok(Record::Frame(frame)) => Some(frame.data),
+            _ => None,
+        })
+        .collect();
+        samples.extend([
+            format!("40/chatomni,{{\"token\":\"{jwt}\"}}"),
+            "42[\"e\",{\"Password\":\"x\"}]".to_owned(),
+            "42[\"e\",\"{\\\"accessToken\\\":\\\"x\\\"}\"]".to_owned(),
+            "42[\"e\",{\"\\u0074oken\":\"x\"}]".to_owned(),
+            format!("42[\"e\",\"Bearer {jwt}\"]"),
+            "42[\"e\",{\"TOKEN\":\"x\"}]".to_owned(),
+        ]);
+        let redactor = Redactor::default();
+        let mut changed = 0;
+        for text in &samples {
+            let clean = redactor.redact_text(text, &mut RedactionReport::default());
+            if clean != text.as_str() {
+                changed += 1;
+                assert!(
+                    may_hold_secret(text),
+                    "the quick check passed a secret: {text}"
+                );
+            }
+        }
+        assert!(changed >= 6, "only {changed} samples held a secret");
+        assert!(!may_hold_secret(
+            "42/chatomni,[\"on-events\",\"{\\\"Name\\\":\\\"Th\u{1ea3}o\\\"}\"]"
+        ));
+    }
 
     #[tokio::test]
     async fn sessions_are_numbered_and_what_they_publish_is_redacted() {

@@ -49,6 +49,12 @@ const KEEPALIVE: Duration = Duration::from_secs(15);
 /// Records written into one chunk of the event stream at most, when many are waiting.
 const BATCH: usize = 256;
 
+/// Records one event stream sends per second at most; past it, the rest of the second's
+/// records are counted as skipped instead of serialised. A person cannot read more, a tab
+/// cannot render more, and serialising every frame of a mock at full speed for each tab
+/// would take the mock's CPU.
+pub const MAX_STREAM_RECORDS_PER_SECOND: u64 = 10_000;
+
 /// Random bytes in a generated token: 24 bytes are 32 base64url characters (192 bits).
 const TOKEN_BYTES: usize = 24;
 
@@ -284,25 +290,38 @@ impl UiServer {
         }
     }
 
+    /// The kept records after `after`, written in chunks as the connection takes them, so
+    /// that a view of a large capture starts rendering before the last record is written
+    /// and the server never holds the whole answer.
     fn records(&self, after: u64) -> Response<UiBody> {
         let catchup = self.config.observer.subscribe_after(after);
         drop(catchup.subscription);
         let last = catchup.records.last().map_or(after, |n| n.seq);
-        let mut body = Vec::with_capacity(64 + catchup.records.len() * 160);
-        body.extend_from_slice(
-            serde_json::json!({ "skipped": catchup.skipped, "last": last })
-                .to_string()
-                .as_bytes(),
+        let mut head = serde_json::json!({ "skipped": catchup.skipped, "last": last })
+            .to_string()
+            .into_bytes();
+        head.push(b'\n');
+        let mut records = catchup.records.into_iter();
+        let mut head = Some(head);
+        let chunks = futures_util::stream::iter(std::iter::from_fn(move || {
+            let mut chunk = head.take().unwrap_or_default();
+            for numbered in records.by_ref().take(BATCH) {
+                write_numbered(&mut chunk, &numbered);
+                chunk.push(b'\n');
+            }
+            (!chunk.is_empty()).then(|| Ok::<_, Infallible>(Frame::data(Bytes::from(chunk))))
+        }));
+        let mut response = Response::new(StreamBody::new(chunks).boxed_unsync());
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-ndjson"),
         );
-        body.push(b'\n');
-        for numbered in &catchup.records {
-            write_numbered(&mut body, numbered);
-            body.push(b'\n');
-        }
-        let mut response = full(StatusCode::OK, "application/x-ndjson", body);
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
         response
     }
 
@@ -313,6 +332,8 @@ impl UiServer {
             skipped: catchup.skipped,
             subscription: catchup.subscription,
             ended: false,
+            window: tokio::time::Instant::now(),
+            sent_in_window: 0,
         };
         let chunks = futures_util::stream::unfold(state, |mut state| async move {
             let chunk = state.next_chunk().await?;
@@ -340,6 +361,10 @@ struct EventStream {
     skipped: u64,
     subscription: Subscription,
     ended: bool,
+    /// When the current second of [`MAX_STREAM_RECORDS_PER_SECOND`] began.
+    window: tokio::time::Instant,
+    /// Live records sent in it.
+    sent_in_window: u64,
 }
 
 impl EventStream {
@@ -358,10 +383,32 @@ impl EventStream {
         if !out.is_empty() {
             return Some(Bytes::from(out));
         }
+        if self.sent_in_window >= MAX_STREAM_RECORDS_PER_SECOND {
+            // Over budget: wait out the second, then count what piled up as skipped.
+            tokio::time::sleep_until(self.window + Duration::from_secs(1)).await;
+            self.window = tokio::time::Instant::now();
+            self.sent_in_window = 0;
+            let mut skipped = 0;
+            while let Some(observed) = self.subscription.try_next_numbered() {
+                match observed {
+                    NumberedObserved::Record(_) => skipped += 1,
+                    NumberedObserved::Skipped(n) => skipped += n,
+                    NumberedObserved::Closed => break,
+                }
+            }
+            if skipped > 0 {
+                write_skipped(&mut out, skipped);
+                return Some(Bytes::from(out));
+            }
+        }
         let first = tokio::select! {
             observed = self.subscription.next_numbered() => observed,
             () = tokio::time::sleep(KEEPALIVE) => return Some(Bytes::from_static(b": keepalive\n\n")),
         };
+        if self.window.elapsed() >= Duration::from_secs(1) {
+            self.window = tokio::time::Instant::now();
+            self.sent_in_window = 0;
+        }
         let mut next = Some(first);
         let mut written = 0;
         while let Some(observed) = next.take() {
@@ -375,7 +422,8 @@ impl EventStream {
                 }
             }
             written += 1;
-            if written < BATCH {
+            self.sent_in_window += 1;
+            if written < BATCH && self.sent_in_window < MAX_STREAM_RECORDS_PER_SECOND {
                 next = self.subscription.try_next_numbered();
             }
         }
@@ -741,6 +789,36 @@ mod tests {
         let end = body.frame().await.unwrap().unwrap().into_data().unwrap();
         assert_eq!(&end[..], b"event: end\ndata: {}\n\n");
         assert!(body.frame().await.is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_sends_at_most_its_budget_per_second_and_counts_the_rest_as_skipped() {
+        let observer = Observer::with_history(1 << 16, 0);
+        let server = UiServer::new(UiConfig {
+            observer: observer.clone(),
+            token: UiToken::new(TOKEN).unwrap(),
+            allowed_hosts: Vec::new(),
+            admin: None,
+            live: true,
+            title: "t".to_owned(),
+        });
+        let response = server.handle(
+            &get(&format!("/__ui/api/stream?token={TOKEN}"), &[]),
+            local(),
+        );
+        let mut body = response.into_body();
+        let total = MAX_STREAM_RECORDS_PER_SECOND + 500;
+        publish_frames(&server, u32::try_from(total).unwrap());
+        let (mut sent, mut skipped) = (0u64, 0u64);
+        while sent + skipped < total {
+            let chunk = body.frame().await.unwrap().unwrap().into_data().unwrap();
+            let text = std::str::from_utf8(&chunk).unwrap();
+            sent += text.matches("id: ").count() as u64;
+            if let Some(rest) = text.strip_prefix("event: skipped\ndata: ") {
+                skipped += rest.trim().parse::<u64>().unwrap();
+            }
+        }
+        assert_eq!((sent, skipped), (MAX_STREAM_RECORDS_PER_SECOND, 500));
     }
 
     #[tokio::test]

@@ -34,6 +34,7 @@
   let chartDirty = true;
   let lastChart = 0;
   let firstRenderAt = null;
+  let loaded = false;
 
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
@@ -580,17 +581,34 @@
     $("title").textContent = info.title;
     document.title = "sio-replay: " + info.title;
     $("act").hidden = !info.admin;
+    // Read as it arrives: the first screen renders after the first chunk, not the last.
     const res = await fetch(withToken("api/records?after=0"));
-    const text = await res.text();
-    const lines = text.split("\n");
-    const head = JSON.parse(lines[0]);
-    if (head.skipped) skipMarker(head.skipped, "older than the kept history");
-    for (let k = 1; k < lines.length; k++) {
-      if (!lines[k]) continue;
-      const [seq, rec] = JSON.parse(lines[k]);
-      ingest(seq, rec);
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffered = "";
+    let head = null;
+    for (;;) {
+      const { value, done } = await reader.read();
+      buffered += done ? decoder.decode() : decoder.decode(value, { stream: true });
+      let start = 0;
+      for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n", start)) {
+        const line = buffered.slice(start, nl);
+        start = nl + 1;
+        if (!line) continue;
+        if (head === null) {
+          head = JSON.parse(line);
+          if (head.skipped) skipMarker(head.skipped, "older than the kept history");
+          continue;
+        }
+        const [seq, rec] = JSON.parse(line);
+        ingest(seq, rec);
+      }
+      buffered = buffered.slice(start);
+      if (firstRenderAt === null && items.length) render(); else schedule();
+      if (done) break;
     }
-    lastSeq = head.last;
+    lastSeq = head ? head.last : 0;
+    loaded = true;
     $("status").textContent = info.live ? "live" : "file";
     render();
     if (!info.live) return;
@@ -608,6 +626,6 @@
   }
 
   // What the browser tests read.
-  window.__sio = { items, sessions, view: () => view, exportJsonl, exportHar };
+  window.__sio = { items, sessions, view: () => view, exportJsonl, exportHar, loaded: () => loaded };
   load().catch((e) => { $("status").textContent = "error: " + e.message; });
 })();
