@@ -86,7 +86,7 @@ fanout() { # NAME SERVE-FLAGS...
   case $name in
     tab)
       ui=$(field "$OUT/serve.out" ui_url)
-      node interop/browser/ui.mjs hold --ui-url "$ui" --seconds 40 --out "$OUT" >"$OUT/hold.json" &
+      node interop/browser/ui.mjs hold --ui-url "$ui" --seconds 16 --out "$OUT" >"$OUT/hold-$round.json" &
       holder=$!
       sleep 5 ;;
     stalled)
@@ -102,7 +102,7 @@ time.sleep(60)' "$port" "$ui" &
   esac
   timeout 120 "$BIN" load "ws://127.0.0.1:$port" --room tomato.tpos.vn -n "$CLIENTS" \
     --duration "$DURATION" --token-insecure "$token" --format json -q >"$OUT/load-$name.json" || true
-  [ -n "$holder" ] && { kill "$holder" 2>/dev/null || true; }
+  [ -n "$holder" ] && { wait "$holder" || true; }
   [ -n "$staller" ] && { kill "$staller" 2>/dev/null || true; }
   stop
   node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1]));

@@ -53,7 +53,7 @@ const BATCH: usize = 256;
 /// records are counted as skipped instead of serialised. A person cannot read more, a tab
 /// cannot render more, and serialising every frame of a mock at full speed for each tab
 /// would take the mock's CPU.
-pub const MAX_STREAM_RECORDS_PER_SECOND: u64 = 10_000;
+pub const MAX_STREAM_RECORDS_PER_SECOND: u64 = 2_000;
 
 /// Random bytes in a generated token: 24 bytes are 32 base64url characters (192 bits).
 const TOKEN_BYTES: usize = 24;
