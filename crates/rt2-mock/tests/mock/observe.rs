@@ -189,3 +189,46 @@ async fn without_the_web_view_the_mock_has_no_ui_route_and_same_origin_admin_cal
     assert_eq!(status, StatusCode::FORBIDDEN);
     mock.shutdown().await.expect("clean shutdown");
 }
+
+#[tokio::test]
+async fn a_long_polling_session_publishes_one_record_per_packet_both_ways() {
+    let observer = Observer::new(256);
+    let mut view = observer.subscribe();
+    let mut config = MockConfig::default();
+    config.observer = Some(observer);
+    let mock = start(config).await;
+    let (status, _, open) =
+        http(&mock, "GET", "/socket.io/?EIO=4&transport=polling", &[], "").await;
+    assert_eq!(status, StatusCode::OK, "{open}");
+    let sid = serde_json::from_str::<serde_json::Value>(&open[1..]).unwrap()["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
+    let headers = [("content-type", "text/plain;charset=UTF-8")];
+    let (status, _, _) = http(&mock, "POST", &path, &headers, "40/chatomni,{}\u{1e}40").await;
+    assert_eq!(status, StatusCode::OK);
+    let records = records_until(
+        &mut view,
+        |r| matches!(r, Record::Frame(f) if f.from == Direction::Client && f.data == "40"),
+    )
+    .await;
+    let Record::Conn(conn) = &records[0] else {
+        panic!("{:?}", records[0])
+    };
+    assert_eq!(
+        (conn.transport, conn.sid.as_deref()),
+        (Some(Transport::Polling), Some(sid.as_str()))
+    );
+    let frames: Vec<(Direction, &str)> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Frame(f) => Some((f.from, f.data.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(frames[0], (Direction::Server, open.as_str()));
+    assert_eq!(frames[1], (Direction::Client, "40/chatomni,{}"));
+    assert_eq!(frames[2], (Direction::Client, "40"));
+    mock.shutdown().await.expect("clean shutdown");
+}
