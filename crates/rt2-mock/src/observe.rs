@@ -137,8 +137,10 @@ impl SessionObserver {
 }
 
 /// Substrings (compared without regard to ASCII case) one of which every default token field
-/// name holds; a test keeps them in step with `sio_capture::redact::DEFAULT_TOKEN_FIELDS`.
-const TOKEN_FIELD_STEMS: &[&[u8]] = &[b"token", b"password"];
+/// name holds; a test keeps them in step with `sio_capture::redact::DEFAULT_TOKEN_FIELDS`. Each
+/// comes with the index of a letter rare in chat text (`k`, `w`), which the search looks for
+/// first: `t` or `p` would stop it at every other word.
+const TOKEN_FIELD_STEMS: &[(&[u8], usize)] = &[(b"token", 2), (b"password", 4)];
 
 /// False only when the default redactor would leave `text` as it is: it holds no `eyJ` (every
 /// JWT the redactor finds starts so), no token field name, and no `\u` escape (which could
@@ -149,22 +151,24 @@ fn may_hold_secret(text: &str) -> bool {
         || memchr::memmem::find(bytes, b"\\u").is_some()
         || TOKEN_FIELD_STEMS
             .iter()
-            .any(|stem| contains_ignore_ascii_case(bytes, stem))
+            .any(|&(stem, anchor)| contains_ignore_ascii_case(bytes, stem, anchor))
 }
 
-fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
-    let Some((first, rest)) = needle.split_first() else {
-        return true;
+/// True when `haystack` holds `needle` in any ASCII case, found by looking for its byte at
+/// `anchor` first.
+fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8], anchor: usize) -> bool {
+    let Some(&letter) = needle.get(anchor) else {
+        return needle.is_empty();
     };
     memchr::memchr2_iter(
-        first.to_ascii_lowercase(),
-        first.to_ascii_uppercase(),
+        letter.to_ascii_lowercase(),
+        letter.to_ascii_uppercase(),
         haystack,
     )
     .any(|at| {
-        haystack
-            .get(at + 1..at + needle.len())
-            .is_some_and(|candidate| candidate.eq_ignore_ascii_case(rest))
+        at.checked_sub(anchor)
+            .and_then(|start| haystack.get(start..start + needle.len()))
+            .is_some_and(|candidate| candidate.eq_ignore_ascii_case(needle))
     })
 }
 
@@ -179,8 +183,31 @@ mod tests {
             assert!(
                 TOKEN_FIELD_STEMS
                     .iter()
-                    .any(|stem| contains_ignore_ascii_case(field.as_bytes(), stem)),
+                    .any(|&(stem, anchor)| contains_ignore_ascii_case(
+                        field.as_bytes(),
+                        stem,
+                        anchor
+                    )),
                 "{field}: add its stem to TOKEN_FIELD_STEMS"
+            );
+        }
+    }
+
+    #[test]
+    fn the_case_blind_search_finds_a_needle_anywhere_in_any_case() {
+        for (hay, found) in [
+            ("token", true),
+            ("xTOKEN", true),
+            ("a ToKeN b", true),
+            ("tokn", false),
+            ("ken", false),
+            ("toke", false),
+            ("", false),
+        ] {
+            assert_eq!(
+                contains_ignore_ascii_case(hay.as_bytes(), b"token", 2),
+                found,
+                "{hay}"
             );
         }
     }
