@@ -142,6 +142,13 @@ pub struct MockConfig {
     /// [`Scenario::apply_to`] sets it together with the scenario's settings. `None` (the
     /// default): the built-in rt-2 behaviour.
     pub scenario: Option<Arc<Scenario>>,
+    /// Where sessions publish what they see (connection records and every frame both ways,
+    /// redacted), for the web view or any other subscriber. `None` (the default): nothing is
+    /// published and nothing is allocated for it.
+    pub observer: Option<sio_ui::Observer>,
+    /// The web view, answered under `/__ui/` on the mock's own port (so that its page calls
+    /// the admin API same-origin). `None` (the default): `/__ui/` is not found.
+    pub ui: Option<sio_ui::UiServer>,
 }
 
 impl Default for MockConfig {
@@ -170,6 +177,8 @@ impl Default for MockConfig {
             allowed_hosts: Vec::new(),
             cors: CorsPolicy::AnyOrigin,
             scenario: None,
+            observer: None,
+            ui: None,
         }
     }
 }

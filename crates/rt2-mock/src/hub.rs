@@ -215,6 +215,11 @@ impl SessionHandle {
     pub(crate) fn update_report(&self, update: impl FnOnce(&mut SessionReport)) {
         update(&mut lock(&self.report));
     }
+
+    /// Why the session ended, once it has.
+    pub(crate) fn closed_reason(&self) -> Option<String> {
+        lock(&self.report).closed.clone()
+    }
 }
 
 /// One of the server-wide counters.

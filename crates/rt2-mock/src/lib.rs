@@ -73,6 +73,7 @@
 //!   `faults.rs` (the fault state machine), `feed.rs` (replay / live room / nothing, and the
 //!   send queue), `messages.rs` (the channel messages between the task, the transports and the
 //!   hub), `inbound.rs` and `outbound.rs` (what the client did, what goes to it).
+//! - `observe.rs`: what sessions publish to a `sio_ui::Observer` (redacted capture records).
 //! - `hub.rs`: the session table, session reports (bounded in bytes), live rooms, counters.
 //! - `replay/`: capture loading, the timeline and its cursor, timestamp shifting, the
 //!   live-video catalog, live rooms' timeline task.
@@ -88,6 +89,7 @@ pub mod fault;
 pub mod http;
 pub mod hub;
 mod listener;
+mod observe;
 pub mod queue;
 pub mod replay;
 pub mod scenario;

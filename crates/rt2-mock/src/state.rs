@@ -8,6 +8,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use crate::config::MockConfig;
 use crate::hub::Hub;
+use crate::observe::ObserveLink;
 use crate::replay::{LiveVideoCatalog, ReplayTimeline, TimestampShift};
 use crate::shutdown::{ShutdownSignal, ShutdownTrigger, TaskTracker, shutdown_channel};
 
@@ -33,6 +34,8 @@ pub(crate) struct ServerState {
     pub(crate) scheme: &'static str,
     pub(crate) shutdown: ShutdownSignal,
     pub(crate) tracker: TaskTracker,
+    /// Where sessions publish, when [`MockConfig::observer`] is set.
+    pub(crate) observe: Option<Arc<ObserveLink>>,
 }
 
 impl ServerState {
@@ -73,6 +76,10 @@ impl ServerState {
             scheme,
             shutdown: signal,
             tracker,
+            observe: config
+                .observer
+                .clone()
+                .map(|observer| Arc::new(ObserveLink::new(observer))),
             config,
         });
         (state, trigger, all_done)

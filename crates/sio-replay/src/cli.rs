@@ -160,6 +160,18 @@ and the report gives emit-to-receive latency. Prints one JSON report in a pipe o
 See docs/load.md.")]
     Load(LoadCommand),
 
+    /// Browse captures in a web view (sessions, frame timeline, chart, filter, export).
+    #[command(after_help = "\
+Examples:
+  sio-replay ui captures/rt2-chatomni.jsonl
+  sio-replay ui session.har other.jsonl --port 8080
+
+Serves the view on 127.0.0.1 and prints its URL with a token made for this run
+(`ui: http://127.0.0.1:PORT/__ui/?token=…`); open it in a browser. Any input `decode`
+reads works (native captures, HAR files, DevTools logs); tokens are redacted before
+they reach the page. For live sessions use `serve --ui`. See docs/ui.md.")]
+    Ui(UiArgs),
+
     /// Print a shell completion script.
     #[command(after_help = "\
 Example:
@@ -372,9 +384,34 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "ORIGIN")]
     pub(crate) allow_origin: Vec<String>,
 
+    /// Serve the web view under /__ui/ on the same port: live sessions, their frames, and
+    /// buttons that call the admin API. The banner prints its URL with the token (the admin
+    /// token, or one made for the view when --admin-open waives it). See docs/ui.md.
+    #[arg(long)]
+    pub(crate) ui: bool,
+
     /// Faults to inject into every session.
     #[command(flatten)]
     pub(crate) faults: FaultArgs,
+}
+
+/// `ui` flags.
+#[derive(Debug, Args)]
+pub(crate) struct UiArgs {
+    /// Captures to show: native captures, HAR files or DevTools logs. Each file's connections
+    /// are numbered after the previous file's.
+    #[arg(value_name = "CAPTURE", required = true)]
+    pub(crate) captures: Vec<PathBuf>,
+
+    /// Port to listen on, on 127.0.0.1 (0 picks a free one; the banner shows it).
+    #[arg(long, short, default_value_t = 0, value_name = "PORT")]
+    pub(crate) port: u16,
+
+    /// Also answer requests for this host name. Repeatable. Without it only localhost and
+    /// loopback addresses are answered, so that web pages cannot reach the view through DNS
+    /// rebinding.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) allow_host: Vec<String>,
 }
 
 /// Who may use the admin API.

@@ -10,6 +10,10 @@
 //! many with [`Observed::Skipped`]. The lossless consumer of a source (its capture file) is
 //! written by the source itself, not through this stream.
 
+pub mod access;
 pub mod observer;
+mod page;
+pub mod server;
 
-pub use observer::{Observed, Observer, Subscription};
+pub use observer::{Catchup, Numbered, NumberedObserved, Observed, Observer, Subscription};
+pub use server::{UI_PREFIX, UiBody, UiConfig, UiServer, UiToken, serve};

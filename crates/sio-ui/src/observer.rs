@@ -1,7 +1,8 @@
 //! [`Observer`]: one bounded, lossy fan-out of capture records from live sources to views.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use sio_capture::Record;
 use tokio::sync::broadcast;
@@ -37,14 +38,42 @@ pub struct Observer {
 
 #[derive(Debug)]
 struct Inner {
-    tx: broadcast::Sender<Arc<Record>>,
+    tx: broadcast::Sender<Numbered>,
+    /// The last sequence number given and the recent records, under one lock so that a view
+    /// that takes the history and subscribes at once misses nothing and sees nothing twice.
+    state: Mutex<Kept>,
     published: AtomicU64,
+}
+
+#[derive(Debug)]
+struct Kept {
+    last_seq: u64,
+    history: History,
+}
+
+/// The most recent records, bounded in bytes, for a view that opens after they were published
+/// (a browser tab opened late, or reloaded).
+#[derive(Debug)]
+struct History {
+    records: VecDeque<(u64, Arc<Record>)>,
+    bytes: usize,
+    max_bytes: usize,
+}
+
+/// A record with its place in the stream: sequence numbers start at 1 and have no holes, so a
+/// view can tell what it missed.
+#[derive(Debug, Clone)]
+pub struct Numbered {
+    /// The record's sequence number.
+    pub seq: u64,
+    /// The record.
+    pub record: Arc<Record>,
 }
 
 /// One view's place in the stream; made by [`Observer::subscribe`].
 #[derive(Debug)]
 pub struct Subscription {
-    rx: broadcast::Receiver<Arc<Record>>,
+    rx: broadcast::Receiver<Numbered>,
 }
 
 /// What a [`Subscription`] reads next.
@@ -59,23 +88,113 @@ pub enum Observed {
     Closed,
 }
 
+/// What [`Observer::subscribe_after`] returns: the kept records after the asked-for number,
+/// how many between were no longer kept, and the live subscription that goes on after them.
+#[derive(Debug)]
+pub struct Catchup {
+    /// Records already published, oldest first.
+    pub records: Vec<Numbered>,
+    /// Records published after the asked-for number that the history no longer holds.
+    pub skipped: u64,
+    /// The records published from now on.
+    pub subscription: Subscription,
+}
+
+/// The bytes a kept record is counted for: its text fields plus a fixed overhead for the
+/// allocation and the fields that are not text.
+fn record_bytes(record: &Record) -> usize {
+    const OVERHEAD: usize = 96;
+    OVERHEAD
+        + match record {
+            Record::Frame(frame) => frame.data.len(),
+            Record::Http(http) => {
+                http.url.len()
+                    + http.body.len()
+                    + http.request_body.as_ref().map_or(0, String::len)
+                    + http
+                        .request_headers
+                        .iter()
+                        .chain(&http.response_headers)
+                        .chain(&http.query)
+                        .map(|(k, v)| k.len() + v.len() + 16)
+                        .sum::<usize>()
+            }
+            Record::Conn(conn) => {
+                conn.sid.as_ref().map_or(0, String::len)
+                    + conn.remote.as_ref().map_or(0, String::len)
+                    + conn.url.as_ref().map_or(0, String::len)
+                    + conn.reason.as_ref().map_or(0, String::len)
+            }
+            Record::Gap(gap) => gap.reason.as_ref().map_or(0, String::len),
+            Record::Header(header) => {
+                header.source.len() + header.url.as_ref().map_or(0, String::len)
+            }
+        }
+}
+
+impl History {
+    fn push(&mut self, seq: u64, record: Arc<Record>) {
+        if self.max_bytes == 0 {
+            return;
+        }
+        self.bytes += record_bytes(&record);
+        self.records.push_back((seq, record));
+        while self.bytes > self.max_bytes {
+            let Some((_, old)) = self.records.pop_front() else {
+                break;
+            };
+            self.bytes -= record_bytes(&old);
+        }
+    }
+}
+
 impl Observer {
-    /// A stream where each subscriber may fall `capacity` records behind (at least 1).
+    /// A stream where each subscriber may fall `capacity` records behind (at least 1), keeping
+    /// no history.
     pub fn new(capacity: usize) -> Self {
+        Observer::with_history(capacity, 0)
+    }
+
+    /// A stream where each subscriber may fall `capacity` records behind (at least 1), which
+    /// also keeps the most recent records, up to about `history_bytes`, for views that
+    /// subscribe later ([`Observer::subscribe_after`]).
+    pub fn with_history(capacity: usize, history_bytes: usize) -> Self {
         let (tx, _) = broadcast::channel(capacity.max(1));
         Observer {
             inner: Arc::new(Inner {
                 tx,
+                state: Mutex::new(Kept {
+                    last_seq: 0,
+                    history: History {
+                        records: VecDeque::new(),
+                        bytes: 0,
+                        max_bytes: history_bytes,
+                    },
+                }),
                 published: AtomicU64::new(0),
             }),
         }
     }
 
-    /// Publishes one record to every current subscriber, without waiting.
+    fn lock(&self) -> MutexGuard<'_, Kept> {
+        // A panic while holding the lock leaves the history consistent (every step is a push
+        // or pop of whole entries), so a poisoned lock is used as is.
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Publishes one record to every current subscriber (and the history), without waiting.
     pub fn publish(&self, record: Record) {
         self.inner.published.fetch_add(1, Ordering::Relaxed);
+        let record = Arc::new(record);
+        let mut kept = self.lock();
+        kept.last_seq += 1;
+        let seq = kept.last_seq;
+        kept.history.push(seq, record.clone());
         // An error only means there is no subscriber right now.
-        let _ = self.inner.tx.send(Arc::new(record));
+        let _ = self.inner.tx.send(Numbered { seq, record });
     }
 
     /// A new subscriber, which sees the records published from now on.
@@ -85,9 +204,39 @@ impl Observer {
         }
     }
 
+    /// The kept records numbered after `after` (0: all kept), and a subscription that goes on
+    /// exactly where they end.
+    pub fn subscribe_after(&self, after: u64) -> Catchup {
+        let kept = self.lock();
+        let subscription = self.subscribe();
+        let records: Vec<Numbered> = kept
+            .history
+            .records
+            .iter()
+            .filter(|(seq, _)| *seq > after)
+            .map(|(seq, record)| Numbered {
+                seq: *seq,
+                record: record.clone(),
+            })
+            .collect();
+        let first_available = records.first().map_or(kept.last_seq + 1, |n| n.seq);
+        let skipped = first_available.saturating_sub(after + 1);
+        Catchup {
+            records,
+            skipped,
+            subscription,
+        }
+    }
+
     /// Records published so far, whether or not anyone saw them.
     pub fn published(&self) -> u64 {
         self.inner.published.load(Ordering::Relaxed)
+    }
+
+    /// The records the history holds now, and the bytes they are counted for.
+    pub fn history_len(&self) -> (usize, usize) {
+        let kept = self.lock();
+        (kept.history.records.len(), kept.history.bytes)
     }
 
     /// Subscribers now.
@@ -102,13 +251,44 @@ impl Default for Observer {
     }
 }
 
+/// What [`Subscription::next_numbered`] reads: a record with its number, or as [`Observed`].
+#[derive(Debug, Clone)]
+pub enum NumberedObserved {
+    /// The next record and its sequence number.
+    Record(Numbered),
+    /// This many records were dropped because the subscriber fell behind.
+    Skipped(u64),
+    /// The stream has ended.
+    Closed,
+}
+
 impl Subscription {
     /// The next record, a count of skipped records, or the end of the stream.
     pub async fn next(&mut self) -> Observed {
+        match self.next_numbered().await {
+            NumberedObserved::Record(numbered) => Observed::Record(numbered.record),
+            NumberedObserved::Skipped(n) => Observed::Skipped(n),
+            NumberedObserved::Closed => Observed::Closed,
+        }
+    }
+
+    /// [`next`](Self::next), with the record's sequence number.
+    pub async fn next_numbered(&mut self) -> NumberedObserved {
         match self.rx.recv().await {
-            Ok(record) => Observed::Record(record),
-            Err(broadcast::error::RecvError::Lagged(n)) => Observed::Skipped(n),
-            Err(broadcast::error::RecvError::Closed) => Observed::Closed,
+            Ok(numbered) => NumberedObserved::Record(numbered),
+            Err(broadcast::error::RecvError::Lagged(n)) => NumberedObserved::Skipped(n),
+            Err(broadcast::error::RecvError::Closed) => NumberedObserved::Closed,
+        }
+    }
+
+    /// What [`next_numbered`](Self::next_numbered) would read now, or `None` when it would
+    /// wait.
+    pub fn try_next_numbered(&mut self) -> Option<NumberedObserved> {
+        match self.rx.try_recv() {
+            Ok(numbered) => Some(NumberedObserved::Record(numbered)),
+            Err(broadcast::error::TryRecvError::Lagged(n)) => Some(NumberedObserved::Skipped(n)),
+            Err(broadcast::error::TryRecvError::Closed) => Some(NumberedObserved::Closed),
+            Err(broadcast::error::TryRecvError::Empty) => None,
         }
     }
 }
@@ -150,6 +330,37 @@ mod tests {
             Observed::Record(r) => assert_eq!(r.t_ms(), 6.0),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn a_late_subscriber_gets_the_kept_history_then_the_live_stream_without_holes() {
+        // Each frame of data "2" counts 97 bytes: three fit in 300.
+        let observer = Observer::with_history(16, 300);
+        for i in 0..5 {
+            observer.publish(frame(i));
+        }
+        assert_eq!(observer.history_len(), (3, 291));
+        let Catchup {
+            records,
+            skipped,
+            mut subscription,
+        } = observer.subscribe_after(0);
+        let seqs: Vec<u64> = records.iter().map(|n| n.seq).collect();
+        assert_eq!(seqs, [3, 4, 5]);
+        assert_eq!(skipped, 2, "records 1 and 2 were evicted from the history");
+        observer.publish(frame(5));
+        match subscription.next_numbered().await {
+            NumberedObserved::Record(n) => assert_eq!((n.seq, n.record.t_ms()), (6, 5.0)),
+            other => panic!("{other:?}"),
+        }
+        // A view that reconnects after record 4 gets only record 5 and 6, nothing skipped.
+        let again = observer.subscribe_after(4);
+        assert_eq!(again.records.len(), 2);
+        assert_eq!(again.skipped, 0);
+        // A view that is up to date gets nothing and skips nothing.
+        let current = observer.subscribe_after(6);
+        assert!(current.records.is_empty());
+        assert_eq!(current.skipped, 0);
     }
 
     #[tokio::test]

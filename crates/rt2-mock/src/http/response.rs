@@ -2,11 +2,12 @@
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use serde::Serialize;
 
-/// The body of every response the mock sends (WebSocket upgrades send an empty one).
-pub(crate) type Body = Full<Bytes>;
+/// The body of every response the mock sends (WebSocket upgrades send an empty one): a whole
+/// body, or the web view's event stream.
+pub(crate) type Body = sio_ui::UiBody;
 
 /// A response with a body and a content type.
 pub(crate) fn with_body(
@@ -14,7 +15,7 @@ pub(crate) fn with_body(
     content_type: &'static str,
     body: impl Into<Bytes>,
 ) -> Response<Body> {
-    let mut response = Response::new(Full::new(body.into()));
+    let mut response = Response::new(Full::new(body.into()).boxed_unsync());
     *response.status_mut() = status;
     response
         .headers_mut()
@@ -41,7 +42,7 @@ pub(crate) fn error(status: StatusCode, message: &str) -> Response<Body> {
 
 /// An empty response.
 pub(crate) fn empty(status: StatusCode) -> Response<Body> {
-    let mut response = Response::new(Full::new(Bytes::new()));
+    let mut response = Response::new(Full::new(Bytes::new()).boxed_unsync());
     *response.status_mut() = status;
     response
 }

@@ -52,6 +52,14 @@ pub(crate) async fn route(
         }
     } else if path == MOCK_INFO_PATH {
         return Ok(mock_info::handle(&state, request.method()));
+    } else if let Some(ui) = state
+        .config
+        .ui
+        .as_ref()
+        .filter(|_| sio_ui::UiServer::is_ui_path(path))
+    {
+        // The web view sets its own (no) CORS headers and checks its own token.
+        return Ok(ui.handle(&request, local));
     } else if path == ADMIN_PREFIX || path.starts_with("/__admin/") {
         // The admin API sets its own (default: no) CORS headers.
         return Ok(admin::handle(state.clone(), peer, request).await);

@@ -31,12 +31,14 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use sio_capture::Direction;
 use sio_session::{InboundFrame, RequestError, ServerSession, TransportKind};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::fault::FaultPlan;
 use crate::hub::{SessionHandle, SessionReport, Stat};
+use crate::observe::SessionObserver;
 use crate::queue::SlowClientPolicy;
 use crate::scenario::ScenarioSchedule;
 use crate::session::faults::FaultState;
@@ -85,6 +87,7 @@ pub(crate) fn open_session(
     room: Option<&str>,
     stamps: bool,
     remote: std::net::SocketAddr,
+    url: &http::Uri,
     websocket: Option<WsLink>,
 ) -> Result<(Arc<str>, mpsc::Sender<SessionInput>), SessionLimitReached> {
     let Ok(permit) = state.sessions.clone().try_acquire_owned() else {
@@ -136,6 +139,10 @@ pub(crate) fn open_session(
         _permit: permit,
         secret_input: None,
         finished: false,
+        observe: state
+            .observe
+            .as_ref()
+            .map(|link| SessionObserver::open(link, &sid, transport, remote, url)),
     };
     // Boxed: a future keeps its by-value arguments beside the locals they move into, so an
     // unboxed task would sit in the spawned future twice (see `size_tests`).
@@ -173,6 +180,8 @@ struct SessionTask {
     /// Set once [`finish`](Self::finish) ran; a task dropped before (a panic unwinding
     /// through it, a runtime shutting down) is reported closed by `Drop`.
     finished: bool,
+    /// Where this session publishes what it sees, when the run has an observer.
+    observe: Option<SessionObserver>,
 }
 
 /// The report of a session whose task ended without finishing.
@@ -351,6 +360,14 @@ impl SessionTask {
                 r.closed = Some("closed".to_owned());
             }
         });
+        if let Some(observe) = &self.observe {
+            let reason = self
+                .close_reason
+                .clone()
+                .or_else(|| self.handle.closed_reason())
+                .unwrap_or_else(|| "closed".to_owned());
+            observe.close(&reason);
+        }
         self.state.hub.remove(&self.sid);
         self.finished = true;
         tracing::debug!(sid = %self.sid, "session ended");
@@ -405,12 +422,18 @@ impl SessionTask {
             SessionInput::PostBody { body, reply } => {
                 if let Ok(text) = std::str::from_utf8(&body) {
                     self.note_secret(text);
+                    if let Some(observe) = &self.observe {
+                        observe.payload(Direction::Client, text);
+                    }
                 }
                 let _ = reply.send(self.session.handle_polling_post(now, &body));
             }
             SessionInput::AttachWebSocket { link, reply } => {
                 let result = self.session.handle_websocket_upgrade(now);
                 if result.is_ok() {
+                    if let Some(observe) = &self.observe {
+                        observe.upgrade(TransportKind::WebSocket);
+                    }
                     link.progress
                         .latency_ms
                         .store(self.faults.plan().latency_ms, Ordering::Relaxed);
@@ -420,12 +443,18 @@ impl SessionTask {
             }
             SessionInput::WsText { link, text } => {
                 if self.is_current_link(link) {
+                    if let Some(observe) = &self.observe {
+                        observe.text(Direction::Client, &text);
+                    }
                     self.note_secret(&text);
                     self.session.handle_frame(now, InboundFrame::Text(&text));
                 }
             }
             SessionInput::WsBinary { link, data } => {
                 if self.is_current_link(link) {
+                    if let Some(observe) = &self.observe {
+                        observe.binary(Direction::Client, &data);
+                    }
                     self.session.handle_frame(now, InboundFrame::Binary(&data));
                 }
             }

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use sio_capture::Direction;
 use sio_session::{InboundFrame, SessionError, Transmit, TransportKind};
 use tokio::sync::broadcast;
 use tokio::time::Instant;
@@ -209,11 +210,17 @@ impl SessionTask {
                     return;
                 }
                 if let Some(link) = &self.ws {
+                    if let Some(observe) = &self.observe {
+                        observe.text(Direction::Server, &text);
+                    }
                     link.send(WsFrame::Text(text), is_event);
                 }
             }
             Transmit::Binary(bytes) => {
                 if let Some(link) = &self.ws {
+                    if let Some(observe) = &self.observe {
+                        observe.binary(Direction::Server, &bytes);
+                    }
                     link.send(WsFrame::Binary(bytes.into_boxed_slice()), is_event);
                 }
             }
@@ -222,6 +229,9 @@ impl SessionTask {
                     body = self.strip_pings(body);
                 }
                 if let Some(reply) = self.poll.take() {
+                    if let Some(observe) = &self.observe {
+                        observe.payload(Direction::Server, &body);
+                    }
                     let latency = self.faults.latency();
                     let _ = reply.send(PollAnswer::Body { body, latency });
                 }

@@ -33,6 +33,7 @@ async fn connect(state: &Arc<ServerState>, buffer: usize) -> (Client, Arc<str>) 
         Some("tomato.tpos.vn"),
         false,
         "127.0.0.1:9".parse().unwrap(),
+        &http::Uri::from_static("/socket.io/"),
         Some(link.clone()),
     )
     .unwrap();
@@ -194,6 +195,7 @@ fn a_session_task_that_never_finishes_is_reported_closed_with_the_reason() {
             None,
             false,
             "127.0.0.1:9".parse().unwrap(),
+            &http::Uri::from_static("/socket.io/"),
             None,
         )
         .unwrap();

@@ -86,9 +86,15 @@ pub(crate) async fn handle(
         RequestKind::Handshake {
             transport: TransportKind::Polling,
         } => {
-            let Ok((_, inputs)) =
-                open_session(state, TransportKind::Polling, room, stamps, peer, None)
-            else {
+            let Ok((_, inputs)) = open_session(
+                state,
+                TransportKind::Polling,
+                room,
+                stamps,
+                peer,
+                request.uri(),
+                None,
+            ) else {
                 return Ok(session_limit_reached());
             };
             polling::poll(&inputs).await
@@ -107,6 +113,7 @@ pub(crate) async fn handle(
                 room,
                 stamps,
                 peer,
+                request.uri(),
                 Some(link.clone()),
             ) else {
                 return Ok(session_limit_reached());

@@ -9,6 +9,7 @@ mod conformance;
 mod interop;
 mod interop_python;
 mod limits;
+mod observe;
 mod queue;
 mod scenario;
 mod server;

@@ -10,6 +10,7 @@ mod load;
 mod record;
 mod runtime;
 mod serve;
+mod ui;
 mod validate;
 
 use std::path::Path;
@@ -52,6 +53,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Asyncapi(args) => asyncapi::run(args, &mut ctx),
         Command::Validate(args) => validate::run(args, &mut ctx),
         Command::Load(args) => load::run(args, &mut ctx),
+        Command::Ui(args) => ui::run(args, &mut ctx),
         Command::Completions(args) => completions::run(args),
     }?;
     ctx.printer.flush()?;

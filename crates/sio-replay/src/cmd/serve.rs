@@ -132,6 +132,7 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     if !args.allow_origin.is_empty() {
         config.cors = CorsPolicy::Origins(args.allow_origin.clone());
     }
+    let ui = args.ui.then(|| web_view(&mut config, &capture_name));
     config.validate().context("checking the flags")?;
     let port = args.port.or(scenario.server.port).unwrap_or(DEFAULT_PORT);
     let namespace = config.namespace.clone();
@@ -162,6 +163,14 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
             capture: &capture_name,
             events,
             ca: acceptor.as_ref().map(|_| args.ca_out.as_path()),
+            ui: ui.as_ref().map(|ui| {
+                let url = ui.url(local);
+                if acceptor.is_some() {
+                    url.replacen("http://", "https://", 1)
+                } else {
+                    url
+                }
+            }),
         })?;
         ctx.printer.flush()?;
         match acceptor {
@@ -173,6 +182,35 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
         .context("serving the mock")
     })?;
     Ok(Outcome::Success)
+}
+
+/// How many records a tab may fall behind the live stream before it skips some.
+const UI_STREAM_CAPACITY: usize = 4096;
+/// The recent records a tab opened later sees, in bytes.
+const UI_HISTORY_BYTES: usize = 64 << 20;
+
+/// Mounts the web view on the mock (`--ui`): sessions publish to an observer that keeps
+/// [`UI_HISTORY_BYTES`] of recent records; the page's token is the admin token, so that its
+/// buttons can call the admin API, or a token of its own when the admin API has none.
+fn web_view(config: &mut MockConfig, capture_name: &str) -> sio_ui::UiServer {
+    let observer = sio_ui::Observer::with_history(UI_STREAM_CAPACITY, UI_HISTORY_BYTES);
+    let token = config
+        .admin_token
+        .as_ref()
+        .and_then(|token| sio_ui::UiToken::new(token.as_str()))
+        .unwrap_or_else(sio_ui::UiToken::random);
+    let admin = (config.admin != AdminAccess::Disabled).then(|| "/__admin".to_owned());
+    let server = sio_ui::UiServer::new(sio_ui::UiConfig {
+        observer: observer.clone(),
+        token,
+        allowed_hosts: config.allowed_hosts.clone(),
+        admin,
+        live: true,
+        title: format!("sio-replay serve {capture_name}"),
+    });
+    config.observer = Some(observer);
+    config.ui = Some(server.clone());
+    server
 }
 
 /// The fault flags as the mock's plan.
@@ -256,6 +294,8 @@ struct Banner<'a> {
     capture: &'a str,
     events: usize,
     ca: Option<&'a Path>,
+    /// The web view's URL with its token, with `--ui`.
+    ui: Option<String>,
 }
 
 impl Banner<'_> {
@@ -329,6 +369,9 @@ impl Report for Banner<'_> {
                 ca.display()
             )?;
         }
+        if let Some(ui) = &self.ui {
+            writeln!(out, "  ui:        {ui}")?;
+        }
         writeln!(
             out,
             "  {}",
@@ -364,6 +407,7 @@ impl Report for Banner<'_> {
                 "capture": self.capture,
                 "events": self.events,
                 "ca": self.ca,
+                "ui_url": self.ui,
             }),
         )
     }

@@ -17,6 +17,7 @@ mod load;
 mod raw_ws;
 mod secrets;
 mod session;
+mod ui;
 
 use assert_cmd::Command;
 

@@ -16,7 +16,7 @@ pub(crate) fn bundled_capture() -> PathBuf {
 /// A child process that is interrupted (SIGINT) and reaped when dropped.
 pub(crate) struct Running {
     child: Child,
-    stdout: BufReader<ChildStdout>,
+    pub(crate) stdout: BufReader<ChildStdout>,
 }
 
 impl Running {
