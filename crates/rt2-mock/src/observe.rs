@@ -83,10 +83,16 @@ impl SessionObserver {
         self.link.epoch.elapsed().as_secs_f64() * 1000.0
     }
 
-    fn publish(&self, mut record: Record) {
+    fn redact(&self, record: &mut Record) {
         self.link
             .redactor
-            .redact_record(&mut record, &mut RedactionReport::default());
+            .redact_record(record, &mut RedactionReport::default());
+    }
+
+    /// A record every view needs (a connection's open, upgrade, close): redacted, and
+    /// published whatever the rate budget.
+    fn publish(&self, mut record: Record) {
+        self.redact(&mut record);
         self.link.observer.publish(record);
     }
 
@@ -109,23 +115,26 @@ impl SessionObserver {
     /// redactor could find nothing skips it: most of a busy mock's frames are replayed events
     /// with no secret in them, and a full redaction pass costs more than the rest of
     /// publishing.
+    ///
+    /// Frames go through the observer's rate budget: past it, not even the record is built.
     pub(crate) fn text(&self, from: Direction, text: &str) {
-        let record = Record::Frame(FrameRecord::text(self.t_ms(), self.conn, from, text));
-        if may_hold_secret(text) {
-            self.publish(record);
-        } else {
-            self.link.observer.publish(record);
-        }
+        self.link.observer.publish_with(|| {
+            let mut record = Record::Frame(FrameRecord::text(self.t_ms(), self.conn, from, text));
+            if may_hold_secret(text) {
+                self.redact(&mut record);
+            }
+            record
+        });
     }
 
-    /// One binary frame.
+    /// One binary frame (through the rate budget, like [`SessionObserver::text`]).
     pub(crate) fn binary(&self, from: Direction, bytes: &[u8]) {
-        self.publish(Record::Frame(FrameRecord::binary(
-            self.t_ms(),
-            self.conn,
-            from,
-            bytes,
-        )));
+        self.link.observer.publish_with(|| {
+            let mut record =
+                Record::Frame(FrameRecord::binary(self.t_ms(), self.conn, from, bytes));
+            self.redact(&mut record);
+            record
+        });
     }
 
     /// A long-polling payload: one record per packet, as a WebSocket would carry them.

@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use sio_capture::Record;
 use tokio::sync::broadcast;
@@ -43,6 +44,45 @@ struct Inner {
     /// that takes the history and subscribes at once misses nothing and sees nothing twice.
     state: Mutex<Kept>,
     published: AtomicU64,
+    budget: Option<Arc<Budget>>,
+}
+
+/// A source-side limit on records per second: past it, [`Observer::publish_with`] does not
+/// even build the record (no allocation, no copy, no lock), only counts it. A busy mock fanning
+/// out hundreds of thousands of frames a second then pays a clock read and two atomic
+/// additions per frame for its web view, instead of a copy of each frame under a shared lock;
+/// no person reads faster than the budget anyway, and every view is told what was left out.
+#[derive(Debug)]
+struct Budget {
+    per_second: u64,
+    epoch: Instant,
+    /// The second (since `epoch`) the count is for.
+    second: AtomicU64,
+    /// Records admitted in that second.
+    admitted: AtomicU64,
+    /// Records left out since the start, for [`Observer::dropped`] and the views.
+    dropped: AtomicU64,
+}
+
+impl Budget {
+    /// True when one more record fits in this second's budget.
+    fn admit(&self) -> bool {
+        let now = self.epoch.elapsed().as_secs();
+        let second = self.second.load(Ordering::Relaxed);
+        if now != second
+            && self
+                .second
+                .compare_exchange(second, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.admitted.store(0, Ordering::Relaxed);
+        }
+        if self.admitted.fetch_add(1, Ordering::Relaxed) < self.per_second {
+            return true;
+        }
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+        false
+    }
 }
 
 #[derive(Debug)]
@@ -74,6 +114,11 @@ pub struct Numbered {
 #[derive(Debug)]
 pub struct Subscription {
     rx: broadcast::Receiver<Numbered>,
+    /// The source's budget, whose drop count this view reads (not the whole stream: a
+    /// subscription must not keep the stream open once its sources are gone).
+    budget: Option<Arc<Budget>>,
+    /// The source-side drop count this view has been told of.
+    dropped_seen: u64,
 }
 
 /// What a [`Subscription`] reads next.
@@ -172,8 +217,51 @@ impl Observer {
                     },
                 }),
                 published: AtomicU64::new(0),
+                budget: None,
             }),
         }
+    }
+
+    /// This stream, admitting at most `per_second` records a second from its sources (at
+    /// least 1); the rest are counted, not built, and views read them as skipped. To be set
+    /// before the first handle is cloned.
+    ///
+    /// ```
+    /// use sio_capture::{Direction, FrameRecord, Record};
+    /// use sio_ui::{Observed, Observer};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let observer = Observer::new(64).with_rate_limit(10);
+    /// let mut view = observer.subscribe();
+    /// let mut built = 0;
+    /// for i in 0..25 {
+    ///     observer.publish_with(|| {
+    ///         built += 1;
+    ///         Record::Frame(FrameRecord::text(f64::from(i), 1, Direction::Server, "2"))
+    ///     });
+    /// }
+    /// // Within one second only 10 records were built; 15 were counted.
+    /// assert!(built >= 10 && built < 25);
+    /// assert_eq!(observer.dropped(), 25 - built);
+    /// # });
+    /// ```
+    pub fn with_rate_limit(mut self, per_second: u64) -> Self {
+        let budget = Budget {
+            per_second: per_second.max(1),
+            epoch: Instant::now(),
+            second: AtomicU64::new(0),
+            admitted: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+        };
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.budget = Some(Arc::new(budget)),
+            None => {
+                // Already shared: a new stream with the same settings would split the views
+                // from the sources, so the limit is not applied (documented above).
+                debug_assert!(false, "with_rate_limit on a shared Observer");
+            }
+        }
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, Kept> {
@@ -185,8 +273,28 @@ impl Observer {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Publishes one record to every current subscriber (and the history), without waiting.
+    /// Publishes one record to every current subscriber (and the history), without waiting,
+    /// whatever the rate budget: for the records a view cannot do without (a connection's
+    /// open, upgrade and close), and for files.
     pub fn publish(&self, record: Record) {
+        self.send(record);
+    }
+
+    /// Publishes the record `make` builds, when the stream's rate budget admits one more
+    /// ([`Observer::with_rate_limit`]); otherwise `make` is not called and the record is
+    /// counted as dropped. For the bulk of a live source's records (its frames). Returns
+    /// whether it was published.
+    pub fn publish_with(&self, make: impl FnOnce() -> Record) -> bool {
+        if let Some(budget) = &self.inner.budget {
+            if !budget.admit() {
+                return false;
+            }
+        }
+        self.send(make());
+        true
+    }
+
+    fn send(&self, record: Record) {
         self.inner.published.fetch_add(1, Ordering::Relaxed);
         let record = Arc::new(record);
         let mut kept = self.lock();
@@ -201,7 +309,17 @@ impl Observer {
     pub fn subscribe(&self) -> Subscription {
         Subscription {
             rx: self.inner.tx.subscribe(),
+            budget: self.inner.budget.clone(),
+            dropped_seen: self.dropped(),
         }
+    }
+
+    /// Records the sources offered that the rate budget left out, since the start.
+    pub fn dropped(&self) -> u64 {
+        self.inner
+            .budget
+            .as_ref()
+            .map_or(0, |b| b.dropped.load(Ordering::Relaxed))
     }
 
     /// The kept records numbered after `after` (0: all kept), and a subscription that goes on
@@ -228,7 +346,8 @@ impl Observer {
         }
     }
 
-    /// Records published so far, whether or not anyone saw them.
+    /// Records published so far, whether or not anyone saw them (not counting those the rate
+    /// budget left out).
     pub fn published(&self) -> u64 {
         self.inner.published.load(Ordering::Relaxed)
     }
@@ -274,6 +393,9 @@ impl Subscription {
 
     /// [`next`](Self::next), with the record's sequence number.
     pub async fn next_numbered(&mut self) -> NumberedObserved {
+        if let Some(skipped) = self.dropped_since_seen() {
+            return NumberedObserved::Skipped(skipped);
+        }
         match self.rx.recv().await {
             Ok(numbered) => NumberedObserved::Record(numbered),
             Err(broadcast::error::RecvError::Lagged(n)) => NumberedObserved::Skipped(n),
@@ -284,12 +406,28 @@ impl Subscription {
     /// What [`next_numbered`](Self::next_numbered) would read now, or `None` when it would
     /// wait.
     pub fn try_next_numbered(&mut self) -> Option<NumberedObserved> {
+        if let Some(skipped) = self.dropped_since_seen() {
+            return Some(NumberedObserved::Skipped(skipped));
+        }
         match self.rx.try_recv() {
             Ok(numbered) => Some(NumberedObserved::Record(numbered)),
             Err(broadcast::error::TryRecvError::Lagged(n)) => Some(NumberedObserved::Skipped(n)),
             Err(broadcast::error::TryRecvError::Closed) => Some(NumberedObserved::Closed),
             Err(broadcast::error::TryRecvError::Empty) => None,
         }
+    }
+}
+
+impl Subscription {
+    /// Records the source's budget left out since this view was last told, if any.
+    fn dropped_since_seen(&mut self) -> Option<u64> {
+        let dropped = self
+            .budget
+            .as_ref()
+            .map_or(0, |b| b.dropped.load(Ordering::Relaxed));
+        let new = dropped.saturating_sub(self.dropped_seen);
+        self.dropped_seen = dropped;
+        (new > 0).then_some(new)
     }
 }
 
@@ -330,6 +468,39 @@ mod tests {
             Observed::Record(r) => assert_eq!(r.t_ms(), 6.0),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn past_the_rate_budget_records_are_not_built_and_views_are_told_how_many() {
+        let observer = Observer::new(64).with_rate_limit(5);
+        let mut view = observer.subscribe();
+        let mut built = 0u64;
+        let mut published = 0u64;
+        for i in 0..20 {
+            if observer.publish_with(|| {
+                built += 1;
+                frame(i)
+            }) {
+                published += 1;
+            }
+        }
+        assert_eq!(built, published, "a left-out record is never built");
+        assert!((5..20).contains(&published), "{published}");
+        assert_eq!(observer.dropped(), 20 - published);
+        assert_eq!(observer.published(), published);
+        // The view hears of the dropped records first, then reads what was published.
+        match view.next().await {
+            Observed::Skipped(n) => assert_eq!(n, 20 - published),
+            other => panic!("{other:?}"),
+        }
+        let mut read = 0;
+        while let Some(NumberedObserved::Record(_)) = view.try_next_numbered() {
+            read += 1;
+        }
+        assert_eq!(read, published);
+        // A view that subscribes now has nothing to hear of.
+        let mut late = observer.subscribe();
+        assert!(late.try_next_numbered().is_none());
     }
 
     #[tokio::test]

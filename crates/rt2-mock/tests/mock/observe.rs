@@ -232,3 +232,47 @@ async fn a_long_polling_session_publishes_one_record_per_packet_both_ways() {
     assert_eq!(frames[2], (Direction::Client, "40"));
     mock.shutdown().await.expect("clean shutdown");
 }
+
+#[tokio::test]
+async fn past_the_observer_budget_frames_are_counted_not_sent_and_connections_still_are() {
+    // A budget of one frame a second: the handshake's frames overrun it at once.
+    let observer = Observer::new(256).with_rate_limit(1);
+    let mut view = observer.subscribe();
+    let mut config = MockConfig::default();
+    config.observer = Some(observer.clone());
+    let mock = start(config).await;
+    let jwt = token(ROOM, "secret");
+    let (mut socket, sid, _) = raw_session(&mock, &format!("{{\"token\":\"{jwt}\"}}")).await;
+    for n in 0..5 {
+        send_text(&mut socket, &format!("42/chatomni,[\"hello\",{n}]")).await;
+    }
+    let path = format!("/__admin/sessions/{sid}/disconnect");
+    admin_json(&mock, "POST", &path, "{}").await;
+    let (mut frames, mut skipped, mut conns) = (0u64, 0u64, Vec::new());
+    loop {
+        match tokio::time::timeout(WAIT, view.next())
+            .await
+            .expect("the close in time")
+        {
+            Observed::Record(record) => match &*record {
+                Record::Frame(_) => frames += 1,
+                Record::Conn(c) => {
+                    conns.push(c.event);
+                    if c.event == ConnEvent::Close {
+                        break;
+                    }
+                }
+                other => panic!("{other:?}"),
+            },
+            Observed::Skipped(n) => skipped += n,
+            Observed::Closed => panic!("closed"),
+        }
+    }
+    assert_eq!(conns, [ConnEvent::Open, ConnEvent::Close]);
+    assert!(frames <= 2, "{frames} frames in a budget of one a second");
+    // The open packet, the CONNECT and its reply at least (the events may still be in flight
+    // when the session is cut): most of them counted, not sent.
+    assert!(frames + observer.dropped() >= 3, "{frames} + {}", observer.dropped());
+    assert!(observer.dropped() >= 1);
+    assert_eq!(skipped, observer.dropped(), "the view is told of every frame left out");
+}

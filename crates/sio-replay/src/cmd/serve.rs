@@ -188,12 +188,18 @@ pub(crate) fn run(args: ServeArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
 const UI_STREAM_CAPACITY: usize = 4096;
 /// The recent records a tab opened later sees, in bytes.
 const UI_HISTORY_BYTES: usize = 64 << 20;
+/// Frames a second the sessions publish to the web view; past it a frame is counted, not
+/// copied, and the page shows how many it was not sent. Five times what one tab is sent a
+/// second, far above rt-2's pace, and low enough that a mock fanning out at full speed does
+/// not pay a copy of every frame for its web view.
+const UI_FRAMES_PER_SECOND: u64 = 10_000;
 
 /// Mounts the web view on the mock (`--ui`): sessions publish to an observer that keeps
 /// [`UI_HISTORY_BYTES`] of recent records; the page's token is the admin token, so that its
 /// buttons can call the admin API, or a token of its own when the admin API has none.
 fn web_view(config: &mut MockConfig, capture_name: &str) -> sio_ui::UiServer {
-    let observer = sio_ui::Observer::with_history(UI_STREAM_CAPACITY, UI_HISTORY_BYTES);
+    let observer = sio_ui::Observer::with_history(UI_STREAM_CAPACITY, UI_HISTORY_BYTES)
+        .with_rate_limit(UI_FRAMES_PER_SECOND);
     let token = config
         .admin_token
         .as_ref()
