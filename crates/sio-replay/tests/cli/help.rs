@@ -12,6 +12,7 @@ const SUBCOMMANDS: &[&str] = &[
     "asyncapi",
     "validate",
     "load",
+    "proxy",
     "completions",
 ];
 
