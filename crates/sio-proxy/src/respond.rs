@@ -153,6 +153,8 @@ pub(crate) fn relay_response(
     let mut out = Response::new(tee.boxed());
     *out.status_mut() = parts.status;
     *out.headers_mut() = end_to_end(&parts.headers);
+    // The original spelling of the header names, which hyper keeps here.
+    *out.extensions_mut() = parts.extensions;
     out
 }
 

@@ -72,6 +72,8 @@ async fn forward(
     let mut out = Request::new(tee);
     *out.method_mut() = parts.method;
     *out.headers_mut() = end_to_end(&parts.headers);
+    // hyper keeps the original spelling of header names here: they go up as they came.
+    *out.extensions_mut() = parts.extensions;
     set_upstream_host(&mut out, &shared);
     let uri = match path.parse() {
         Ok(uri) => uri,

@@ -42,6 +42,8 @@ pub(crate) async fn upgrade(
     *out.method_mut() = req.method().clone();
     // Every header goes up as it came, hop-by-hop ones included: they carry the upgrade.
     *out.headers_mut() = request_headers.clone();
+    // What is left once the upgrade was taken out: the header names' original spelling.
+    *out.extensions_mut() = std::mem::take(req.extensions_mut());
     set_upstream_host(&mut out, &shared);
     match path.parse() {
         Ok(uri) => *out.uri_mut() = uri,
@@ -67,6 +69,7 @@ pub(crate) async fn upgrade(
     }
     let upstream_upgrade = hyper::upgrade::on(&mut response);
     let response_headers = response.headers().clone();
+    let response_extensions = std::mem::take(response.extensions_mut());
     let id = shared.next_ws.fetch_add(1, Ordering::Relaxed);
     let mut observer = ws_passive::Observer::new(
         ws_passive::Config::default().with_max_message_size(shared.config.max_message_size),
@@ -113,6 +116,7 @@ pub(crate) async fn upgrade(
     let mut out = Response::new(Empty::new().map_err(|never| match never {}).boxed());
     *out.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     *out.headers_mut() = response_headers;
+    *out.extensions_mut() = response_extensions;
     out
 }
 
