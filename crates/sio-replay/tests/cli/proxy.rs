@@ -220,3 +220,74 @@ fn proxy_refuses_a_bad_upstream_naming_the_flag() {
         .stderr(predicates::str::contains("--upstream"))
         .stderr(predicates::str::contains("http:// or https://"));
 }
+
+/// `sio-replay proxy` with its flags, and its banner's listening URL.
+fn start_proxy(args: &[&str]) -> (Proc, String) {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("sio-replay"));
+    command
+        .args(["proxy", "--port", "0", "--format", "json"])
+        .args(args)
+        .env_remove("RUST_LOG");
+    let mut proxy = Proc::spawn(command);
+    let banner = proxy.line().expect("banner");
+    let listening = banner["listening"].as_str().expect("listening").to_owned();
+    (proxy, listening)
+}
+
+#[test]
+fn proxy_verifies_a_tls_upstream_with_upstream_ca_and_refuses_it_without() {
+    interop_deps::ensure(interop_deps::Peer::Node);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = dir.path().join("ca.pem");
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("sio-replay"));
+    command
+        .args([
+            "serve", "--tls", "--port", "0", "--format", "json", "--speed", "0", "--ca-out",
+        ])
+        .arg(&ca)
+        .env_remove("RUST_LOG")
+        .env_remove("SIO_ADMIN_TOKEN");
+    let mut serve = Proc::spawn(command);
+    let banner = serve.line().expect("serve banner");
+    let url = banner["url"].as_str().expect("url").to_owned();
+    let token = banner["token"].as_str().expect("token").to_owned();
+    let port = url
+        .rsplit(':')
+        .next()
+        .expect("a port")
+        .trim_end_matches('/');
+    let upstream = format!("https://127.0.0.1:{port}");
+
+    let (_proxy, listening) = start_proxy(&[
+        "--upstream",
+        &upstream,
+        "--upstream-ca",
+        ca.to_str().expect("UTF-8 path"),
+    ]);
+    let events = node_client(&listening, &token, &["websocket"]);
+    assert_eq!(
+        events.len(),
+        12,
+        "events through the proxy from a TLS upstream"
+    );
+
+    // Without the CA the system's store does not trust the mock's certificate: a 502 naming
+    // TLS, never a silent fallback.
+    let (_untrusting, listening) = start_proxy(&["--upstream", &upstream]);
+    let addr = listening.trim_start_matches("http://");
+    let mut tcp = std::net::TcpStream::connect(addr).expect("connect");
+    use std::io::{Read as _, Write as _};
+    write!(
+        tcp,
+        "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).expect("read");
+    assert!(response.starts_with("HTTP/1.1 502"), "{response}");
+    assert!(
+        response.contains(&format!("TLS with upstream {upstream} failed")),
+        "{response}"
+    );
+    serve.interrupt();
+}
