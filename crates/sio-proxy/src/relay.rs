@@ -41,7 +41,10 @@ pub(crate) async fn run(
 ) {
     let (client_read, client_write) = tokio::io::split(TokioIo::new(client));
     let (upstream_read, upstream_write) = tokio::io::split(TokioIo::new(upstream));
-    let observer = Mutex::new(observer);
+    let observer = Mutex::new(Observed {
+        observer,
+        close: None,
+    });
     let up = pump(
         client_read,
         upstream_write,
@@ -71,16 +74,26 @@ pub(crate) async fn run(
         }
         () = crate::state::stopped(&mut stopping) => "proxy stopped".to_owned(),
     };
+    // The first close frame says more than who hung up first.
+    let reason = observer
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .close
+        .take()
+        .unwrap_or(reason);
     let t_ms = shared.clock.t_ms();
     shared.record(Traffic::WsClosed { id, t_ms, reason }).await;
 }
 
+/// The observer, and the first close frame it saw, in words.
+#[derive(Debug)]
+struct Observed {
+    observer: Observer,
+    close: Option<String>,
+}
+
 /// A reason for the capture: who ended the connection, and how.
 fn describe(first: Direction, end: &End, second: Option<&End>) -> String {
-    let who = |d: Direction| match d {
-        Direction::ClientToServer => "client",
-        Direction::ServerToClient => "upstream",
-    };
     let mut reason = match end {
         End::Closed => format!("{} closed the connection", who(first)),
         End::ReadFailed(err) => format!("reading from the {} failed: {err}", who(first)),
@@ -96,6 +109,13 @@ fn describe(first: Direction, end: &End, second: Option<&End>) -> String {
     reason
 }
 
+const fn who(direction: Direction) -> &'static str {
+    match direction {
+        Direction::ClientToServer => "client",
+        Direction::ServerToClient => "upstream",
+    }
+}
+
 const fn other(direction: Direction) -> Direction {
     match direction {
         Direction::ClientToServer => Direction::ServerToClient,
@@ -109,7 +129,7 @@ async fn pump(
     mut from: impl AsyncRead + Unpin,
     mut to: impl AsyncWrite + Unpin,
     direction: Direction,
-    observer: &Mutex<Observer>,
+    observer: &Mutex<Observed>,
     id: u64,
     shared: &Shared,
 ) -> End {
@@ -132,25 +152,48 @@ async fn pump(
     };
     // Pass the end of stream on, so the other peer sees the close as it happened.
     let _ = to.shutdown().await;
-    observe(observer, direction, None, &mut events);
-    send(shared, id, &mut events).await;
+    // A sender that stopped (or broke) inside a frame is worth a decode error; bytes left
+    // unread because the receiver went away are not: the frame was never cut.
+    if !matches!(end, End::WriteFailed(_)) {
+        observe(observer, direction, None, &mut events);
+        send(shared, id, &mut events).await;
+    }
     end
 }
 
 /// Feeds `bytes` (or the end of the stream) and collects what the observer reported.
 fn observe(
-    observer: &Mutex<Observer>,
+    observer: &Mutex<Observed>,
     direction: Direction,
     bytes: Option<&[u8]>,
     events: &mut Vec<WsEvent>,
 ) {
     // A panic elsewhere while holding the lock leaves a usable observer: take it anyway.
-    let mut observer = observer.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut observed = observer.lock().unwrap_or_else(PoisonError::into_inner);
+    let Observed { observer, close } = &mut *observed;
     match bytes {
         Some(bytes) => observer.feed(direction, bytes),
         None => observer.finish(direction),
     }
     while let Some(event) = observer.poll_event() {
+        if let (
+            None,
+            WsEvent::Close {
+                direction,
+                code,
+                reason,
+            },
+        ) = (&close, &event)
+        {
+            let mut text = match code {
+                Some(code) => format!("close {code} from the {}", who(*direction)),
+                None => format!("close from the {}", who(*direction)),
+            };
+            if !reason.is_empty() {
+                text.push_str(&format!(": {reason}"));
+            }
+            *close = Some(text);
+        }
         events.push(event);
     }
 }

@@ -113,6 +113,16 @@ async fn node_websocket_only_with_and_without_compression() {
         );
         assert!(conns.iter().all(|(conn, ..)| *conn == 1), "{conns:?}");
         assert_eq!(conns.last().unwrap().1, ConnEvent::Close);
+        // The client's close frame, not only who hung up first, names the end.
+        let reason = records
+            .iter()
+            .rev()
+            .find_map(|r| match r {
+                Record::Conn(c) if c.event == ConnEvent::Close => c.reason.clone(),
+                _ => None,
+            })
+            .unwrap();
+        assert!(reason.contains("from the client"), "{reason}");
     }
 }
 

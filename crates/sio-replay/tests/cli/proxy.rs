@@ -291,3 +291,55 @@ fn proxy_verifies_a_tls_upstream_with_upstream_ca_and_refuses_it_without() {
     );
     serve.interrupt();
 }
+
+#[test]
+fn proxy_shows_pings_only_with_verbose() {
+    interop_deps::ensure(interop_deps::Peer::Node);
+    let mut command = Command::new("node");
+    command
+        .arg("rt2-server.mjs")
+        .arg(r#"{"ping_interval":150,"require_token":false}"#)
+        .current_dir(repo().join("interop"));
+    let mut server = Proc::spawn(command);
+    let port = server.line().expect("listening line")["listening"]
+        .as_u64()
+        .expect("port");
+    let upstream = format!("http://127.0.0.1:{port}");
+    for (verbose, pings_shown) in [(false, false), (true, true)] {
+        let mut args = vec!["--upstream", upstream.as_str()];
+        if verbose {
+            args.push("-v");
+        }
+        let (mut proxy, listening) = start_proxy(&args);
+        let options = serde_json::json!({
+            "url": listening,
+            "transports": ["websocket"],
+            "stay_ms": 600,
+            "reconnection": false,
+        });
+        let mut command = Command::new("node");
+        command
+            .arg("client.mjs")
+            .arg(options.to_string())
+            .current_dir(repo().join("interop"));
+        let mut client = Proc::spawn(command);
+        assert_eq!(client.wait(Duration::from_secs(20)), Some(0));
+        proxy.interrupt();
+        let mut live = Vec::new();
+        while let Some(line) = proxy.line() {
+            live.push(line);
+        }
+        let pings = live.iter().filter(|v| v["engine_type"] == "ping").count();
+        let pongs = live.iter().filter(|v| v["engine_type"] == "pong").count();
+        assert_eq!(
+            pings > 0 && pongs > 0,
+            pings_shown,
+            "-v {verbose}: {pings} pings, {pongs} pongs"
+        );
+        assert!(
+            live.iter().any(|v| v["socket_type"] == "CONNECT"),
+            "packets other than pings are always shown"
+        );
+    }
+    server.interrupt();
+}
