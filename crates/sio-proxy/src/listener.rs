@@ -78,15 +78,16 @@ pub async fn start(
         traffic,
         next_ws: AtomicU64::new(1),
         stopping: stopping.clone(),
-        relays: Arc::new(()),
+        in_flight: Arc::new(()),
     });
     let recording = tokio::task::spawn_blocking(move || recorder.run(queue));
     let task = tokio::spawn(async move {
         accept_loop(&listener, &shared, stopping).await;
         drop(listener);
-        // Relays see the stop and report their close; give them a moment to do so.
+        // Relays see the stop and report their close, and exchanges whose connection was
+        // just ended report what they saw; give them a moment to do so.
         let deadline = tokio::time::Instant::now() + STOP_GRACE;
-        while Arc::strong_count(&shared.relays) > 1 && tokio::time::Instant::now() < deadline {
+        while Arc::strong_count(&shared.in_flight) > 1 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let _ = shared.traffic.send(Traffic::Stop).await;

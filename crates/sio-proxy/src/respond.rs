@@ -138,6 +138,7 @@ pub(crate) fn relay_response(
     let (mut exchange, request_copy) = request.exchange(parts.status.as_u16());
     exchange.response_headers = header_pairs(&parts.headers);
     let recorder = Arc::clone(shared);
+    let in_flight = Arc::clone(&shared.in_flight);
     tokio::spawn(async move {
         if let Some(request_copy) = request_copy {
             exchange.request_body = request_copy.await.map(|t| t.bytes).unwrap_or_default();
@@ -149,6 +150,7 @@ pub(crate) fn relay_response(
         exchange.response_body = teed.bytes;
         exchange.response_t_ms = recorder.clock.t_ms();
         recorder.record(Traffic::Http(exchange)).await;
+        drop(in_flight);
     });
     let mut out = Response::new(tee.boxed());
     *out.status_mut() = parts.status;

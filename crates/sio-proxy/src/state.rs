@@ -22,9 +22,10 @@ pub(crate) struct Shared {
     pub(crate) next_ws: AtomicU64,
     /// `true` once the proxy is stopping: relays end and say so.
     pub(crate) stopping: watch::Receiver<bool>,
-    /// Held by every running relay; the accept loop waits for the count to drop on stop, so
-    /// that each relay's close reaches the capture.
-    pub(crate) relays: Arc<()>,
+    /// Held by every running WebSocket relay and every exchange waiting for its bodies to
+    /// end; on stop the accept loop waits (a moment) for the count to drop, so that what they
+    /// saw reaches the capture.
+    pub(crate) in_flight: Arc<()>,
 }
 
 impl Shared {

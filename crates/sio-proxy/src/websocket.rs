@@ -95,7 +95,7 @@ pub(crate) async fn upgrade(
     }
     let relay_shared = Arc::clone(&shared);
     tokio::spawn(async move {
-        let guard = Arc::clone(&relay_shared.relays);
+        let guard = Arc::clone(&relay_shared.in_flight);
         match tokio::try_join!(client_upgrade, upstream_upgrade) {
             Ok((client, upstream)) => {
                 relay::run(client, upstream, observer, id, &relay_shared).await;

@@ -282,3 +282,52 @@ async fn a_host_outside_the_allow_list_is_refused() {
         "a refused request never reaches the upstream"
     );
 }
+
+#[tokio::test]
+async fn an_upgrade_the_upstream_refuses_gets_its_answer_and_is_recorded() {
+    const BODY: &str = r#"{"code":1,"message":"Session ID unknown"}"#;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut tcp, _) = listener.accept().await.unwrap();
+        let _ = read_head(&mut tcp).await;
+        let response = format!(
+            "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{BODY}",
+            BODY.len()
+        );
+        tcp.write_all(response.as_bytes()).await.unwrap();
+        let _ = tcp.read(&mut [0u8; 16]).await;
+    });
+    let proxy = Proxy::start(&format!("http://{upstream}")).await;
+    let addr = proxy.running.local_addr();
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "GET {WS_PATH}&sid=unknown HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let (head, mut body) = read_head(&mut tcp).await;
+    assert!(head.starts_with("HTTP/1.1 400 Bad Request"), "{head}");
+    while body.len() < BODY.len() {
+        let mut chunk = [0u8; 256];
+        let n = tokio::time::timeout(WAIT, tcp.read(&mut chunk))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0);
+        body.extend_from_slice(&chunk[..n]);
+    }
+    assert_eq!(String::from_utf8(body).unwrap(), BODY);
+    drop(tcp);
+    let (_, records, _) = proxy.stop().await;
+    let refused: Vec<&HttpRecord> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Http(h) => Some(h),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused.len(), 1, "{records:#?}");
+    assert_eq!(refused[0].status, 400);
+    assert_eq!(refused[0].body, BODY);
+}
