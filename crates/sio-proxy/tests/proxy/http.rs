@@ -115,3 +115,50 @@ async fn bodies_stream_both_ways_and_the_exchange_is_recorded_redacted() {
     assert_eq!(exchange.request_body.as_deref(), Some("alphaomega"));
     assert_eq!(exchange.body, "part onepart two");
 }
+
+#[tokio::test]
+async fn without_redaction_secrets_stay_and_the_capture_is_private() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut tcp, _) = listener.accept().await.unwrap();
+        let mut request = Vec::new();
+        read_until(&mut tcp, &mut request, b"\r\n\r\n").await;
+        tcp.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            .await
+            .unwrap();
+        let _ = tcp.read(&mut [0u8; 16]).await;
+    });
+    let proxy = Proxy::start_with(&format!("http://{upstream}"), |config| {
+        config.redact = false
+    })
+    .await;
+    let mut client = TcpStream::connect(proxy.running.local_addr())
+        .await
+        .unwrap();
+    let head = format!(
+        "GET /api/facebook-graph/livevideo?access_token={} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        SECRETS[0]
+    );
+    client.write_all(head.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    read_until(&mut client, &mut response, b"\r\n\r\nok").await;
+    drop(client);
+    let capture = proxy.capture.clone();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&capture).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "a capture that keeps tokens is the owner's only"
+        );
+    }
+    let (summary, _, text) = proxy.stop().await;
+    assert!(
+        text.contains(SECRETS[0]),
+        "--no-redact keeps the token:\n{text}"
+    );
+    assert_eq!(summary.redaction.total(), 0);
+}
