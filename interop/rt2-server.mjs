@@ -14,6 +14,8 @@
 //   require_token  refuse a connect without {"token": ...} (default true), as rt-2 does
 //   port           default 0 (any free port); host is always 127.0.0.1
 //   ping_interval, ping_timeout   milliseconds (default 25000 and 60000, rt-2's)
+//   per_message_deflate  compress every WebSocket message, however short (threshold 0), when
+//                  the client offers permessage-deflate (default false, socket.io's default)
 //
 // On start it prints one line, {"listening": <port>}, and serves until SIGINT or SIGTERM.
 import { createServer } from "node:http";
@@ -52,6 +54,7 @@ const io = new Server(http, {
   pingInterval: options.ping_interval ?? 25000,
   pingTimeout: options.ping_timeout ?? 60000,
   maxHttpBufferSize: 1e6,
+  perMessageDeflate: options.per_message_deflate ? { threshold: 0 } : false,
   cors: { origin: true, credentials: true },
 });
 

@@ -172,12 +172,64 @@ reads works (native captures, HAR files, DevTools logs); tokens are redacted bef
 they reach the page. For live sessions use `serve --ui`. See docs/ui.md.")]
     Ui(UiArgs),
 
+    /// Record a real client and a real server: a reverse proxy in front of the server.
+    #[command(after_help = "\
+Examples:
+  sio-replay proxy --upstream https://rt-2.tpos.app -o session.jsonl
+  # then point the client at http://127.0.0.1:3000 instead of the server
+  sio-replay proxy --upstream http://127.0.0.1:3001 --port 8080 -v   # pings shown too
+
+Both transports are relayed byte for byte: long-polling requests stream through, the
+WebSocket upgrade is forwarded and the server's 101 returned unchanged. Each Engine.IO
+session becomes one connection in the capture, whichever transports it used; other HTTP
+requests (e.g. /api/facebook-graph/livevideo) are kept as HTTP exchanges. Tokens are
+redacted as `record` redacts them. One line per Socket.IO packet is printed as it
+passes; Ctrl-C prints a summary and leaves a valid capture. See docs/proxy.md.")]
+    Proxy(ProxyArgs),
+
     /// Print a shell completion script.
     #[command(after_help = "\
 Example:
   sio-replay completions bash > ~/.local/share/bash-completion/completions/sio-replay
   sio-replay completions zsh > ~/.zfunc/_sio-replay")]
     Completions(CompletionsArgs),
+}
+
+/// `proxy` flags.
+#[derive(Debug, Args)]
+pub(crate) struct ProxyArgs {
+    /// The server to relay to: http://host[:port] or https://host[:port] (verified against
+    /// the system's trust store).
+    #[arg(long, value_name = "URL")]
+    pub(crate) upstream: String,
+
+    /// The port to listen on, on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 3000)]
+    pub(crate) port: u16,
+
+    /// Write the capture here (JSON Lines, flushed per line). Without it, traffic is only
+    /// shown.
+    #[arg(short, long, value_name = "OUTPUT")]
+    pub(crate) output: Option<PathBuf>,
+
+    /// Also trust the CA certificates in this PEM file for the upstream's TLS.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) upstream_ca: Option<PathBuf>,
+
+    /// Also answer requests for this host name. Repeatable. Without it only localhost and
+    /// loopback addresses are answered, so that web pages cannot reach the proxy through DNS
+    /// rebinding.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) allow_host: Vec<String>,
+
+    /// Keep tokens in the capture instead of redacting them (for local test servers only).
+    /// The file is then readable by you only (mode 0600).
+    #[arg(long)]
+    pub(crate) no_redact: bool,
+
+    /// Overwrite OUTPUT if it exists.
+    #[arg(long, requires = "output")]
+    pub(crate) force: bool,
 }
 
 /// Output format choice.

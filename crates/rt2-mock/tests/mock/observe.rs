@@ -272,7 +272,15 @@ async fn past_the_observer_budget_frames_are_counted_not_sent_and_connections_st
     assert!(frames <= 2, "{frames} frames in a budget of one a second");
     // The open packet, the CONNECT and its reply at least (the events may still be in flight
     // when the session is cut): most of them counted, not sent.
-    assert!(frames + observer.dropped() >= 3, "{frames} + {}", observer.dropped());
+    assert!(
+        frames + observer.dropped() >= 3,
+        "{frames} + {}",
+        observer.dropped()
+    );
     assert!(observer.dropped() >= 1);
-    assert_eq!(skipped, observer.dropped(), "the view is told of every frame left out");
+    assert_eq!(
+        skipped,
+        observer.dropped(),
+        "the view is told of every frame left out"
+    );
 }

@@ -53,7 +53,7 @@ fn read_input(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {
 }
 
 /// One record of the input, decoded for printing.
-struct DecodedRecord(RecordView);
+pub(super) struct DecodedRecord(pub(super) RecordView);
 
 impl Report for DecodedRecord {
     fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {

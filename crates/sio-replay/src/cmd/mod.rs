@@ -7,6 +7,7 @@ mod completions;
 mod decode;
 mod import;
 mod load;
+mod proxy;
 mod record;
 mod runtime;
 mod serve;
@@ -28,6 +29,8 @@ pub(crate) struct Context {
     pub(crate) printer: Box<dyn Printer>,
     /// Progress bars, or none.
     pub(crate) progress: Progress,
+    /// How many times `-v` was given.
+    pub(crate) verbose: u8,
 }
 
 impl std::fmt::Debug for Context {
@@ -43,6 +46,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let mut ctx = Context {
         printer: stdout_printer(cli.format, cli.color),
         progress: Progress::new(cli.quiet),
+        verbose: cli.verbose,
     };
     let outcome = match cli.command {
         Command::Record(args) => record::run(args, &mut ctx),
@@ -54,6 +58,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Validate(args) => validate::run(args, &mut ctx),
         Command::Load(args) => load::run(args, &mut ctx),
         Command::Ui(args) => ui::run(args, &mut ctx),
+        Command::Proxy(args) => proxy::run(args, &mut ctx),
         Command::Completions(args) => completions::run(args),
     }?;
     ctx.printer.flush()?;

@@ -13,6 +13,7 @@ const SUBCOMMANDS: &[&str] = &[
     "validate",
     "load",
     "ui",
+    "proxy",
     "completions",
 ];
 

@@ -14,6 +14,7 @@ mod files;
 mod help;
 mod import;
 mod load;
+mod proxy;
 mod raw_ws;
 mod secrets;
 mod session;

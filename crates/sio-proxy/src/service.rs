@@ -1,0 +1,104 @@
+//! One client request: the `Host` check, then either a WebSocket upgrade
+//! ([`crate::websocket`]) or a plain relay of the request and its streamed response.
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use http::header;
+use http::{Request, Response, StatusCode};
+use hyper::body::Incoming;
+
+use crate::respond::{
+    ProxyBody, RequestSeen, bad_gateway, end_to_end, relay_response, set_upstream_host, text,
+};
+use crate::state::Shared;
+use crate::tee::TeeBody;
+use crate::traffic::header_pairs;
+use crate::websocket;
+use sio_ui::access::{LocalAddresses, host_allowed};
+
+/// Answers one request from `peer`, which reached the proxy at `local`.
+pub(crate) async fn handle(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    local: IpAddr,
+) -> Result<Response<ProxyBody>, Infallible> {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("");
+    // The proxy's listener is bound to the address the connection arrived on (127.0.0.1 by
+    // default), so both local addresses are the same.
+    let local = LocalAddresses {
+        connection: local,
+        listener: local,
+    };
+    if !host_allowed(host, local, &shared.config.allowed_hosts) {
+        return Ok(text(
+            StatusCode::FORBIDDEN,
+            format!(
+                "sio-replay proxy: Host {host:?} is not allowed (use localhost or 127.0.0.1, \
+                 or add it with --allow-host)\n"
+            ),
+        ));
+    }
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |pq| pq.as_str())
+        .to_owned();
+    let seen = RequestSeen {
+        t_ms: shared.clock.t_ms(),
+        method: req.method().as_str().to_owned(),
+        url: format!("{}{path}", shared.config.upstream.origin()),
+        headers: header_pairs(req.headers()),
+        body: None,
+        remote: peer.to_string(),
+    };
+    if websocket::is_upgrade(&req) {
+        return Ok(websocket::upgrade(req, shared, seen, path).await);
+    }
+    Ok(forward(req, shared, seen, path).await)
+}
+
+/// Relays a request that is not an upgrade: the body streams up, the response streams down.
+async fn forward(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+    mut seen: RequestSeen,
+    path: String,
+) -> Response<ProxyBody> {
+    let (parts, body) = req.into_parts();
+    let (tee, copy) = TeeBody::new(body, shared.config.max_body_copy);
+    seen.body = Some(copy);
+    let mut out = Request::new(tee);
+    *out.method_mut() = parts.method;
+    *out.headers_mut() = end_to_end(&parts.headers);
+    // hyper keeps the original spelling of header names here: they go up as they came.
+    *out.extensions_mut() = parts.extensions;
+    set_upstream_host(&mut out, &shared);
+    let uri = match path.parse() {
+        Ok(uri) => uri,
+        Err(err) => return bad_gateway(&shared, seen, format!("bad request target: {err}")).await,
+    };
+    *out.uri_mut() = uri;
+    // `out` moves into the block and is dropped with it on failure, which ends the body copy.
+    let result = async {
+        let mut sender = shared.dialer.http::<TeeBody>().await?;
+        sender.send_request(out).await.map_err(|err| {
+            format!(
+                "upstream {} gave no response: {err}",
+                shared.config.upstream.origin()
+            )
+        })
+    }
+    .await;
+    match result {
+        Ok(response) => relay_response(&shared, seen, response),
+        Err(cause) => bad_gateway(&shared, seen, cause).await,
+    }
+}

@@ -1,0 +1,255 @@
+//! `sio-replay proxy`: flags → [`sio_proxy::ProxyConfig`] → [`sio_proxy::start`], a banner,
+//! the live view (one line per packet, read from the observer stream), a summary on stop.
+
+use std::io::{self, Write};
+use std::net::{Ipv4Addr, SocketAddr};
+
+use anyhow::Context as _;
+use rt2_mock::ctrl_c_or_sigterm;
+use serde_json::json;
+use sio_capture::Record;
+use sio_capture::view::{LineTone, RecordView, frame_view};
+use sio_proxy::{ProxyConfig, ProxyError, ProxySummary, Upstream};
+use sio_ui::Observed;
+
+use super::decode::DecodedRecord;
+use super::runtime::runtime;
+use super::{Context, output_error};
+use crate::Outcome;
+use crate::cli::ProxyArgs;
+use crate::print::{Palette, Report, Role, write_json_value};
+
+/// Run `proxy`.
+pub(crate) fn run(args: ProxyArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
+    let upstream = Upstream::parse(&args.upstream).context("--upstream")?;
+    let mut config = ProxyConfig::new(upstream.clone());
+    config.upstream_ca.clone_from(&args.upstream_ca);
+    config.allowed_hosts.clone_from(&args.allow_host);
+    config.output.clone_from(&args.output);
+    config.overwrite = args.force;
+    config.redact = !args.no_redact;
+    let show_pings = ctx.verbose > 0;
+
+    runtime()?.block_on(async {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, args.port))
+            .await
+            .with_context(|| format!("--port {}: cannot listen on 127.0.0.1", args.port))?;
+        let observer = sio_ui::Observer::default();
+        let mut view = observer.subscribe();
+        let proxy = sio_proxy::start(listener, config, observer.clone())
+            .await
+            .map_err(|err| match (err, &args.output) {
+                (ProxyError::Capture(source), Some(path)) => {
+                    output_error("-o/--output", path, source)
+                }
+                (ProxyError::UpstreamCa { path, message }, _) => {
+                    anyhow::anyhow!("--upstream-ca {}: {message}", path.display())
+                }
+                (other, _) => anyhow::Error::new(other),
+            })?;
+        // Only the proxy's handle keeps the stream open now: it closes when the proxy stops.
+        drop(observer);
+        ctx.printer.print(&Banner {
+            listen: proxy.local_addr(),
+            upstream: upstream.origin(),
+            output: args.output.as_ref().map(|p| p.display().to_string()),
+        })?;
+        ctx.printer.flush()?;
+        let mut live = LiveView::new(show_pings);
+        let stop = ctrl_c_or_sigterm();
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                () = &mut stop => break,
+                observed = view.next() => if !live.show(observed, ctx)? { break },
+            }
+        }
+        let summary = proxy.stop().await.context("finishing the capture")?;
+        // The closes the stop produced are still in the stream.
+        while live.show(view.next().await, ctx)? {}
+        ctx.printer.print(&SummaryReport {
+            summary,
+            skipped: live.skipped,
+        })?;
+        anyhow::Ok(())
+    })?;
+    Ok(Outcome::Success)
+}
+
+/// The live view's state: frames numbered as `decode` numbers them, skips counted.
+struct LiveView {
+    show_pings: bool,
+    frames: u64,
+    skipped: u64,
+}
+
+impl LiveView {
+    fn new(show_pings: bool) -> Self {
+        LiveView {
+            show_pings,
+            frames: 0,
+            skipped: 0,
+        }
+    }
+
+    /// Prints what the stream gave; `false` once it ended.
+    fn show(&mut self, observed: Observed, ctx: &mut Context) -> anyhow::Result<bool> {
+        let record = match observed {
+            Observed::Record(record) => record,
+            Observed::Skipped(n) => {
+                self.skipped += n;
+                tracing::warn!(
+                    "the live view fell behind: {n} records not shown (the capture has them)"
+                );
+                return Ok(true);
+            }
+            Observed::Closed => return Ok(false),
+        };
+        let index = match &*record {
+            Record::Header(_) => return Ok(true),
+            Record::Frame(frame) => {
+                self.frames += 1;
+                let engine = frame_view(frame, self.frames).engine_type;
+                if !self.show_pings && matches!(engine, Some("ping" | "pong")) {
+                    return Ok(true);
+                }
+                Some(self.frames)
+            }
+            _ => None,
+        };
+        ctx.printer
+            .print(&LiveLine(RecordView::new((*record).clone(), index)))?;
+        ctx.printer.flush()?;
+        Ok(true)
+    }
+}
+
+/// One record of the live view: the first line of what `decode` prints (time, connection,
+/// direction, packet type, namespace, ack id, event name), without the payload; in JSON, the
+/// whole decoded record.
+struct LiveLine(RecordView);
+
+impl Report for LiveLine {
+    fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {
+        let lines = self.0.human_lines();
+        let Some(line) = lines.first() else {
+            return Ok(());
+        };
+        let role = match line.tone {
+            LineTone::Client => Some(Role::Client),
+            LineTone::Server => Some(Role::Server),
+            LineTone::Undecodable => Some(Role::Bad),
+            LineTone::Plain => None,
+        };
+        match role {
+            Some(role) => writeln!(out, "{}", palette.paint(role, &line.text)),
+            None => writeln!(out, "{}", line.text),
+        }
+    }
+
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        DecodedRecord(self.0.clone()).write_json(out)
+    }
+}
+
+/// What the proxy prints on start.
+struct Banner {
+    listen: SocketAddr,
+    upstream: String,
+    output: Option<String>,
+}
+
+impl Report for Banner {
+    fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {
+        writeln!(
+            out,
+            "{} http://{} → {}",
+            palette.paint(Role::Good, "proxying"),
+            self.listen,
+            palette.paint(Role::Accent, &self.upstream)
+        )?;
+        match &self.output {
+            Some(path) => writeln!(out, "  capture: {path}")?,
+            None => writeln!(out, "  capture: none (add -o FILE to keep one)")?,
+        }
+        writeln!(
+            out,
+            "  point the client at http://{} instead of the server; Ctrl-C to stop",
+            self.listen
+        )
+    }
+
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        write_json_value(
+            out,
+            &json!({
+                "listening": format!("http://{}", self.listen),
+                "upstream": self.upstream,
+                "output": self.output,
+            }),
+        )
+    }
+}
+
+/// What the proxy prints on stop.
+struct SummaryReport {
+    summary: ProxySummary,
+    skipped: u64,
+}
+
+impl Report for SummaryReport {
+    fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {
+        let s = &self.summary;
+        writeln!(
+            out,
+            "{} {} frames from {} connection(s), {} HTTP exchange(s), {} decode error(s) in {:.1} s",
+            palette.paint(Role::Good, "proxied"),
+            s.frames,
+            s.connections,
+            s.http_exchanges,
+            s.decode_errors,
+            s.elapsed_ms / 1000.0,
+        )?;
+        if let Some(path) = &s.output {
+            writeln!(
+                out,
+                "  capture:  {}",
+                palette.paint(Role::Accent, path.display())
+            )?;
+        }
+        if self.skipped > 0 {
+            writeln!(
+                out,
+                "  not shown: {} records (the view fell behind)",
+                self.skipped
+            )?;
+        }
+        writeln!(out, "  redacted: {}", s.redaction)
+    }
+
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        let s = &self.summary;
+        write_json_value(
+            out,
+            &json!({
+                "summary": {
+                    "output": s.output,
+                    "connections": s.connections,
+                    "frames": s.frames,
+                    "http_exchanges": s.http_exchanges,
+                    "decode_errors": s.decode_errors,
+                    "compressed_messages": s.compressed_messages,
+                    "records": s.records,
+                    "elapsed_s": s.elapsed_ms / 1000.0,
+                    "not_shown": self.skipped,
+                    "redacted": {
+                        "jwts": s.redaction.jwts,
+                        "token_fields": s.redaction.token_fields,
+                        "headers": s.redaction.headers,
+                        "query_params": s.redaction.query_params,
+                    },
+                }
+            }),
+        )
+    }
+}

@@ -1,0 +1,345 @@
+//! `sio-replay proxy` end to end: a real Node socket.io server behind it, the real
+//! socket.io-client through it, Ctrl-C, then `serve` of the capture it wrote.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use predicates::prelude::*;
+
+use crate::sio_replay;
+
+const SIGNATURE: &str = "c2lnbmF0dXJlLW5ldmVyLWluLWEtY2FwdHVyZQ";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A child process reading JSON Lines from its stdout; interrupted and reaped when dropped.
+struct Proc {
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Proc {
+    fn spawn(mut command: Command) -> Self {
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = command.spawn().expect("spawn");
+        let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        Proc { child, stdout }
+    }
+
+    fn line(&mut self) -> Option<serde_json::Value> {
+        let mut line = String::new();
+        if self.stdout.read_line(&mut line).expect("read stdout") == 0 {
+            return None;
+        }
+        Some(serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line:?}: {e}")))
+    }
+
+    fn interrupt(&self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+    }
+
+    fn wait(&mut self, limit: Duration) -> Option<i32> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if !matches!(self.child.try_wait(), Ok(Some(_))) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// `interop/client.mjs` against `url`: the events it received (name and arguments).
+fn node_client(url: &str, token: &str, transports: &[&str]) -> Vec<serde_json::Value> {
+    let options = serde_json::json!({
+        "url": url,
+        "namespace": "/chatomni",
+        "room": "tomato.tpos.vn",
+        "token": token,
+        "events": 12,
+        "transports": transports,
+        "reconnection": false,
+    });
+    let mut command = Command::new("node");
+    command
+        .arg("client.mjs")
+        .arg(options.to_string())
+        .current_dir(repo().join("interop"));
+    let mut client = Proc::spawn(command);
+    let mut events = Vec::new();
+    while let Some(record) = client.line() {
+        if record["type"] == "event" {
+            events.push(serde_json::json!([record["name"], record["args"]]));
+        }
+        if record["type"] == "done" {
+            assert_eq!(record["reason"], "events", "{record}");
+            break;
+        }
+    }
+    assert_eq!(client.wait(Duration::from_secs(20)), Some(0));
+    events
+}
+
+#[test]
+fn proxy_records_a_client_and_serve_replays_the_capture_to_another() {
+    interop_deps::ensure(interop_deps::Peer::Node);
+    let options = serde_json::json!({
+        "capture": repo().join("captures/rt2-chatomni.jsonl"),
+        "speed": "max",
+        "per_message_deflate": true,
+    });
+    let mut command = Command::new("node");
+    command
+        .arg("rt2-server.mjs")
+        .arg(options.to_string())
+        .current_dir(repo().join("interop"));
+    let mut server = Proc::spawn(command);
+    let port = server.line().expect("listening line")["listening"]
+        .as_u64()
+        .expect("port");
+    let upstream = format!("http://127.0.0.1:{port}");
+    let token = format!(
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIiwibmFtZSI6InByb3h5IHRlc3QifQ.{SIGNATURE}"
+    );
+    let direct = node_client(&upstream, &token, &["websocket"]);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let capture = dir.path().join("session.jsonl");
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("sio-replay"));
+    command
+        .args([
+            "proxy",
+            "--upstream",
+            &upstream,
+            "--port",
+            "0",
+            "--format",
+            "json",
+            "-o",
+        ])
+        .arg(&capture)
+        .env_remove("RUST_LOG");
+    let mut proxy = Proc::spawn(command);
+    let banner = proxy.line().expect("banner");
+    assert_eq!(banner["upstream"], upstream.as_str());
+    let listening = banner["listening"].as_str().expect("listening").to_owned();
+    assert!(listening.starts_with("http://127.0.0.1:"), "{banner}");
+
+    let through = node_client(&listening, &token, &["websocket"]);
+    assert_eq!(through.len(), 12);
+    assert_eq!(
+        through, direct,
+        "the client got through the proxy what it got without it"
+    );
+
+    proxy.interrupt();
+    let mut live = Vec::new();
+    while let Some(line) = proxy.line() {
+        live.push(line);
+    }
+    assert_eq!(
+        proxy.wait(Duration::from_secs(10)),
+        Some(0),
+        "Ctrl-C ends the proxy cleanly"
+    );
+    let summary = &live.last().expect("a summary")["summary"];
+    assert_eq!(summary["connections"], 1, "{summary}");
+    assert_eq!(summary["decode_errors"], 0, "{summary}");
+    assert!(
+        summary["compressed_messages"].as_u64() > Some(0),
+        "{summary}"
+    );
+    // The live view showed the events as they passed, but no ping.
+    let shown_events = live
+        .iter()
+        .filter(|v| v["socket_type"] == "EVENT" && v["from"] == "server")
+        .count();
+    assert!(shown_events >= 12, "{shown_events} events shown");
+    assert!(!live.iter().any(|v| v["engine_type"] == "ping"));
+
+    let text = std::fs::read_to_string(&capture).expect("capture written");
+    assert!(
+        !text.contains(SIGNATURE),
+        "no token signature in the capture"
+    );
+    // Every line is a record and every frame decodes.
+    sio_replay()
+        .args(["decode", "--format", "json"])
+        .arg(&capture)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("\"error\":{").not());
+
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("sio-replay"));
+    command
+        .args(["serve", "--port", "0", "--format", "json", "--speed", "0"])
+        .arg(&capture)
+        .env_remove("RUST_LOG")
+        .env_remove("SIO_ADMIN_TOKEN");
+    let mut serve = Proc::spawn(command);
+    let banner = serve.line().expect("serve banner");
+    let url = banner["url"].as_str().expect("url").to_owned();
+    let mock_token = banner["token"].as_str().expect("token").to_owned();
+    let replayed = node_client(&url, &mock_token, &["websocket"]);
+    assert_eq!(
+        replayed, through,
+        "serve of the capture gives a client the same events"
+    );
+    serve.interrupt();
+    server.interrupt();
+}
+
+#[test]
+fn proxy_refuses_a_bad_upstream_naming_the_flag() {
+    sio_replay()
+        .args(["proxy", "--upstream", "ws://127.0.0.1:1", "--port", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--upstream"))
+        .stderr(predicates::str::contains("http:// or https://"));
+}
+
+/// `sio-replay proxy` with its flags, and its banner's listening URL.
+fn start_proxy(args: &[&str]) -> (Proc, String) {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("sio-replay"));
+    command
+        .args(["proxy", "--port", "0", "--format", "json"])
+        .args(args)
+        .env_remove("RUST_LOG");
+    let mut proxy = Proc::spawn(command);
+    let banner = proxy.line().expect("banner");
+    let listening = banner["listening"].as_str().expect("listening").to_owned();
+    (proxy, listening)
+}
+
+#[test]
+fn proxy_verifies_a_tls_upstream_with_upstream_ca_and_refuses_it_without() {
+    interop_deps::ensure(interop_deps::Peer::Node);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = dir.path().join("ca.pem");
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("sio-replay"));
+    command
+        .args([
+            "serve", "--tls", "--port", "0", "--format", "json", "--speed", "0", "--ca-out",
+        ])
+        .arg(&ca)
+        .env_remove("RUST_LOG")
+        .env_remove("SIO_ADMIN_TOKEN");
+    let mut serve = Proc::spawn(command);
+    let banner = serve.line().expect("serve banner");
+    let url = banner["url"].as_str().expect("url").to_owned();
+    let token = banner["token"].as_str().expect("token").to_owned();
+    let port = url
+        .rsplit(':')
+        .next()
+        .expect("a port")
+        .trim_end_matches('/');
+    let upstream = format!("https://127.0.0.1:{port}");
+
+    let (_proxy, listening) = start_proxy(&[
+        "--upstream",
+        &upstream,
+        "--upstream-ca",
+        ca.to_str().expect("UTF-8 path"),
+    ]);
+    let events = node_client(&listening, &token, &["websocket"]);
+    assert_eq!(
+        events.len(),
+        12,
+        "events through the proxy from a TLS upstream"
+    );
+
+    // Without the CA the system's store does not trust the mock's certificate: a 502 naming
+    // TLS, never a silent fallback.
+    let (_untrusting, listening) = start_proxy(&["--upstream", &upstream]);
+    let addr = listening.trim_start_matches("http://");
+    let mut tcp = std::net::TcpStream::connect(addr).expect("connect");
+    use std::io::{Read as _, Write as _};
+    write!(
+        tcp,
+        "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).expect("read");
+    assert!(response.starts_with("HTTP/1.1 502"), "{response}");
+    assert!(
+        response.contains(&format!("TLS with upstream {upstream} failed")),
+        "{response}"
+    );
+    serve.interrupt();
+}
+
+#[test]
+fn proxy_shows_pings_only_with_verbose() {
+    interop_deps::ensure(interop_deps::Peer::Node);
+    let mut command = Command::new("node");
+    command
+        .arg("rt2-server.mjs")
+        .arg(r#"{"ping_interval":150,"require_token":false}"#)
+        .current_dir(repo().join("interop"));
+    let mut server = Proc::spawn(command);
+    let port = server.line().expect("listening line")["listening"]
+        .as_u64()
+        .expect("port");
+    let upstream = format!("http://127.0.0.1:{port}");
+    for (verbose, pings_shown) in [(false, false), (true, true)] {
+        let mut args = vec!["--upstream", upstream.as_str()];
+        if verbose {
+            args.push("-v");
+        }
+        let (mut proxy, listening) = start_proxy(&args);
+        let options = serde_json::json!({
+            "url": listening,
+            "transports": ["websocket"],
+            "stay_ms": 600,
+            "reconnection": false,
+        });
+        let mut command = Command::new("node");
+        command
+            .arg("client.mjs")
+            .arg(options.to_string())
+            .current_dir(repo().join("interop"));
+        let mut client = Proc::spawn(command);
+        assert_eq!(client.wait(Duration::from_secs(20)), Some(0));
+        proxy.interrupt();
+        let mut live = Vec::new();
+        while let Some(line) = proxy.line() {
+            live.push(line);
+        }
+        let pings = live.iter().filter(|v| v["engine_type"] == "ping").count();
+        let pongs = live.iter().filter(|v| v["engine_type"] == "pong").count();
+        assert_eq!(
+            pings > 0 && pongs > 0,
+            pings_shown,
+            "-v {verbose}: {pings} pings, {pongs} pongs"
+        );
+        assert!(
+            live.iter().any(|v| v["socket_type"] == "CONNECT"),
+            "packets other than pings are always shown"
+        );
+    }
+    server.interrupt();
+}
