@@ -184,6 +184,10 @@ impl ScenarioSchedule {
     }
 
     fn fire_timers(&mut self, now: Instant) {
+        // Most sessions have no timer: nothing to fire, and no scenario handle to take.
+        if self.timers.is_empty() {
+            return;
+        }
         let mut fired = Vec::new();
         for timer in &mut self.timers {
             if timer.next > now {

@@ -165,11 +165,16 @@ impl SessionTask {
     pub(super) fn run_scenario(&mut self) -> bool {
         let mut ran = false;
         while !self.faults.is_frozen() && !self.session.is_closed() {
-            let Some(action) = self
+            // Nothing scheduled (no action, no timer): no clock read, on every pump of every
+            // session.
+            let Some(scenario) = self
                 .scenario
                 .as_mut()
-                .and_then(|scenario| scenario.poll_action(std_now()))
+                .filter(|scenario| scenario.poll_timeout().is_some())
             else {
+                break;
+            };
+            let Some(action) = scenario.poll_action(std_now()) else {
                 break;
             };
             ran = true;

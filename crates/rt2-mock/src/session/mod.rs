@@ -231,6 +231,13 @@ impl SessionTask {
 
     async fn run(mut self: Box<Self>, mut shutdown: ShutdownSignal) {
         let mut shutting_down = false;
+        // One timer for all deadlines, kept across turns of the loop and moved only when the
+        // deadline changes: a fresh `Sleep` per turn would enter and leave the timer wheel on
+        // every event (each sleep is a timer entry that every idle session would hold); what
+        // is due is sorted out on waking. The scenario's due actions run in `pump` at the top
+        // of the loop.
+        let timer = tokio::time::sleep_until(Instant::now());
+        tokio::pin!(timer);
         loop {
             self.pump();
             self.check_unsent();
@@ -272,6 +279,9 @@ impl SessionTask {
             .into_iter()
             .flatten()
             .min();
+            if let Some(deadline) = deadline.filter(|due| *due != timer.deadline()) {
+                timer.as_mut().reset(deadline);
+            }
             tokio::select! {
                 biased;
                 _ = shutdown.recv(), if !shutting_down => {
@@ -286,10 +296,7 @@ impl SessionTask {
                     // only happens once it is removed.
                     None => break,
                 },
-                // One timer for all deadlines (each sleep is a timer entry that every idle
-                // session would hold); what is due is sorted out on waking. The scenario's due
-                // actions run in `pump` at the top of the loop.
-                _ = sleep_until_opt(deadline), if deadline.is_some() => {
+                _ = &mut timer, if deadline.is_some() => {
                     let now = Instant::now();
                     if session_deadline.is_some_and(|due| due <= now) {
                         self.session.handle_timeout(std_now());
@@ -622,13 +629,6 @@ impl SessionTask {
         }
         self.feed.stop();
         self.abort(why);
-    }
-}
-
-async fn sleep_until_opt(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
     }
 }
 
