@@ -9,10 +9,11 @@
 //!
 //! Not part of the public API: bodies may change with the crate.
 
+use crate::assemble::{Assembler, HttpExchange, WsId};
 use crate::error::{CaptureError, ImportLocation};
 use crate::import::{self, ImportOptions, Imported};
 use crate::normalize::{NormalizeConfig, Normalizer};
-use crate::record::{Direction, FrameRecord, Header, Record};
+use crate::record::{ConnEvent, Direction, FrameKind, FrameRecord, Header, Record};
 use crate::redact::Redactor;
 use crate::transcript::Transcript;
 use crate::writer::CaptureWriter;
@@ -201,6 +202,127 @@ pub fn render_transcript(data: &[u8]) {
 }
 
 /// Lines in `data`, counting a last line without a newline (and at least one).
+/// Drives [`Assembler`] with a script of observations read from the bytes: each step is an
+/// operation byte, then a length byte and that many bytes of body or message (URLs come from a
+/// small set, so that sids meet).
+///
+/// Invariants: every record's `conn` is a connection the assembler counted; a connection opens
+/// at most once, before its upgrade and close, and closes at most once; after `finish` every
+/// opened connection is closed; the summary counts what was drained; the records write to a
+/// capture that reads back the same.
+pub fn assemble(data: &[u8]) {
+    const URLS: [&str; 8] = [
+        "/socket.io/?EIO=4&transport=polling",
+        "/socket.io/?EIO=4&transport=polling&sid=abc",
+        "/socket.io/?EIO=4&transport=websocket&sid=abc",
+        "/socket.io/?EIO=4&transport=websocket",
+        "/socket.io/?EIO=3&transport=polling&sid=abc",
+        "/socket.io/?EIO=3&transport=polling",
+        "/api/facebook-graph/livevideo?pageid=1&limit=2",
+        "/socket.io/?EIO=4&transport=polling&sid=def",
+    ];
+    let mut asm = Assembler::default();
+    let mut sockets: Vec<WsId> = Vec::new();
+    let mut records = Vec::new();
+    let mut t = 0.0;
+    let mut rest = data;
+    while let [op, len, tail @ ..] = rest {
+        let n = usize::from(*len).min(tail.len());
+        let (bytes, next) = tail.split_at(n);
+        rest = next;
+        t += 1.0;
+        let url = URLS[usize::from(op >> 3) % URLS.len()];
+        let socket = (!sockets.is_empty()).then(|| sockets[usize::from(*len) % sockets.len()]);
+        let from = if op & 0x40 == 0 {
+            Direction::Client
+        } else {
+            Direction::Server
+        };
+        match op & 7 {
+            0 => asm.http(&HttpExchange {
+                response_body: bytes,
+                ..HttpExchange::get(t, url, if op & 0x80 == 0 { 200 } else { 400 })
+            }),
+            1 => asm.http(&HttpExchange::post(t, url, bytes, 200)),
+            2 => sockets.push(asm.websocket_open(t, url, None)),
+            3 | 4 => {
+                if let Some(ws) = socket {
+                    let kind = if op & 7 == 3 {
+                        FrameKind::Text
+                    } else {
+                        FrameKind::Binary
+                    };
+                    asm.websocket_message(ws, t, from, kind, bytes);
+                }
+            }
+            5 => {
+                if let Some(ws) = socket {
+                    asm.websocket_close(ws, t, None);
+                }
+            }
+            6 => {
+                if let Some(ws) = socket {
+                    asm.websocket_gap(ws, t, from, Some(n as u64), None);
+                }
+            }
+            _ => records.extend(asm.drain()),
+        }
+    }
+    asm.finish(t + 1.0);
+    records.extend(asm.drain());
+
+    let summary = asm.summary();
+    let mut opened = vec![false; summary.connections as usize];
+    let mut closed = vec![false; summary.connections as usize];
+    let (mut frames, mut http, mut gaps) = (0u64, 0u64, 0u64);
+    for record in &records {
+        let conn = match record {
+            Record::Frame(f) => {
+                frames += 1;
+                f.conn
+            }
+            Record::Gap(g) => {
+                gaps += 1;
+                g.conn
+            }
+            Record::Conn(c) => c.conn,
+            Record::Http(_) => {
+                http += 1;
+                continue;
+            }
+            Record::Header(_) => panic!("the assembler writes no header"),
+        };
+        assert!(
+            conn >= 1 && conn <= summary.connections,
+            "conn {conn} of {}",
+            summary.connections
+        );
+        let i = conn as usize - 1;
+        if let Record::Conn(c) = record {
+            match c.event {
+                ConnEvent::Open => {
+                    assert!(!opened[i], "conn {conn} opened twice");
+                    opened[i] = true;
+                }
+                ConnEvent::Upgrade => assert!(opened[i] && !closed[i], "upgrade of {conn}"),
+                ConnEvent::Close => {
+                    assert!(opened[i] && !closed[i], "close of {conn}");
+                    closed[i] = true;
+                }
+            }
+        }
+    }
+    assert_eq!(
+        opened, closed,
+        "every opened connection is closed at the end"
+    );
+    assert_eq!(
+        (frames, http, gaps),
+        (summary.frames, summary.http_exchanges, summary.gaps)
+    );
+    check_rewrite(None, &records);
+}
+
 fn line_count(data: &[u8]) -> u64 {
     let newlines = memchr::memchr_iter(b'\n', data).count() as u64;
     newlines + u64::from(!data.ends_with(b"\n")).max(u64::from(newlines == 0))

@@ -71,6 +71,7 @@
 //! - `view.rs`: the decoded view of single records.
 //! - `golden.rs`, `junit.rs`: the golden-file workflow and its CI report.
 
+pub mod assemble;
 pub mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

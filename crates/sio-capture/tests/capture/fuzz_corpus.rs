@@ -13,6 +13,11 @@ fn read_capture_record_seeds() {
 }
 
 #[test]
+fn assemble_seeds() {
+    replay("assemble", sio_capture::fuzzing::assemble);
+}
+
+#[test]
 fn import_har_seeds() {
     replay("import_har", sio_capture::fuzzing::import_har);
 }
