@@ -1,5 +1,6 @@
 //! From a packet's bytes to its TCP segment, through the link and IP headers (etherparse;
-//! Linux's SLL2 header by hand, since etherparse does not read it).
+//! Linux's cooked headers by hand: etherparse does not read SLL2, and refuses SLL with the
+//! loopback hardware type, which is what `tcpdump -i any` writes for 127.0.0.1).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -49,6 +50,8 @@ const ETHERNET: Linktype = Linktype(1);
 const LINUX_SLL: Linktype = Linktype(113);
 /// Linux cooked capture v2 (`tcpdump -i any` with libpcap 1.10 and later).
 const LINUX_SLL2: Linktype = Linktype(276);
+/// The length of an SLL header; its last two bytes are the EtherType of the payload.
+const SLL_HEADER_LEN: usize = 16;
 /// The length of an SLL2 header; its first two bytes are the EtherType of the payload.
 const SLL2_HEADER_LEN: usize = 20;
 
@@ -56,15 +59,19 @@ const SLL2_HEADER_LEN: usize = 20;
 pub(crate) fn tcp_packet(linktype: Linktype, data: &[u8]) -> Result<TcpPacket<'_>, NotTcp> {
     let sliced = match linktype {
         ETHERNET => SlicedPacket::from_ethernet(data),
-        LINUX_SLL => SlicedPacket::from_linux_sll(data),
-        LINUX_SLL2 => {
-            let Some((header, payload)) = data.split_at_checked(SLL2_HEADER_LEN) else {
+        LINUX_SLL | LINUX_SLL2 => {
+            let (name, len, at) = if linktype == LINUX_SLL {
+                ("SLL", SLL_HEADER_LEN, 14)
+            } else {
+                ("SLL2", SLL2_HEADER_LEN, 0)
+            };
+            let Some((header, payload)) = data.split_at_checked(len) else {
                 return Err(NotTcp::Malformed(format!(
-                    "a Linux SLL2 header of {} bytes (it takes {SLL2_HEADER_LEN})",
+                    "a Linux {name} header of {} bytes (it takes {len})",
                     data.len()
                 )));
             };
-            let ether_type = u16::from_be_bytes([header[0], header[1]]);
+            let ether_type = u16::from_be_bytes([header[at], header[at + 1]]);
             SlicedPacket::from_ether_type(EtherType(ether_type), payload)
         }
         NULL | LOOP => match data.get(4..) {
