@@ -12,6 +12,7 @@ mod decode;
 mod files;
 mod help;
 mod import;
+mod pcap;
 mod raw_ws;
 mod secrets;
 mod session;
