@@ -327,8 +327,9 @@ pub struct ImportSummary {
     pub inferred_directions: u64,
     /// WebSocket `error` records found in a HAR (not imported as frames).
     pub websocket_errors: u64,
-    /// Holes in the TCP streams of a packet capture (each a gap record, or a warning where
-    /// it broke an HTTP stream).
+    /// Stretches of a packet capture's streams that could not be read: holes in the TCP
+    /// streams (each a gap record, or a warning where it broke an HTTP stream) and WebSocket
+    /// directions broken off by a protocol error (a gap record each).
     pub gaps: u64,
     /// TCP streams of a packet capture that were not read (TLS, not HTTP): each named in
     /// [`ImportSummary::notes`].

@@ -17,7 +17,7 @@ use crate::record::{Direction, FrameKind};
 /// What the importer learns while reading, beyond records: for the summary.
 #[derive(Debug, Default)]
 pub(crate) struct Report {
-    /// Holes in TCP streams.
+    /// Holes in TCP streams, and WebSocket directions broken off by a protocol error.
     pub(crate) gaps: u64,
     /// Streams not read, one sentence each.
     pub(crate) skipped: Vec<String>,
@@ -545,6 +545,7 @@ impl Conversation {
                         ctx.packet
                     );
                     if kind.is_fatal() {
+                        ctx.report.gaps += 1;
                         ctx.asm.websocket_gap(
                             ws.id,
                             ctx.t_ms,
