@@ -5,7 +5,8 @@
 //! TCP headers, reassembly, the HTTP upgrade, WebSocket frames (and inflate), the Engine.IO
 //! assembler, and redaction of every record.
 //!
-//! - `pcap_import/websocket-plain`: no compression.
+//! - `pcap_import/websocket-plain`: no compression; also with redaction off
+//!   (`Redactor::disabled`), to show what the redactor's scan of every frame costs.
 //! - `pcap_import/websocket-deflate`: permessage-deflate with context takeover, as a socket.io
 //!   server with compression on sends it.
 //!
@@ -15,6 +16,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput};
 use sio_benches::Corpus;
+use sio_capture::Redactor;
 use sio_capture::import::{ImportOptions, InputKind, import_capture};
 
 fn pcap_import(c: &mut Criterion) {
@@ -36,6 +38,12 @@ fn pcap_import(c: &mut Criterion) {
         group.bench_function("sio-capture/import_capture", |b| {
             b.iter(|| import_capture(black_box(&pcap), &options).map(|i| i.records.len()))
         });
+        if !deflate {
+            let unredacted = options.clone().redactor(Redactor::disabled());
+            group.bench_function("sio-capture/import_capture-no-redaction", |b| {
+                b.iter(|| import_capture(black_box(&pcap), &unredacted).map(|i| i.records.len()))
+            });
+        }
         group.finish();
     }
 }

@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 benches/pcap/install-tshark.sh
-cargo build --release -q -p sio-replay -p sio-benches --example write-pcap
+cargo build --release -q -p sio-replay --bin sio-replay
+cargo build --release -q -p sio-benches --example write-pcap
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 

@@ -220,10 +220,15 @@ pub(crate) fn import_pcap(input: &[u8]) -> Result<Imported, CaptureError> {
     summary.gaps = report.gaps;
     summary.skipped_streams = report.skipped.len() as u64;
     summary.notes.push(format!(
-        "{} packets, {} TCP in {} connections",
+        "{} packets, {} TCP in {} {}",
         counts.packets,
         counts.tcp,
-        connections.len()
+        connections.len(),
+        if connections.len() == 1 {
+            "connection"
+        } else {
+            "connections"
+        }
     ));
     if counts.other > 0 {
         summary.notes.push(format!(
