@@ -553,3 +553,43 @@ fn a_binary_websocket_message_is_a_binary_frame() {
     assert_eq!(close.event, ConnEvent::Close);
     assert_eq!(close.reason.as_deref(), Some("TCP connection closed"));
 }
+
+/// A packet lost from a long-polling request: HTTP cannot be read across the hole, so the
+/// connection is listed as skipped with a warning, the gap counted, and the session's other
+/// connections (the WebSocket) still imported.
+#[test]
+fn a_lost_packet_in_http_skips_that_connection_with_a_warning() {
+    let original = fixture("pcap/polling-upgrade.pcap");
+    let (linktype, frames) = read_pcap(&original);
+    let post = frames
+        .iter()
+        .position(|f| {
+            let tcp = &ip_of_ethernet(&f.data)[20..];
+            tcp[usize::from(tcp[12] >> 4) * 4..].starts_with(b"POST ")
+        })
+        .expect("the client's first POST");
+    let mut cut = frames.clone();
+    cut.remove(post);
+    let imported = import(&write_pcap(linktype, &cut, false, false));
+    assert_eq!(imported.summary.gaps, 1, "{:?}", imported.summary);
+    assert!(
+        imported
+            .summary
+            .warnings
+            .iter()
+            .any(|w| w.contains("HTTP cannot be read across a hole")),
+        "{:?}",
+        imported.summary.warnings
+    );
+    assert_eq!(imported.summary.skipped_streams, 1);
+    // The WebSocket's events are all there.
+    let events = imported_events(&imported);
+    let all = imported_events(&import(&original));
+    assert!(
+        events.len() >= all.len() - 1,
+        "{} of {}",
+        events.len(),
+        all.len()
+    );
+    assert_eq!(events.last(), all.last());
+}
