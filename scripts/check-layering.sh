@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
 # The crates ARCHITECTURE.md calls sans-IO: bytes and time in, values and bytes out.
-for crate in sio-wire sio-session tpos-chat sio-capture sio-contract rt2-corpus ws-passive; do
+for crate in sio-wire sio-session tpos-chat sio-capture sio-contract rt2-corpus ws-passive tcp-reassembly; do
   tree=$(cargo tree -p "$crate" -e normal --prefix none --locked 2>/dev/null | awk '{print $1}' | sort -u)
   for banned in tokio hyper tungstenite tokio-tungstenite mio; do
     if grep -qx "$banned" <<<"$tree"; then

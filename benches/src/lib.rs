@@ -18,6 +18,8 @@
 
 use std::io::{self, Write};
 
+pub mod pcap;
+
 /// How many frames [`Corpus::rt2_mix`] holds: about 1.5 MB of text, larger than a core's L2
 /// cache and smaller than the shared L3, like a busy socket's recent traffic.
 pub const MIX_FRAMES: usize = 1000;

@@ -1,7 +1,7 @@
 //! Test support: makes sure the real interop peers are installed before a test drives them.
 //!
 //! The interop tests of `rt2-mock` and `sio-replay` run the real `socket.io-client` and
-//! `socket.io` (npm), `python-socketio` (a venv) and headless Chromium. So that
+//! `socket.io` (npm), `python-socketio` (a venv), headless Chromium and tcpdump. So that
 //! `cargo test --workspace` works on a fresh clone, as the README promises, a test calls
 //! [`ensure`] with the peer it needs, which runs the matching `scripts/install-*.sh` once per
 //! test process. The scripts are idempotent (they return at once when everything is current)
@@ -30,6 +30,9 @@ pub enum Peer {
     Python,
     /// Debian's Chromium at `/usr/bin/chromium` (`scripts/install-browser-deps.sh`, apt).
     Chromium,
+    /// Debian's tcpdump, for the tests that capture packets on 127.0.0.1
+    /// (`scripts/install-capture-deps.sh`, apt).
+    Capture,
 }
 
 impl Peer {
@@ -39,6 +42,7 @@ impl Peer {
             Peer::Node => "scripts/install-node-deps.sh",
             Peer::Python => "scripts/install-python-deps.sh",
             Peer::Chromium => "scripts/install-browser-deps.sh",
+            Peer::Capture => "scripts/install-capture-deps.sh",
         }
     }
 }
@@ -93,7 +97,7 @@ mod tests {
     #[test]
     fn every_script_exists_and_is_executable() {
         use std::os::unix::fs::PermissionsExt as _;
-        for peer in [Peer::Node, Peer::Python, Peer::Chromium] {
+        for peer in [Peer::Node, Peer::Python, Peer::Chromium, Peer::Capture] {
             let path = repo_root().join(peer.script());
             let mode = std::fs::metadata(&path)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()))

@@ -234,6 +234,14 @@ pub enum ImportLocation {
         /// 1-based column in the file (0 when unknown).
         column: usize,
     },
+    /// A packet of a pcap or pcapng file: its 1-based number (Wireshark's `No.`) and the
+    /// byte offset of its record or block in the file.
+    Packet {
+        /// 1-based packet number.
+        number: u64,
+        /// Byte offset in the file.
+        offset: u64,
+    },
     /// The input as a whole (e.g. it is empty).
     Input,
 }
@@ -248,6 +256,9 @@ impl fmt::Display for ImportLocation {
                 } else {
                     f.write_str(path)
                 }
+            }
+            ImportLocation::Packet { number, offset } => {
+                write!(f, "packet {number} (byte offset {offset})")
             }
             ImportLocation::Input => f.write_str("the input"),
         }

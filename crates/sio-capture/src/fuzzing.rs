@@ -85,6 +85,41 @@ pub fn import_har(data: &[u8]) {
     }
 }
 
+/// Drives the pcap and pcapng importer ([`import::import_capture`] with
+/// [`import::InputKind::Pcap`]) over a whole file: file headers, blocks, link, IP and TCP
+/// headers, TCP reassembly, HTTP/1.x and WebSocket.
+///
+/// Invariants: errors name a packet and a byte offset within the input; imports are in time
+/// order and write back and read back the same; every gap record counts in the summary.
+pub fn import_pcap(data: &[u8]) {
+    let options = ImportOptions::default().kind(import::InputKind::Pcap);
+    match import::import_capture(data, &options) {
+        Ok(imported) => {
+            check_imported(&imported);
+            let gap_records = imported
+                .records
+                .iter()
+                .filter(|r| matches!(r, Record::Gap(_)))
+                .count() as u64;
+            assert!(
+                imported.summary.gaps >= gap_records,
+                "{} gaps counted, {gap_records} gap records",
+                imported.summary.gaps
+            );
+        }
+        Err(e) => match &e {
+            CaptureError::Import(i) => match i.location {
+                ImportLocation::Packet { number, offset } => {
+                    assert!(number >= 1, "packet numbers start at 1: {e}");
+                    assert!(offset <= data.len() as u64, "offset within the input: {e}");
+                }
+                _ => panic!("pcap errors name a packet: {e}"),
+            },
+            _ => panic!("pcap errors are import errors: {e}"),
+        },
+    }
+}
+
 /// Drives [`import::import_devtools_text`] and [`import::import_plain_text`], the text-log
 /// importers, and [`import::detect_input_kind`].
 ///

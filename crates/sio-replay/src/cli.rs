@@ -98,11 +98,16 @@ and exits 1, as does a frame that breaks the --asyncapi contract. `--accept` wri
 the golden instead. Errors exit 2.")]
     Check(CheckArgs),
 
-    /// Convert a HAR file or a DevTools/text frame log into a native capture.
+    /// Convert a HAR file, a pcap or a DevTools/text frame log into a native capture.
     #[command(after_help = "\
 Example:
   sio-replay import session.har -o captures/session.jsonl
   sio-replay import frames.txt --from text -o captures/frames.jsonl
+  sudo tcpdump -i lo -s 0 -w session.pcap 'tcp port 3000'   # then:
+  sio-replay import session.pcap -o captures/session.jsonl
+
+A pcap or pcapng file of plaintext ws:// or long-polling traffic becomes one connection per
+Engine.IO session; TLS streams are listed as skipped (see docs/pcap.md).
 
 Tokens (JWTs, `token` fields, Authorization headers) are redacted on the way in;
 the summary says what was redacted.")]
@@ -615,12 +620,14 @@ pub(crate) enum InputFormatArg {
     Devtools,
     /// One raw frame per line.
     Text,
+    /// A packet capture, pcap or pcapng (tcpdump, Wireshark).
+    Pcap,
 }
 
 /// `import` flags.
 #[derive(Debug, Args)]
 pub(crate) struct ImportArgs {
-    /// The HAR file or text log to import.
+    /// The HAR file, packet capture (pcap, pcapng) or text log to import.
     #[arg(value_name = "INPUT")]
     pub(crate) input: PathBuf,
 

@@ -386,7 +386,7 @@ fn without_position(message: &str) -> &str {
 
 /// Epoch seconds in an f64 carry about 0.2 µs of noise; Chrome writes microseconds at most.
 /// A time too large to count in microseconds has no fraction left to round, and is kept.
-fn round_to_microseconds(ms: f64) -> f64 {
+pub(crate) fn round_to_microseconds(ms: f64) -> f64 {
     let rounded = (ms * 1000.0).round() / 1000.0;
     if rounded.is_finite() { rounded } else { ms }
 }

@@ -7,6 +7,7 @@
 //! | DevTools text | [`InputKind::DevtoolsText`] | one frame per line, with `↑`/`↓` marks, `13:30:51.329` times and Chrome's tab-separated `Data  Length  Time` columns when present |
 //! | plain text | [`InputKind::PlainText`] | one frame per line |
 //! | a native capture | [`InputKind::Native`] | read as is (and redacted) |
+//! | pcap or pcapng (tcpdump, Wireshark) | [`InputKind::Pcap`] | TCP reassembled; HTTP/1.1 long-polling and WebSocket (permessage-deflate too) through the Engine.IO [`Assembler`](crate::assemble::Assembler): one connection per Engine.IO session; other HTTP requests as [`HttpRecord`](crate::HttpRecord)s; TLS and other streams listed as skipped; holes as gap records (see `docs/pcap.md`) |
 //!
 //! [`detect_input_kind`] sniffs the kind from the first bytes; [`ImportOptions::kind`] forces
 //! one. [`open_file`] detects a file's kind and imports it, or leaves a native capture to
@@ -30,6 +31,7 @@
 //! ```
 
 mod har;
+mod pcap;
 mod text;
 
 use std::fmt;
@@ -58,6 +60,8 @@ pub enum InputKind {
     DevtoolsText,
     /// One frame per line and nothing else.
     PlainText,
+    /// A packet capture: pcap or pcapng (tcpdump, Wireshark, dumpcap).
+    Pcap,
 }
 
 impl InputKind {
@@ -68,6 +72,7 @@ impl InputKind {
             InputKind::Har => "HAR",
             InputKind::DevtoolsText => "DevTools text",
             InputKind::PlainText => "plain text",
+            InputKind::Pcap => "pcap",
         }
     }
 
@@ -77,6 +82,7 @@ impl InputKind {
             InputKind::Har => "import-har",
             InputKind::DevtoolsText => "import-devtools",
             InputKind::PlainText => "import-text",
+            InputKind::Pcap => "import-pcap",
         }
     }
 }
@@ -89,7 +95,7 @@ impl fmt::Display for InputKind {
 
 /// Guesses what `input` is from its first bytes.
 ///
-/// A first line that is a JSON object with a `type` field is a native capture; any other input
+/// A pcap or pcapng magic number makes a packet capture. A first line that is a JSON object with a `type` field is a native capture; any other input
 /// starting with `{` is HAR; text with direction arrows, tab-separated columns or `hh:mm:ss`
 /// times in its first lines is DevTools text; anything else is plain text.
 ///
@@ -100,8 +106,13 @@ impl fmt::Display for InputKind {
 /// assert_eq!(detect_input_kind(b"{\"type\":\"header\",\"format\":\"sio-replay-capture\"}\n"), InputKind::Native);
 /// assert_eq!(detect_input_kind("↓ 2\n↑ 3\n".as_bytes()), InputKind::DevtoolsText);
 /// assert_eq!(detect_input_kind(b"2\n3\n"), InputKind::PlainText);
+/// assert_eq!(detect_input_kind(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0]), InputKind::Pcap);
+/// assert_eq!(detect_input_kind(&[0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0]), InputKind::Pcap);
 /// ```
 pub fn detect_input_kind(input: &[u8]) -> InputKind {
+    if pcap::is_packet_capture(input) {
+        return InputKind::Pcap;
+    }
     let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     let start = input
         .iter()
@@ -316,6 +327,13 @@ pub struct ImportSummary {
     pub inferred_directions: u64,
     /// WebSocket `error` records found in a HAR (not imported as frames).
     pub websocket_errors: u64,
+    /// Stretches of a packet capture's streams that could not be read: holes in the TCP
+    /// streams (each a gap record, or a warning where it broke an HTTP stream) and WebSocket
+    /// directions broken off by a protocol error (a gap record each).
+    pub gaps: u64,
+    /// TCP streams of a packet capture that were not read (TLS, not HTTP): each named in
+    /// [`ImportSummary::notes`].
+    pub skipped_streams: u64,
     /// Milliseconds from the first record to the last.
     pub span_ms: f64,
     /// What redaction took out.
@@ -338,6 +356,8 @@ impl ImportSummary {
             http_exchanges: 0,
             inferred_directions: 0,
             websocket_errors: 0,
+            gaps: 0,
+            skipped_streams: 0,
             span_ms: 0.0,
             redaction: RedactionReport::default(),
             notes: Vec::new(),
@@ -377,6 +397,22 @@ impl fmt::Display for ImportSummary {
                 f,
                 "; {} WebSocket error records skipped",
                 self.websocket_errors
+            )?;
+        }
+        if self.gaps > 0 {
+            write!(
+                f,
+                "; {} TCP stream {}",
+                self.gaps,
+                plural(self.gaps, "gap", "gaps")
+            )?;
+        }
+        if self.skipped_streams > 0 {
+            write!(
+                f,
+                "; {} TCP {} skipped",
+                self.skipped_streams,
+                plural(self.skipped_streams, "stream", "streams")
             )?;
         }
         if self.redaction.is_empty() {
@@ -468,6 +504,7 @@ pub fn import_capture(input: &[u8], options: &ImportOptions) -> Result<Imported,
         InputKind::DevtoolsText => import_devtools_text(text::input_as_str(input, kind)?)?,
         InputKind::PlainText => import_plain_text(text::input_as_str(input, kind)?)?,
         InputKind::Native => import_native(input)?,
+        InputKind::Pcap => pcap::import_pcap(input)?,
     };
     imported.redacted = options.redactor.is_enabled();
     let mut report = RedactionReport::default();

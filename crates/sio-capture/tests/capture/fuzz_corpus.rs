@@ -23,6 +23,11 @@ fn import_har_seeds() {
 }
 
 #[test]
+fn import_pcap_seeds() {
+    replay("import_pcap", sio_capture::fuzzing::import_pcap);
+}
+
+#[test]
 fn import_text_seeds() {
     replay("import_text", sio_capture::fuzzing::import_text);
 }

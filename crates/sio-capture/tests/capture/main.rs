@@ -8,6 +8,8 @@ mod fuzz_corpus;
 mod import;
 mod import_properties;
 mod output_files;
+mod pcap;
+mod pcap_build;
 mod reader_errors;
 mod redaction;
 mod roundtrip;

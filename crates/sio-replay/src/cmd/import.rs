@@ -23,6 +23,7 @@ pub(crate) fn input_kind(from: InputFormatArg) -> Option<InputKind> {
         InputFormatArg::Har => Some(InputKind::Har),
         InputFormatArg::Devtools => Some(InputKind::DevtoolsText),
         InputFormatArg::Text => Some(InputKind::PlainText),
+        InputFormatArg::Pcap => Some(InputKind::Pcap),
     }
 }
 
@@ -97,6 +98,20 @@ impl Report for ImportReport {
                 s.websocket_errors
             )?;
         }
+        if s.gaps > 0 {
+            writeln!(
+                out,
+                "  gaps:           {} holes in TCP streams (gap records; see warnings)",
+                s.gaps
+            )?;
+        }
+        if s.skipped_streams > 0 {
+            writeln!(
+                out,
+                "  skipped:        {} TCP streams (named in the notes)",
+                s.skipped_streams
+            )?;
+        }
         writeln!(out, "  redacted:       {}", s.redaction)?;
         for note in &s.notes {
             writeln!(out, "  {} {note}", palette.paint(Role::Dim, "note:"))?;
@@ -119,6 +134,8 @@ impl Report for ImportReport {
                 "http_exchanges": s.http_exchanges,
                 "inferred_directions": s.inferred_directions,
                 "websocket_errors": s.websocket_errors,
+                "gaps": s.gaps,
+                "skipped_streams": s.skipped_streams,
                 "span_ms": s.span_ms,
                 "redacted": {
                     "jwts": s.redaction.jwts,

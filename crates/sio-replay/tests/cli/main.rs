@@ -15,6 +15,7 @@ mod help;
 mod import;
 mod load;
 mod proxy;
+mod pcap;
 mod raw_ws;
 mod secrets;
 mod session;
