@@ -46,7 +46,7 @@ use crate::error::CaptureError;
 use crate::reader::CaptureReader;
 use crate::record::{Direction, FrameKind, Header, Record};
 use crate::redact::{RedactionReport, Redactor};
-use crate::writer::{CaptureWriter, OutputOptions};
+use crate::writer::OutputOptions;
 
 /// The kinds of input the importers understand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -444,23 +444,39 @@ pub struct Imported {
 }
 
 impl Imported {
-    /// Writes the capture to `out` as a native capture, redacting again unless the import was
-    /// made with redaction off.
+    /// Writes the capture to `out` as a native capture: the header, then every record, one JSON
+    /// line each.
+    ///
+    /// The records are written as they are: [`import_capture`] already redacted them with the
+    /// import's redactor (unless it was [`Redactor::disabled`]), so they are not redacted a
+    /// second time. A record added to [`Imported::records`] or a header changed after the
+    /// import is written as given: redact it first ([`Redactor::redact_record`]).
+    ///
+    /// Lines are written in batches of whole lines (about 64 KiB), so output cut short ends
+    /// at a line boundary as a [`CaptureWriter`](crate::writer::CaptureWriter)'s does.
     ///
     /// # Errors
     ///
-    /// Writing failed.
-    pub fn write_to<W: Write>(&self, out: W) -> Result<W, CaptureError> {
-        let redactor = if self.redacted {
-            Redactor::default()
-        } else {
-            Redactor::disabled()
-        };
-        let mut writer = CaptureWriter::with_redactor(out, self.header.clone(), redactor)?;
-        for record in &self.records {
-            writer.write_record(record.clone())?;
+    /// Writing failed; [`CaptureError::HeaderAlreadyWritten`] for a header record in
+    /// [`Imported::records`] (the header is [`Imported::header`]).
+    pub fn write_to<W: Write>(&self, mut out: W) -> Result<W, CaptureError> {
+        const BATCH: usize = 64 * 1024;
+        let mut batch = Vec::with_capacity(BATCH + 4096);
+        let header = Record::Header(self.header.clone());
+        for (i, record) in std::iter::once(&header).chain(&self.records).enumerate() {
+            if i > 0 && matches!(record, Record::Header(_)) {
+                return Err(CaptureError::HeaderAlreadyWritten);
+            }
+            serde_json::to_writer(&mut batch, record).map_err(std::io::Error::from)?;
+            batch.push(b'\n');
+            if batch.len() >= BATCH {
+                out.write_all(&batch)?;
+                batch.clear();
+            }
         }
-        writer.finish()
+        out.write_all(&batch)?;
+        out.flush()?;
+        Ok(out)
     }
 
     /// Writes the capture to a new file at `path` with
@@ -478,7 +494,7 @@ impl Imported {
         options: OutputOptions,
     ) -> Result<(), CaptureError> {
         let options = options.private(options.private || !self.redacted);
-        // Every line is one write and one flush already: a buffer would add nothing.
+        // `write_to` writes whole lines in batches already: a buffer would add nothing.
         self.write_to(crate::writer::create_output(path, options)?)?;
         Ok(())
     }

@@ -509,3 +509,71 @@ fn extreme_har_message_times_import_or_are_refused_clearly() {
         );
     }
 }
+
+/// `write_to` writes what the import redacted, once: every fixture's written capture reads
+/// back as exactly the header and records of the import, and a second pass of the default
+/// redactor over it finds nothing (the pass `write_to` no longer makes would have changed
+/// nothing).
+#[test]
+fn write_to_writes_the_imported_records_and_nothing_is_left_to_redact() {
+    for name in [
+        "chrome.har",
+        "firefox.har",
+        "devtools.txt",
+        "plain.txt",
+        "pcap/websocket-only.pcap",
+        "pcap/polling-upgrade.pcap",
+    ] {
+        let imported = import(&fixture(name));
+        let written = imported.write_to(Vec::new()).unwrap();
+        let read: Vec<Record> = CaptureReader::new(written.as_slice())
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let expected: Vec<Record> = imported.all_records().collect();
+        assert_eq!(read, expected, "{name}");
+        let mut report = sio_capture::RedactionReport::default();
+        for mut record in read {
+            Redactor::default().redact_record(&mut record, &mut report);
+        }
+        assert!(report.is_empty(), "{name}: a second pass redacted {report}");
+    }
+}
+
+/// A redactor with an extra token field redacts at import; `write_to` keeps that redaction
+/// (it writes the records as imported, not through the default redactor).
+#[test]
+fn write_to_keeps_a_custom_redactors_work() {
+    let log = "0{\"sid\":\"a\"}\n42/chatomni,[\"login\",{\"pin\":\"4321\"}]\n";
+    let options = ImportOptions::default().redactor(Redactor::default().token_field("pin"));
+    let imported = import_capture(log.as_bytes(), &options).unwrap();
+    assert_eq!(imported.summary.redaction.token_fields, 1);
+    let written = String::from_utf8(imported.write_to(Vec::new()).unwrap()).unwrap();
+    assert!(!written.contains("4321"), "{written}");
+    assert!(written.contains(r#"\"pin\":\"[redacted]\""#), "{written}");
+}
+
+/// Output is written in batches of whole lines: a capture larger than one batch (64 KiB)
+/// reads back whole, and a header record among the records is refused as `CaptureWriter`
+/// refuses it.
+#[test]
+fn write_to_batches_whole_lines_and_refuses_a_second_header() {
+    let mut log = String::from("0{\"sid\":\"a\"}\n");
+    for i in 0..3000 {
+        log.push_str(&format!("42/chatomni,[\"on-events\",{{\"n\":{i}}}]\n"));
+    }
+    let mut imported = import(log.as_bytes());
+    let written = imported.write_to(Vec::new()).unwrap();
+    assert!(written.len() > 3 * 64 * 1024, "{} bytes", written.len());
+    let read: Vec<Record> = CaptureReader::new(written.as_slice())
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(read.len(), 1 + 3001);
+    assert_eq!(read, imported.all_records().collect::<Vec<_>>());
+    imported
+        .records
+        .push(Record::Header(imported.header.clone()));
+    assert!(matches!(
+        imported.write_to(Vec::new()),
+        Err(CaptureError::HeaderAlreadyWritten)
+    ));
+}
