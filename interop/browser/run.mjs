@@ -5,7 +5,7 @@
 //   node run.mjs --url http://127.0.0.1:3000 --token "$TOKEN" [--room tomato.tpos.vn]
 //                [--transports default|websocket|polling] [--events 20] [--page-id ID] [--limit 3]
 //                [--timeout-ms 30000] [--chromium /usr/bin/chromium] [--mock-report]
-//                [--admin-token TOKEN]
+//                [--admin-token TOKEN] [--proxy-server http://127.0.0.1:PORT --spki-pin PIN]
 //
 // The page is served by a small static server of its own on 127.0.0.1 (another port, so another
 // origin than the mock: the socket's polling requests and the live-video fetch are cross-origin
@@ -23,6 +23,9 @@
 // Chromium or playwright-core is missing. --mock-report adds "mock_sessions", the mock's own view
 // of the page's session from its admin API (transport, protocol violations, close reason); the
 // admin API wants the token `sio-replay serve` printed, from --admin-token or SIO_ADMIN_TOKEN.
+// --proxy-server sends every request of the browser (loopback included) through that HTTP proxy
+// (`sio-replay proxy --mode forward`); --spki-pin makes Chromium accept certificates carrying
+// that key (`sio-replay ca export --pin`) without installing the CA.
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
@@ -53,6 +56,8 @@ try {
       chromium: { type: "string", default: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium" },
       "mock-report": { type: "boolean", default: false },
       "admin-token": { type: "string", default: process.env.SIO_ADMIN_TOKEN },
+      "proxy-server": { type: "string" },
+      "spki-pin": { type: "string" },
     },
     strict: true,
   }));
@@ -133,6 +138,10 @@ const browser = await chromium.launch({
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    ...(args["proxy-server"] === undefined
+      ? []
+      : [`--proxy-server=${args["proxy-server"]}`, "--proxy-bypass-list=<-loopback>"]),
+    ...(args["spki-pin"] === undefined ? [] : [`--ignore-certificate-errors-spki-list=${args["spki-pin"]}`]),
   ],
 }).catch((err) => usage(`cannot start Chromium at ${args.chromium}: ${err.message.split("\n")[0]}`));
 

@@ -1,7 +1,9 @@
 //! [`ProxyConfig`] and [`Upstream`]: what the proxy relays to, and its limits.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use crate::ca::LocalCa;
 use crate::error::ProxyError;
 
 /// The largest request or response body kept for the capture by default (4 MiB). The body is
@@ -85,11 +87,87 @@ impl Upstream {
     }
 }
 
+/// Which kind of proxy to be.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// A reverse proxy: the client connects to the proxy instead of this server, and every
+    /// request goes to it.
+    Reverse(Upstream),
+    /// An HTTP proxy with `CONNECT`, for browsers: see [`Forward`].
+    Forward(Forward),
+}
+
+/// Forward mode: the client (a browser started with `--proxy-server`) sends absolute-form
+/// requests (`GET http://host/...`), relayed and recorded, and `CONNECT host:port` for TLS.
+/// A `CONNECT` to a host matching [`Forward::intercept`] is decrypted with a leaf signed by
+/// [`Forward::ca`] and its requests relayed and recorded as in reverse mode, to
+/// `https://host:port`; every other `CONNECT` is tunnelled blind (bytes copied, nothing
+/// decrypted or recorded).
+#[derive(Debug, Clone, Default)]
+pub struct Forward {
+    /// Host name globs to decrypt: `*` matches any run of characters (dots included), `?`
+    /// one; case-insensitive; matched against the `CONNECT` host without its port.
+    pub intercept: Vec<String>,
+    /// The CA signing leaves for intercepted hosts (needed when `intercept` is not empty).
+    pub ca: Option<Arc<LocalCa>>,
+    /// Another HTTP proxy to reach every upstream through (with `CONNECT`), e.g. a corporate
+    /// one: `http://host:port`.
+    pub upstream_proxy: Option<Upstream>,
+}
+
+impl Forward {
+    /// Whether `CONNECT` to `host` is decrypted.
+    ///
+    /// ```
+    /// let forward = sio_proxy::Forward {
+    ///     intercept: vec!["*.tpos.app".into(), "localhost".into()],
+    ///     ..Default::default()
+    /// };
+    /// assert!(forward.intercepts("rt-2.tpos.app"));
+    /// assert!(forward.intercepts("LOCALHOST"));
+    /// assert!(!forward.intercepts("tpos.app"));
+    /// assert!(!forward.intercepts("example.com"));
+    /// ```
+    pub fn intercepts(&self, host: &str) -> bool {
+        self.intercept.iter().any(|glob| glob_matches(glob, host))
+    }
+}
+
+/// `*` any run of characters, `?` one, anything else itself (ASCII case-insensitive).
+fn glob_matches(glob: &str, text: &str) -> bool {
+    let glob = glob.as_bytes();
+    let text = text.as_bytes();
+    let (mut g, mut t) = (0, 0);
+    // The last `*` seen and the text position it was tried at: backtrack there on mismatch.
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match glob.get(g) {
+            Some(b'*') => {
+                star = Some((g, t));
+                g += 1;
+            }
+            Some(&c) if c == b'?' || c.eq_ignore_ascii_case(&text[t]) => {
+                g += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sg, st)) => {
+                    star = Some((sg, st + 1));
+                    g = sg + 1;
+                    t = st + 1;
+                }
+                None => return false,
+            },
+        }
+    }
+    glob[g..].iter().all(|&c| c == b'*')
+}
+
 /// Everything the proxy needs to run.
 #[derive(Debug, Clone)]
 pub struct ProxyConfig {
-    /// Where requests go.
-    pub upstream: Upstream,
+    /// Reverse (one upstream) or forward (an HTTP proxy).
+    pub mode: Mode,
     /// A PEM file of extra CA certificates trusted for the upstream's TLS, besides the
     /// system's trust store.
     pub upstream_ca: Option<PathBuf>,
@@ -114,8 +192,17 @@ impl ProxyConfig {
     /// A configuration relaying to `upstream` with the defaults: no capture file, redaction
     /// on, the default limits.
     pub fn new(upstream: Upstream) -> Self {
+        Self::with_mode(Mode::Reverse(upstream))
+    }
+
+    /// A forward-mode configuration with the same defaults.
+    pub fn forward(forward: Forward) -> Self {
+        Self::with_mode(Mode::Forward(forward))
+    }
+
+    fn with_mode(mode: Mode) -> Self {
         ProxyConfig {
-            upstream,
+            mode,
             upstream_ca: None,
             allowed_hosts: Vec::new(),
             output: None,
@@ -124,5 +211,21 @@ impl ProxyConfig {
             max_body_copy: DEFAULT_MAX_BODY_COPY,
             max_message_size: ws_passive::DEFAULT_MAX_MESSAGE_SIZE,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_matches;
+
+    #[test]
+    fn globs() {
+        assert!(glob_matches("*.tpos.app", "a.b.tpos.app"));
+        assert!(glob_matches("*", "anything"));
+        assert!(glob_matches("127.0.0.?", "127.0.0.1"));
+        assert!(glob_matches("rt-*.TPOS.app", "rt-2.tpos.app"));
+        assert!(!glob_matches("*.tpos.app", "tpos.app.evil.com"));
+        assert!(!glob_matches("localhost", "localhost.evil.com"));
+        assert!(!glob_matches("", "x"));
     }
 }

@@ -27,6 +27,22 @@ pub enum ProxyError {
         /// What went wrong.
         message: String,
     },
+    /// The local CA of forward mode could not be created or read.
+    #[error("CA {path}: {message}")]
+    Ca {
+        /// The file or directory.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A forward-mode setting is wrong (`--intercept`, `--upstream-proxy`).
+    #[error("{flag}: {message}")]
+    Forward {
+        /// The flag.
+        flag: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The capture could not be created or written.
     #[error("capture: {0}")]
     Capture(#[from] sio_capture::CaptureError),

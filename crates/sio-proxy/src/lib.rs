@@ -43,8 +43,10 @@
 //! - `traffic.rs`: the messages to the recorder; `state.rs`: what the tasks share (a leaf).
 //! - `recorder.rs`: traffic to the assembler, records to the capture and the observer.
 
+pub mod ca;
 mod config;
 mod error;
+mod forward;
 mod listener;
 mod recorder;
 mod relay;
@@ -56,7 +58,8 @@ mod traffic;
 mod upstream;
 mod websocket;
 
-pub use config::{DEFAULT_MAX_BODY_COPY, ProxyConfig, Upstream};
+pub use ca::LocalCa;
+pub use config::{DEFAULT_MAX_BODY_COPY, Forward, Mode, ProxyConfig, Upstream};
 pub use error::ProxyError;
 pub use listener::{RunningProxy, start};
 pub use recorder::ProxySummary;

@@ -11,13 +11,13 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::config::ProxyConfig;
+use crate::config::{Mode, ProxyConfig};
 use crate::error::ProxyError;
 use crate::recorder::{ProxySummary, Recorder};
-use crate::service;
 use crate::state::Shared;
 use crate::traffic::{Clock, Traffic};
-use crate::upstream::Dialer;
+use crate::upstream::{Dialer, client_config};
+use crate::{forward, service};
 
 /// Messages in flight to the recorder before relaying waits for it.
 const TRAFFIC_QUEUE: usize = 4096;
@@ -66,14 +66,27 @@ pub async fn start(
     observer: sio_ui::Observer,
 ) -> Result<RunningProxy, ProxyError> {
     let local_addr = listener.local_addr()?;
-    let dialer = Dialer::new(&config.upstream, config.upstream_ca.as_deref())?;
+    let tls_client = client_config(config.upstream_ca.as_deref())?;
+    let reverse = match &config.mode {
+        Mode::Reverse(upstream) => Some(Arc::new(Dialer::new(upstream, &tls_client, None)?)),
+        Mode::Forward(forward) => {
+            if !forward.intercept.is_empty() && forward.ca.is_none() {
+                return Err(ProxyError::Forward {
+                    flag: "--intercept",
+                    message: "needs a CA to sign leaf certificates (sio-replay ca init)".to_owned(),
+                });
+            }
+            None
+        }
+    };
     let clock = Clock::start();
     let recorder = Recorder::create(&config, clock, observer)?;
     let (traffic, queue) = mpsc::channel(TRAFFIC_QUEUE);
     let (stop, stopping) = watch::channel(false);
     let shared = Arc::new(Shared {
         config,
-        dialer,
+        reverse,
+        tls_client,
         clock,
         traffic,
         next_ws: AtomicU64::new(1),
@@ -134,7 +147,15 @@ async fn serve_connection(tcp: TcpStream, peer: SocketAddr, shared: Arc<Shared>)
         Ok(addr) => addr.ip(),
         Err(_) => return,
     };
-    let service = service_fn(move |req| service::handle(req, Arc::clone(&shared), peer, local));
+    let service = service_fn(move |req| {
+        let shared = Arc::clone(&shared);
+        async move {
+            match shared.reverse.clone() {
+                Some(dialer) => service::handle(req, shared, dialer, peer, local).await,
+                None => forward::handle(req, shared, peer, local).await,
+            }
+        }
+    });
     let result = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .preserve_header_case(true)

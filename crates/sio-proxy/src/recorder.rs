@@ -67,7 +67,10 @@ impl Recorder {
             Redactor::disabled()
         };
         let mut header = Header::new("proxy");
-        header.url = Some(config.upstream.origin());
+        header.url = match &config.mode {
+            crate::config::Mode::Reverse(upstream) => Some(upstream.origin()),
+            crate::config::Mode::Forward(_) => None,
+        };
         header.started_at = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .ok();

@@ -12,6 +12,7 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use tokio::sync::oneshot;
 
+use crate::config::Upstream;
 use crate::state::Shared;
 use crate::tee::{TeeBody, Teed};
 use crate::traffic::{Exchange, Traffic, header_pairs};
@@ -161,8 +162,8 @@ pub(crate) fn relay_response(
 }
 
 /// Points the request's `Host` at the upstream (virtual hosts and TLS names need it).
-pub(crate) fn set_upstream_host<B>(req: &mut http::Request<B>, shared: &Shared) {
-    if let Ok(value) = HeaderValue::from_str(&shared.config.upstream.authority) {
+pub(crate) fn set_upstream_host<B>(req: &mut http::Request<B>, upstream: &Upstream) {
+    if let Ok(value) = HeaderValue::from_str(&upstream.authority) {
         req.headers_mut().insert(header::HOST, value);
     }
 }

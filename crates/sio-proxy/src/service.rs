@@ -1,5 +1,6 @@
-//! One client request: the `Host` check, then either a WebSocket upgrade
-//! ([`crate::websocket`]) or a plain relay of the request and its streamed response.
+//! One client request: the `Host` check (reverse mode), then either a WebSocket upgrade
+//! ([`crate::websocket`]) or a plain relay of the request and its streamed response. Forward
+//! mode (`forward.rs`) calls [`relay`] too, with the upstream its request named.
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
@@ -15,16 +16,31 @@ use crate::respond::{
 use crate::state::Shared;
 use crate::tee::TeeBody;
 use crate::traffic::header_pairs;
+use crate::upstream::Dialer;
 use crate::websocket;
 use sio_ui::access::{LocalAddresses, host_allowed};
 
-/// Answers one request from `peer`, which reached the proxy at `local`.
+/// Answers one request from `peer`, which reached the reverse proxy at `local`: the `Host`
+/// check, then [`relay`] to `dialer`'s upstream.
 pub(crate) async fn handle(
     req: Request<Incoming>,
     shared: Arc<Shared>,
+    dialer: Arc<Dialer>,
     peer: SocketAddr,
     local: IpAddr,
 ) -> Result<Response<ProxyBody>, Infallible> {
+    if let Some(refusal) = refuse_host(&req, &shared, local) {
+        return Ok(refusal);
+    }
+    relay(req, shared, dialer, peer).await
+}
+
+/// The 403 for a request whose `Host` is not the proxy itself (DNS rebinding), if it is not.
+pub(crate) fn refuse_host<B>(
+    req: &Request<B>,
+    shared: &Shared,
+    local: IpAddr,
+) -> Option<Response<ProxyBody>> {
     let host = req
         .headers()
         .get(header::HOST)
@@ -37,15 +53,25 @@ pub(crate) async fn handle(
         connection: local,
         listener: local,
     };
-    if !host_allowed(host, local, &shared.config.allowed_hosts) {
-        return Ok(text(
+    (!host_allowed(host, local, &shared.config.allowed_hosts)).then(|| {
+        text(
             StatusCode::FORBIDDEN,
             format!(
                 "sio-replay proxy: Host {host:?} is not allowed (use localhost or 127.0.0.1, \
                  or add it with --allow-host)\n"
             ),
-        ));
-    }
+        )
+    })
+}
+
+/// Relays one request to `dialer`'s upstream (the one code path of both modes): a WebSocket
+/// upgrade, or a plain request with its streamed response; recorded either way.
+pub(crate) async fn relay(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+    dialer: Arc<Dialer>,
+    peer: SocketAddr,
+) -> Result<Response<ProxyBody>, Infallible> {
     let path = req
         .uri()
         .path_and_query()
@@ -54,21 +80,22 @@ pub(crate) async fn handle(
     let seen = RequestSeen {
         t_ms: shared.clock.t_ms(),
         method: req.method().as_str().to_owned(),
-        url: format!("{}{path}", shared.config.upstream.origin()),
+        url: format!("{}{path}", dialer.upstream().origin()),
         headers: header_pairs(req.headers()),
         body: None,
         remote: peer.to_string(),
     };
     if websocket::is_upgrade(&req) {
-        return Ok(websocket::upgrade(req, shared, seen, path).await);
+        return Ok(websocket::upgrade(req, shared, dialer, seen, path).await);
     }
-    Ok(forward(req, shared, seen, path).await)
+    Ok(plain(req, shared, dialer, seen, path).await)
 }
 
 /// Relays a request that is not an upgrade: the body streams up, the response streams down.
-async fn forward(
+async fn plain(
     req: Request<Incoming>,
     shared: Arc<Shared>,
+    dialer: Arc<Dialer>,
     mut seen: RequestSeen,
     path: String,
 ) -> Response<ProxyBody> {
@@ -80,7 +107,7 @@ async fn forward(
     *out.headers_mut() = end_to_end(&parts.headers);
     // hyper keeps the original spelling of header names here: they go up as they came.
     *out.extensions_mut() = parts.extensions;
-    set_upstream_host(&mut out, &shared);
+    set_upstream_host(&mut out, dialer.upstream());
     let uri = match path.parse() {
         Ok(uri) => uri,
         Err(err) => return bad_gateway(&shared, seen, format!("bad request target: {err}")).await,
@@ -88,11 +115,11 @@ async fn forward(
     *out.uri_mut() = uri;
     // `out` moves into the block and is dropped with it on failure, which ends the body copy.
     let result = async {
-        let mut sender = shared.dialer.http::<TeeBody>().await?;
+        let mut sender = dialer.http::<TeeBody>().await?;
         sender.send_request(out).await.map_err(|err| {
             format!(
                 "upstream {} gave no response: {err}",
-                shared.config.upstream.origin()
+                dialer.upstream().origin()
             )
         })
     }

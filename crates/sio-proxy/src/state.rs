@@ -13,7 +13,10 @@ use crate::upstream::Dialer;
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) config: ProxyConfig,
-    pub(crate) dialer: Dialer,
+    /// The one upstream of reverse mode (`None` in forward mode: each request names its own).
+    pub(crate) reverse: Option<Arc<Dialer>>,
+    /// The TLS client configuration for every upstream.
+    pub(crate) tls_client: Arc<rustls::ClientConfig>,
     pub(crate) clock: Clock,
     /// To the recorder. Bounded: when the disk is slower than the traffic, relaying waits for
     /// it rather than memory growing (the capture is the lossless consumer).
@@ -29,6 +32,14 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The forward-mode settings (`None` in reverse mode).
+    pub(crate) fn forward(&self) -> Option<&crate::config::Forward> {
+        match &self.config.mode {
+            crate::config::Mode::Forward(forward) => Some(forward),
+            crate::config::Mode::Reverse(_) => None,
+        }
+    }
+
     /// Sends to the recorder; a recorder that stopped (its file failed) is logged once there.
     pub(crate) async fn record(&self, traffic: Traffic) {
         let _ = self.traffic.send(traffic).await;

@@ -8,7 +8,7 @@ use hyper::body::Body;
 use hyper::client::conn::http1::{Builder, SendRequest};
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::{CertificateDer, ServerName};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
@@ -19,11 +19,16 @@ use crate::error::ProxyError;
 pub(crate) trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
 
-/// How to reach the upstream: its address and, for `https://`, the TLS client configuration.
+/// The largest response head an `--upstream-proxy` may send to a `CONNECT`.
+const MAX_PROXY_HEAD: usize = 16 * 1024;
+
+/// How to reach one upstream: its address, for `https://` the TLS client configuration, and
+/// the HTTP proxy to go through, if any.
 #[derive(Clone)]
 pub(crate) struct Dialer {
     upstream: Upstream,
     tls: Option<(TlsConnector, ServerName<'static>)>,
+    via: Option<Upstream>,
 }
 
 impl std::fmt::Debug for Dialer {
@@ -36,30 +41,44 @@ impl std::fmt::Debug for Dialer {
 }
 
 impl Dialer {
-    /// A dialer for `upstream`, trusting the system's roots and the certificates in `ca`.
-    pub(crate) fn new(upstream: &Upstream, ca: Option<&Path>) -> Result<Self, ProxyError> {
+    /// A dialer for `upstream` with the TLS client configuration `client` (see
+    /// [`client_config`]), through the HTTP proxy `via` if given.
+    pub(crate) fn new(
+        upstream: &Upstream,
+        client: &Arc<rustls::ClientConfig>,
+        via: Option<&Upstream>,
+    ) -> Result<Self, ProxyError> {
         let tls = if upstream.tls {
             let name =
                 ServerName::try_from(upstream.host.clone()).map_err(|_| ProxyError::Upstream {
                     url: upstream.origin(),
                     message: "the host is not a valid TLS server name".to_owned(),
                 })?;
-            Some((TlsConnector::from(client_config(ca)?), name))
+            Some((TlsConnector::from(Arc::clone(client)), name))
         } else {
             None
         };
         Ok(Dialer {
             upstream: upstream.clone(),
             tls,
+            via: via.cloned(),
         })
+    }
+
+    /// The upstream this dialer reaches.
+    pub(crate) fn upstream(&self) -> &Upstream {
+        &self.upstream
     }
 
     /// Opens a connection to the upstream; the error is a sentence for a 502 and the capture.
     pub(crate) async fn connect(&self) -> Result<Box<dyn Stream>, String> {
         let origin = self.upstream.origin();
-        let tcp = TcpStream::connect((self.upstream.host.as_str(), self.upstream.port))
-            .await
-            .map_err(|err| format!("cannot connect to upstream {origin}: {err}"))?;
+        let tcp = match &self.via {
+            None => TcpStream::connect((self.upstream.host.as_str(), self.upstream.port))
+                .await
+                .map_err(|err| format!("cannot connect to upstream {origin}: {err}"))?,
+            Some(via) => self.tunnel_through(via).await?,
+        };
         // Socket.IO frames are small and latency matters more than segment count.
         let _ = tcp.set_nodelay(true);
         match &self.tls {
@@ -72,6 +91,38 @@ impl Dialer {
                 Ok(Box::new(tls))
             }
         }
+    }
+
+    /// A connection to the upstream through the HTTP proxy `via`: `CONNECT host:port`, then
+    /// the proxy's `200` head is read and the connection is the tunnel.
+    async fn tunnel_through(&self, via: &Upstream) -> Result<TcpStream, String> {
+        let target = format!("{}:{}", bracket(&self.upstream.host), self.upstream.port);
+        let fail = |what: String| format!("upstream proxy {}: {what}", via.origin());
+        let mut tcp = TcpStream::connect((via.host.as_str(), via.port))
+            .await
+            .map_err(|err| fail(format!("cannot connect: {err}")))?;
+        tcp.write_all(format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n").as_bytes())
+            .await
+            .map_err(|err| fail(format!("writing CONNECT failed: {err}")))?;
+        // Read byte by byte up to the end of the head: nothing of the tunnel may be consumed.
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            if head.len() >= MAX_PROXY_HEAD {
+                return Err(fail("answered CONNECT with an oversized head".to_owned()));
+            }
+            let byte = tcp
+                .read_u8()
+                .await
+                .map_err(|err| fail(format!("no answer to CONNECT {target}: {err}")))?;
+            head.push(byte);
+        }
+        let status_line = String::from_utf8_lossy(&head);
+        let status_line = status_line.lines().next().unwrap_or("").trim().to_owned();
+        let status = status_line.split_whitespace().nth(1).unwrap_or("");
+        if !status.starts_with('2') {
+            return Err(fail(format!("refused CONNECT {target}: {status_line}")));
+        }
+        Ok(tcp)
     }
 
     /// Opens a connection and an HTTP/1.1 client on it, with upgrades enabled; the
@@ -103,12 +154,21 @@ impl Dialer {
     }
 }
 
+/// `host` as it goes into `host:port` (IPv6 addresses in brackets).
+fn bracket(host: &str) -> String {
+    if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    }
+}
+
 /// The TLS client configuration: the system's trust store plus `ca`'s certificates.
 ///
 /// The system store (rustls-native-certs) rather than a compiled-in Mozilla list, because
 /// the proxy stands in for a browser on the user's machine: a corporate or test CA the
 /// machine trusts must be trusted here too.
-fn client_config(ca: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, ProxyError> {
+pub(crate) fn client_config(ca: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, ProxyError> {
     use rustls::pki_types::pem::PemObject;
 
     let mut roots = rustls::RootCertStore::empty();

@@ -15,6 +15,7 @@ use crate::relay;
 use crate::respond::{ProxyBody, RequestSeen, bad_gateway, relay_response, set_upstream_host};
 use crate::state::Shared;
 use crate::traffic::Traffic;
+use crate::upstream::Dialer;
 
 /// True when `req` asks to switch to WebSocket (`Connection: upgrade`, `Upgrade: websocket`).
 pub(crate) fn is_upgrade<B>(req: &Request<B>) -> bool {
@@ -33,6 +34,7 @@ pub(crate) fn is_upgrade<B>(req: &Request<B>) -> bool {
 pub(crate) async fn upgrade(
     mut req: Request<Incoming>,
     shared: Arc<Shared>,
+    dialer: Arc<Dialer>,
     seen: RequestSeen,
     path: String,
 ) -> Response<ProxyBody> {
@@ -44,17 +46,21 @@ pub(crate) async fn upgrade(
     *out.headers_mut() = request_headers.clone();
     // What is left once the upgrade was taken out: the header names' original spelling.
     *out.extensions_mut() = std::mem::take(req.extensions_mut());
-    set_upstream_host(&mut out, &shared);
+    // A forward proxy's client may have said who it was to the proxy: not the upstream's
+    // business.
+    out.headers_mut().remove(header::PROXY_AUTHORIZATION);
+    out.headers_mut().remove("proxy-connection");
+    set_upstream_host(&mut out, dialer.upstream());
     match path.parse() {
         Ok(uri) => *out.uri_mut() = uri,
         Err(err) => return bad_gateway(&shared, seen, format!("bad request target: {err}")).await,
     }
     let result = async {
-        let mut sender = shared.dialer.http::<Empty<Bytes>>().await?;
+        let mut sender = dialer.http::<Empty<Bytes>>().await?;
         sender.send_request(out).await.map_err(|err| {
             format!(
                 "upstream {} gave no response to the WebSocket upgrade: {err}",
-                shared.config.upstream.origin()
+                dialer.upstream().origin()
             )
         })
     }

@@ -177,20 +177,43 @@ reads works (native captures, HAR files, DevTools logs); tokens are redacted bef
 they reach the page. For live sessions use `serve --ui`. See docs/ui.md.")]
     Ui(UiArgs),
 
-    /// Record a real client and a real server: a reverse proxy in front of the server.
+    /// Record a real client and a real server: a reverse proxy in front of the server, or a
+    /// forward proxy for browsers.
     #[command(after_help = "\
 Examples:
   sio-replay proxy --upstream https://rt-2.tpos.app -o session.jsonl
   # then point the client at http://127.0.0.1:3000 instead of the server
   sio-replay proxy --upstream http://127.0.0.1:3001 --port 8080 -v   # pings shown too
 
+  sio-replay ca init                                  # once: the local CA forward mode signs with
+  sio-replay proxy --mode forward --intercept '*.tpos.app' -o session.jsonl
+  chromium --proxy-server=http://127.0.0.1:3000 \\
+    --ignore-certificate-errors-spki-list=$(sio-replay ca export --pin)
+
 Both transports are relayed byte for byte: long-polling requests stream through, the
 WebSocket upgrade is forwarded and the server's 101 returned unchanged. Each Engine.IO
 session becomes one connection in the capture, whichever transports it used; other HTTP
 requests (e.g. /api/facebook-graph/livevideo) are kept as HTTP exchanges. Tokens are
 redacted as `record` redacts them. One line per Socket.IO packet is printed as it
-passes; Ctrl-C prints a summary and leaves a valid capture. See docs/proxy.md.")]
+passes; Ctrl-C prints a summary and leaves a valid capture. In forward mode, CONNECT to
+a host matching --intercept is decrypted with a certificate from the local CA and recorded
+the same way; every other CONNECT is tunnelled blind. See docs/proxy.md.")]
     Proxy(ProxyArgs),
+
+    /// The local certificate authority of `proxy --mode forward`: create it, export it.
+    #[command(after_help = "\
+Examples:
+  sio-replay ca init                        # once: a key (mode 0600) and a CA certificate
+  sio-replay ca export -o sio-replay-ca.pem # the certificate to trust, and its SPKI pin
+  sio-replay ca export --pin                # the pin alone, for Chromium:
+  chromium --proxy-server=http://127.0.0.1:3000 \\
+    --ignore-certificate-errors-spki-list=$(sio-replay ca export --pin)
+
+The CA lives in $SIO_REPLAY_CA_DIR, else $XDG_CONFIG_HOME/sio-replay/ca, else
+~/.config/sio-replay/ca. Every certificate the proxy makes carries the CA's own key, so the
+one pin covers every intercepted host. The key never leaves that directory and never
+reaches a capture. See docs/proxy.md for trusting the CA system-wide.")]
+    Ca(CaCommand),
 
     /// Print a shell completion script.
     #[command(after_help = "\
@@ -200,13 +223,99 @@ Example:
     Completions(CompletionsArgs),
 }
 
+/// `ca` subcommands.
+#[derive(Debug, Args)]
+pub(crate) struct CaCommand {
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: CaSubcommand,
+}
+
+/// `ca init` and `ca export`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CaSubcommand {
+    /// Create the CA: a private key (mode 0600) and a self-signed CA certificate.
+    #[command(after_help = "\
+Example:
+  sio-replay ca init
+  SIO_REPLAY_CA_DIR=/tmp/test-ca sio-replay ca init --force")]
+    Init(CaInitArgs),
+    /// Print the CA certificate (PEM) and its SPKI pin, or write the certificate to a file.
+    #[command(after_help = "\
+Example:
+  sio-replay ca export -o sio-replay-ca.pem
+  sio-replay ca export --pin     # base64 SHA-256 of the key, for --ignore-certificate-errors-spki-list")]
+    Export(CaExportArgs),
+}
+
+/// Where the CA lives.
+#[derive(Debug, Args)]
+pub(crate) struct CaDir {
+    /// The CA's directory (default $XDG_CONFIG_HOME/sio-replay/ca, else
+    /// ~/.config/sio-replay/ca).
+    #[arg(long, env = "SIO_REPLAY_CA_DIR", value_name = "DIR")]
+    pub(crate) ca_dir: Option<PathBuf>,
+}
+
+/// `ca init` flags.
+#[derive(Debug, Args)]
+pub(crate) struct CaInitArgs {
+    #[command(flatten)]
+    pub(crate) dir: CaDir,
+    /// Replace an existing CA (clients trusting the old one must trust the new one).
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+/// `ca export` flags.
+#[derive(Debug, Args)]
+pub(crate) struct CaExportArgs {
+    #[command(flatten)]
+    pub(crate) dir: CaDir,
+    /// Write the certificate (PEM) to this file instead of printing it.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Overwrite FILE if it exists.
+    #[arg(long, requires = "output")]
+    pub(crate) force: bool,
+    /// Print only the SPKI pin (base64 SHA-256 of the CA's public key).
+    #[arg(long, conflicts_with = "output")]
+    pub(crate) pin: bool,
+}
+
+/// `proxy --mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ProxyModeArg {
+    /// In front of one server (--upstream): the client connects to the proxy instead.
+    Reverse,
+    /// An HTTP proxy with CONNECT, for browsers (--proxy-server).
+    Forward,
+}
+
 /// `proxy` flags.
 #[derive(Debug, Args)]
 pub(crate) struct ProxyArgs {
-    /// The server to relay to: http://host[:port] or https://host[:port] (verified against
-    /// the system's trust store).
+    /// Reverse (in front of --upstream) or forward (an HTTP proxy for browsers).
+    #[arg(long, value_enum, default_value_t = ProxyModeArg::Reverse)]
+    pub(crate) mode: ProxyModeArg,
+
+    /// Reverse mode: the server to relay to, http://host[:port] or https://host[:port]
+    /// (verified against the system's trust store).
     #[arg(long, value_name = "URL")]
-    pub(crate) upstream: String,
+    pub(crate) upstream: Option<String>,
+
+    /// Forward mode: decrypt and record CONNECTs to hosts matching this glob (`*` any run of
+    /// characters, e.g. '*.tpos.app', localhost, 127.0.0.1). Repeatable. Needs `ca init`.
+    #[arg(long, value_name = "GLOB")]
+    pub(crate) intercept: Vec<String>,
+
+    /// Forward mode: reach every upstream through this HTTP proxy (CONNECT), e.g. a
+    /// corporate one: http://host:port.
+    #[arg(long, value_name = "URL")]
+    pub(crate) upstream_proxy: Option<String>,
+
+    #[command(flatten)]
+    pub(crate) ca: CaDir,
 
     /// The port to listen on, on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 3000)]

@@ -164,11 +164,16 @@ impl Proxy {
     }
 
     pub(crate) async fn start_with(upstream: &str, tweak: impl FnOnce(&mut ProxyConfig)) -> Self {
+        let mut config = ProxyConfig::new(Upstream::parse(upstream).unwrap());
+        tweak(&mut config);
+        Self::start_config(config).await
+    }
+
+    /// A proxy with this configuration (its output set to a fresh file).
+    pub(crate) async fn start_config(mut config: ProxyConfig) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let capture = dir.path().join("session.jsonl");
-        let mut config = ProxyConfig::new(Upstream::parse(upstream).unwrap());
         config.output = Some(capture.clone());
-        tweak(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let running = sio_proxy::start(listener, config, sio_ui::Observer::default())
             .await

@@ -2,6 +2,7 @@
 
 mod asyncapi;
 mod baseline;
+mod ca;
 mod check;
 mod completions;
 mod decode;
@@ -59,6 +60,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Load(args) => load::run(args, &mut ctx),
         Command::Ui(args) => ui::run(args, &mut ctx),
         Command::Proxy(args) => proxy::run(args, &mut ctx),
+        Command::Ca(args) => ca::run(args, &mut ctx),
         Command::Completions(args) => completions::run(args),
     }?;
     ctx.printer.flush()?;

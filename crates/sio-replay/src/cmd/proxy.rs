@@ -9,20 +9,35 @@ use rt2_mock::ctrl_c_or_sigterm;
 use serde_json::json;
 use sio_capture::Record;
 use sio_capture::view::{LineTone, RecordView, frame_view};
-use sio_proxy::{ProxyConfig, ProxyError, ProxySummary, Upstream};
+use sio_proxy::{Forward, LocalCa, ProxyConfig, ProxyError, ProxySummary, Upstream};
 use sio_ui::Observed;
 
 use super::decode::DecodedRecord;
 use super::runtime::runtime;
 use super::{Context, output_error};
 use crate::Outcome;
-use crate::cli::ProxyArgs;
+use crate::cli::{ProxyArgs, ProxyModeArg};
 use crate::print::{Palette, Report, Role, write_json_value};
 
 /// Run `proxy`.
 pub(crate) fn run(args: ProxyArgs, ctx: &mut Context) -> anyhow::Result<Outcome> {
-    let upstream = Upstream::parse(&args.upstream).context("--upstream")?;
-    let mut config = ProxyConfig::new(upstream.clone());
+    let (mut config, target) = match args.mode {
+        ProxyModeArg::Reverse => {
+            if !args.intercept.is_empty() || args.upstream_proxy.is_some() {
+                anyhow::bail!(
+                    "--intercept and --upstream-proxy are for --mode forward; reverse mode relays \
+                     to --upstream"
+                );
+            }
+            let Some(url) = &args.upstream else {
+                anyhow::bail!("--upstream URL is required in reverse mode (or use --mode forward)");
+            };
+            let upstream = Upstream::parse(url).context("--upstream")?;
+            let origin = upstream.origin();
+            (ProxyConfig::new(upstream), Target::Reverse(origin))
+        }
+        ProxyModeArg::Forward => forward_config(&args)?,
+    };
     config.upstream_ca.clone_from(&args.upstream_ca);
     config.allowed_hosts.clone_from(&args.allow_host);
     config.output.clone_from(&args.output);
@@ -30,7 +45,8 @@ pub(crate) fn run(args: ProxyArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     config.redact = !args.no_redact;
     let show_pings = ctx.verbose > 0;
 
-    runtime()?.block_on(async {
+    let runtime = runtime()?;
+    runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, args.port))
             .await
             .with_context(|| format!("--port {}: cannot listen on 127.0.0.1", args.port))?;
@@ -51,7 +67,7 @@ pub(crate) fn run(args: ProxyArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
         drop(observer);
         ctx.printer.print(&Banner {
             listen: proxy.local_addr(),
-            upstream: upstream.origin(),
+            target,
             output: args.output.as_ref().map(|p| p.display().to_string()),
         })?;
         ctx.printer.flush()?;
@@ -73,7 +89,58 @@ pub(crate) fn run(args: ProxyArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
         })?;
         anyhow::Ok(())
     })?;
+    // The capture is finished. A name lookup still running on a blocking thread (a browser's
+    // CONNECT to a host this machine cannot resolve) must not hold the exit for its timeout.
+    runtime.shutdown_background();
     Ok(Outcome::Success)
+}
+
+/// Forward mode's configuration: the CA (loaded only when something is intercepted), the
+/// globs, the upstream proxy.
+fn forward_config(args: &ProxyArgs) -> anyhow::Result<(ProxyConfig, Target)> {
+    if args.upstream.is_some() {
+        anyhow::bail!(
+            "--upstream is for reverse mode; in forward mode each request names its server"
+        );
+    }
+    let upstream_proxy = match &args.upstream_proxy {
+        Some(url) => {
+            let proxy = Upstream::parse(url).context("--upstream-proxy")?;
+            if proxy.tls {
+                anyhow::bail!("--upstream-proxy {url}: only http:// proxies are supported");
+            }
+            Some(proxy)
+        }
+        None => None,
+    };
+    let ca = if args.intercept.is_empty() {
+        None
+    } else {
+        let dir = super::ca::ca_dir(&args.ca)?;
+        Some(std::sync::Arc::new(LocalCa::load(&dir)?))
+    };
+    let pin = ca.as_ref().map(|ca| ca.spki_sha256_base64());
+    let target = Target::Forward {
+        intercept: args.intercept.clone(),
+        pin,
+        upstream_proxy: upstream_proxy.as_ref().map(Upstream::origin),
+    };
+    let config = ProxyConfig::forward(Forward {
+        intercept: args.intercept.clone(),
+        ca,
+        upstream_proxy,
+    });
+    Ok((config, target))
+}
+
+/// What the banner says the proxy relays to.
+enum Target {
+    Reverse(String),
+    Forward {
+        intercept: Vec<String>,
+        pin: Option<String>,
+        upstream_proxy: Option<String>,
+    },
 }
 
 /// The live view's state: frames numbered as `decode` numbers them, skips counted.
@@ -155,39 +222,90 @@ impl Report for LiveLine {
 /// What the proxy prints on start.
 struct Banner {
     listen: SocketAddr,
-    upstream: String,
+    target: Target,
     output: Option<String>,
 }
 
 impl Report for Banner {
     fn write_human(&self, out: &mut dyn Write, palette: &Palette) -> io::Result<()> {
-        writeln!(
-            out,
-            "{} http://{} → {}",
-            palette.paint(Role::Good, "proxying"),
-            self.listen,
-            palette.paint(Role::Accent, &self.upstream)
-        )?;
+        match &self.target {
+            Target::Reverse(upstream) => writeln!(
+                out,
+                "{} http://{} → {}",
+                palette.paint(Role::Good, "proxying"),
+                self.listen,
+                palette.paint(Role::Accent, upstream)
+            )?,
+            Target::Forward {
+                intercept,
+                upstream_proxy,
+                ..
+            } => {
+                writeln!(
+                    out,
+                    "{} http://{} (forward mode)",
+                    palette.paint(Role::Good, "proxying"),
+                    self.listen,
+                )?;
+                if intercept.is_empty() {
+                    writeln!(
+                        out,
+                        "  intercepting: nothing (every CONNECT is tunnelled blind; add --intercept GLOB)"
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "  intercepting: {}",
+                        palette.paint(Role::Accent, intercept.join(" "))
+                    )?;
+                }
+                if let Some(via) = upstream_proxy {
+                    writeln!(out, "  through:      {via}")?;
+                }
+            }
+        }
         match &self.output {
             Some(path) => writeln!(out, "  capture: {path}")?,
             None => writeln!(out, "  capture: none (add -o FILE to keep one)")?,
         }
-        writeln!(
-            out,
-            "  point the client at http://{} instead of the server; Ctrl-C to stop",
-            self.listen
-        )
+        match &self.target {
+            Target::Reverse(_) => writeln!(
+                out,
+                "  point the client at http://{} instead of the server; Ctrl-C to stop",
+                self.listen
+            ),
+            Target::Forward { pin, .. } => {
+                write!(out, "  chromium --proxy-server=http://{}", self.listen)?;
+                if let Some(pin) = pin {
+                    write!(out, " --ignore-certificate-errors-spki-list={pin}")?;
+                }
+                writeln!(out, "; Ctrl-C to stop")
+            }
+        }
     }
 
     fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
-        write_json_value(
-            out,
-            &json!({
+        let value = match &self.target {
+            Target::Reverse(upstream) => json!({
                 "listening": format!("http://{}", self.listen),
-                "upstream": self.upstream,
+                "mode": "reverse",
+                "upstream": upstream,
                 "output": self.output,
             }),
-        )
+            Target::Forward {
+                intercept,
+                pin,
+                upstream_proxy,
+            } => json!({
+                "listening": format!("http://{}", self.listen),
+                "mode": "forward",
+                "intercept": intercept,
+                "spki_sha256": pin,
+                "upstream_proxy": upstream_proxy,
+                "output": self.output,
+            }),
+        };
+        write_json_value(out, &value)
     }
 }
 

@@ -14,6 +14,7 @@ const SUBCOMMANDS: &[&str] = &[
     "load",
     "ui",
     "proxy",
+    "ca",
     "completions",
 ];
 

@@ -8,6 +8,7 @@ mod access;
 mod asyncapi;
 mod baseline;
 mod browser;
+mod ca;
 mod crafted;
 mod decode;
 mod files;

@@ -343,3 +343,167 @@ fn proxy_shows_pings_only_with_verbose() {
     }
     server.interrupt();
 }
+
+/// The banner of `sio-replay proxy --mode forward` with `args`, and the proxy.
+fn start_forward(args: &[&str], ca_dir: &Path, capture: &Path) -> (Proc, serde_json::Value) {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("sio-replay"));
+    command
+        .args([
+            "proxy", "--mode", "forward", "--port", "0", "--format", "json", "-o",
+        ])
+        .arg(capture)
+        .args(args)
+        .env("SIO_REPLAY_CA_DIR", ca_dir)
+        .env_remove("RUST_LOG");
+    let mut proxy = Proc::spawn(command);
+    let banner = proxy.line().expect("proxy banner");
+    (proxy, banner)
+}
+
+#[test]
+fn headless_chromium_through_forward_mode_to_a_tls_upstream_is_recorded() {
+    interop_deps::ensure(interop_deps::Peer::Node);
+    interop_deps::ensure(interop_deps::Peer::Chromium);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let upstream_ca = dir.path().join("upstream-ca.pem");
+    let ca_dir = dir.path().join("ca");
+    let capture = dir.path().join("session.jsonl");
+    sio_replay_ok(&["ca", "init", "--ca-dir", ca_dir.to_str().unwrap()]);
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("sio-replay"));
+    command
+        .args([
+            "serve", "--tls", "--port", "0", "--format", "json", "--speed", "0", "--ca-out",
+        ])
+        .arg(&upstream_ca)
+        .env_remove("RUST_LOG")
+        .env_remove("SIO_ADMIN_TOKEN");
+    let mut serve = Proc::spawn(command);
+    let banner = serve.line().expect("serve banner");
+    let url = banner["url"].as_str().expect("url").to_owned();
+    let token = banner["token"].as_str().expect("token").to_owned();
+    let port = url
+        .rsplit(':')
+        .next()
+        .expect("a port")
+        .trim_end_matches('/');
+    // The mock's certificate names localhost; the browser asks for localhost through the proxy.
+    let socket_url = format!("https://localhost:{port}");
+
+    let (proxy, proxy_banner) = start_forward(
+        &[
+            "--intercept",
+            "localhost",
+            "--upstream-ca",
+            upstream_ca.to_str().unwrap(),
+        ],
+        &ca_dir,
+        &capture,
+    );
+    assert_eq!(proxy_banner["mode"], "forward");
+    let pin = proxy_banner["spki_sha256"]
+        .as_str()
+        .expect("the pin")
+        .to_owned();
+    let listening = proxy_banner["listening"]
+        .as_str()
+        .expect("listening")
+        .to_owned();
+
+    let run = repo().join("interop/browser/run.mjs");
+    let output = assert_cmd::Command::new("node")
+        .arg(&run)
+        .args(["--url", &socket_url, "--token", &token])
+        .args([
+            "--transports",
+            "default",
+            "--events",
+            "5",
+            "--timeout-ms",
+            "40000",
+        ])
+        .args(["--proxy-server", &listening, "--spki-pin", &pin])
+        .timeout(Duration::from_secs(90))
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let result: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "run.mjs printed no result ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    assert_eq!(result["ok"], true, "{result:#}");
+    assert_eq!(result["upgraded_to"], "websocket", "{result:#}");
+
+    // Read the live view while the proxy stops (a full pipe would hold it up).
+    proxy.interrupt();
+    let (done, exited) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut proxy = proxy;
+        while proxy.line().is_some() {}
+        let _ = done.send(proxy.wait(Duration::from_secs(20)));
+    });
+    let status = exited
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the proxy stopped on Ctrl-C");
+    assert_eq!(status, Some(0));
+    serve.interrupt();
+    let text = std::fs::read_to_string(&capture).expect("the capture");
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    // The page itself (plain http:// through the proxy) and the socket (CONNECT, decrypted).
+    let frames: Vec<&serde_json::Value> = records.iter().filter(|r| r["type"] == "frame").collect();
+    assert!(
+        frames.iter().any(|f| f["from"] == "client"
+            && f["data"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("40/chatomni"))),
+        "the browser's CONNECT is not in the capture"
+    );
+    let events = frames
+        .iter()
+        .filter(|f| {
+            f["from"] == "server"
+                && f["data"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with("42/chatomni,"))
+        })
+        .count();
+    assert!(events >= 5, "{events} events in the capture");
+    assert!(
+        records
+            .iter()
+            .any(|r| r["type"] == "conn" && r["event"] == "upgrade"),
+        "the polling → WebSocket upgrade is one connection in the capture"
+    );
+    assert!(
+        text.contains(&format!("localhost:{port}")),
+        "the upstream is named"
+    );
+    let signature = token.rsplit('.').next().expect("a JWT");
+    assert!(
+        !text.contains(signature),
+        "the token's signature reached the capture"
+    );
+    assert!(
+        !text.contains("PRIVATE KEY"),
+        "the CA key reached the capture"
+    );
+}
+
+fn sio_replay_ok(args: &[&str]) -> String {
+    let output = assert_cmd::Command::cargo_bin("sio-replay")
+        .expect("the binary")
+        .args(args)
+        .env_remove("SIO_REPLAY_CA_DIR")
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "sio-replay {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
