@@ -316,6 +316,11 @@ impl Redactor {
             return Cow::Borrowed(text);
         }
         let after_jwts = self.redact_jwts_str(text, false, report);
+        if !self.may_name_token_field(&after_jwts) {
+            // No key of any depth can be a token field: skip the lexer (and the unescaping of
+            // every nested JSON string, the bulk of the time on rt-2's `on-events` frames).
+            return after_jwts;
+        }
         match self.redact_fields(&after_jwts, 0, report) {
             Some(clean) => Cow::Owned(clean),
             None => after_jwts,
@@ -636,6 +641,19 @@ impl Redactor {
         self.secret_query_params
             .iter()
             .any(|p| p.eq_ignore_ascii_case(name))
+    }
+
+    /// False only when no JSON key in `text`, at any nesting depth, can be a token field: no
+    /// token field's name occurs in it (ignoring ASCII case) and there is no `\u` escape (the
+    /// only escape that can spell a letter, at any depth of nested JSON strings, contains a
+    /// backslash followed by `u`).
+    fn may_name_token_field(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        memchr::memmem::find(bytes, b"\\u").is_some()
+            || self
+                .token_fields
+                .iter()
+                .any(|name| contains_ignore_ascii_case(bytes, name.as_bytes()))
     }
 
     fn is_token_field(&self, name: &str) -> bool {
@@ -970,6 +988,28 @@ fn json_string_end(bytes: &[u8], from: usize) -> Option<usize> {
 }
 
 /// Whether a JSON string's raw content looks like stringified JSON worth lexing again.
+/// Whether `needle` occurs in `haystack`, ignoring ASCII case (the candidates are found with
+/// `memchr2` on the first byte's two cases).
+fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    let mut from = 0;
+    while let Some(found) = memchr::memchr2(lower, upper, &haystack[from..]) {
+        let at = from + found;
+        let candidate = &haystack[at + 1..];
+        if candidate.len() < rest.len() {
+            return false;
+        }
+        if candidate[..rest.len()].eq_ignore_ascii_case(rest) {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
 fn looks_like_nested_json(content: &str) -> bool {
     let trimmed = content.trim_start();
     (trimmed.starts_with('{') || trimmed.starts_with('[')) && content.contains("\\\"")
@@ -1056,6 +1096,39 @@ mod tests {
         let (out, _) = redact(&format!("eyJab.cd.{token} after"));
         assert!(!out.contains("SIGNATURE_behind"), "{out}");
         assert!(out.ends_with("] after"), "{out}");
+    }
+
+    #[test]
+    fn token_fields_spelled_with_unicode_escapes_are_found_at_any_depth() {
+        // The fast path skips texts naming no token field; a key spelled with \u escapes
+        // (directly, or inside a stringified JSON) must still reach the lexer.
+        let direct = r#"40/chatomni,{"\u0074oken":"opaque-1"}"#;
+        let (out, report) = redact(direct);
+        assert_eq!(out, r#"40/chatomni,{"\u0074oken":"[redacted]"}"#);
+        assert_eq!(report.token_fields, 1);
+        let inner = r#"{"\u0054OKEN":"opaque-2"}"#;
+        let nested = format!(
+            "42/chatomni,{}",
+            serde_json::to_string(&serde_json::json!(["on-events", inner])).expect("JSON")
+        );
+        let (out, report) = redact(&nested);
+        assert!(!out.contains("opaque-2"), "{out}");
+        assert_eq!(report.token_fields, 1);
+        // Upper case names too, at depth 1, without escapes.
+        let (out, _) = redact(r#"42/chatomni,["e","{\"AccessToken\":\"opaque-3\"}"]"#);
+        assert!(!out.contains("opaque-3"), "{out}");
+    }
+
+    #[test]
+    fn a_frame_naming_no_token_field_is_borrowed_unchanged() {
+        let frame = r#"42/chatomni,["on-events","{\"Conversation\":{\"Name\":\"Lan\"},\"Message\":{\"Text\":\"tok en\"}}"]"#;
+        let mut report = RedactionReport::default();
+        let out = Redactor::default().redact_text(frame, &mut report);
+        assert!(matches!(out, Cow::Borrowed(_)), "{out}");
+        assert!(report.is_empty());
+        assert!(!contains_ignore_ascii_case(b"tok en", b"token"));
+        assert!(contains_ignore_ascii_case(b"xxTOKEN", b"token"));
+        assert!(!contains_ignore_ascii_case(b"toke", b"token"));
     }
 
     #[test]

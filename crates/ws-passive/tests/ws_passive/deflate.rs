@@ -32,10 +32,18 @@ impl Sender {
                 out.reserve(out.capacity().max(64));
             }
             let before = self.compress.total_in();
+            let written = out.len();
             self.compress
                 .compress_vec(input, &mut out, FlushCompress::Sync)
                 .unwrap();
             input = &input[(self.compress.total_in() - before) as usize..];
+            if input.is_empty() && out.len() == written && out.is_empty() {
+                // zlib has nothing to flush for an empty message right after a sync flush
+                // (Z_BUF_ERROR, no output): send what RFC 7692 7.2.3.6 shows for it, an empty
+                // stored block (0x00 once the tail is cut).
+                out.extend_from_slice(&[0x00, 0x00, 0x00, 0xff, 0xff]);
+                break;
+            }
             if input.is_empty() && out.ends_with(&[0, 0, 0xff, 0xff]) && out.len() < out.capacity()
             {
                 break;
