@@ -95,7 +95,7 @@ pub fn ws_passive_feed(data: &[u8]) {
 ///
 /// A compressed frame that both inflates past the limit and is corrupt further on is reported
 /// as whichever the inflater meets first, and that depends on how much of the frame it was
-/// given at once: miniz_oxide inflates ahead into its window when the output buffer is small,
+/// given at once: the inflater (zlib-rs, as miniz_oxide before it) may inflate ahead into its window when the output buffer is small,
 /// so with the whole frame it may reach the corrupt bytes before it hands out the output that
 /// passes the limit. Both errors have the same offset and the same consequences (the message
 /// is skipped, a shared context is lost), so the events are otherwise identical.

@@ -1,7 +1,8 @@
 //! Raw inflate for permessage-deflate (RFC 7692 section 7.2.2), bounded in output.
 //!
-//! Window bits: miniz_oxide (flate2's pure-Rust backend) cannot be told a window size smaller
-//! than 32 KiB, and always inflates with a 32 KiB window (`window_bits` 15). That is correct
+//! Window bits: the inflater is always made with a 32 KiB window (`window_bits` 15; flate2's
+//! `Decompress::new(false)`, on the zlib-rs backend, and miniz_oxide before it, which cannot
+//! be told a smaller one). That is correct
 //! for every negotiated `*_max_window_bits`: the parameter bounds how far back the *compressor*
 //! may reference, so a stream compressed with a smaller window only ever references data that
 //! a larger window also holds. The parameter matters to the memory of the sender, not to the
