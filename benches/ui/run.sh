@@ -65,6 +65,9 @@ stop() {
   kill -KILL "$SERVER_PID" 2>/dev/null || true
   wait 2>/dev/null || true
 }
+cpu_ticks() { # PID: utime + stime in clock ticks
+  awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
 field() { node -e 'const l = require("fs").readFileSync(process.argv[1], "utf8").split("\n")[0];
   process.stdout.write(String(JSON.parse(l)[process.argv[2]]))' "$1" "$2"; }
 
@@ -100,14 +103,21 @@ time.sleep(60)' "$port" "$ui" &
       staller=$!
       sleep 1 ;;
   esac
+  local ticks_before ticks_after
+  ticks_before=$(cpu_ticks "$SERVER_PID")
   timeout 120 "$BIN" load "ws://127.0.0.1:$port" --room tomato.tpos.vn -n "$CLIENTS" \
     --duration "$DURATION" --token-insecure "$token" --format json -q >"$OUT/load-$name.json" || true
+  ticks_after=$(cpu_ticks "$SERVER_PID")
   [ -n "$holder" ] && { wait "$holder" || true; }
   [ -n "$staller" ] && { kill "$staller" 2>/dev/null || true; }
   stop
+  # Server CPU per delivered event: the mock's own cost, apart from what the browser (on the
+  # same two cores) takes from it. Ramp-up and the tab's history download are in the ticks, so
+  # this is an upper bound.
   node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1]));
-    console.log(`${process.argv[2]}: ${r.connected}/${r.clients} connected, ${Math.round(r.events_per_sec)} events/s`)' \
-    "$OUT/load-$name.json" "$name" | tee -a "$OUT/table.txt"
+    const us = (Number(process.argv[3]) * 1e6 / Number(process.argv[4])) / r.events;
+    console.log(`${process.argv[2]}: ${r.connected}/${r.clients} connected, ${Math.round(r.events_per_sec)} events/s, server CPU ${us.toFixed(2)} µs/event`)' \
+    "$OUT/load-$name.json" "$name" "$((ticks_after - ticks_before))" "$(getconf CLK_TCK)" | tee -a "$OUT/table.txt"
 }
 for round in $(seq "$ROUNDS"); do
   fanout none
