@@ -119,6 +119,42 @@ fn header() -> impl Strategy<Value = Header> {
         })
 }
 
+/// A sink that counts the `write` calls it gets (each `write_all` of a short buffer is one).
+#[derive(Default)]
+struct CountingWrites {
+    bytes: Vec<u8>,
+    writes: usize,
+}
+
+impl Write for CountingWrites {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.writes += 1;
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_header_in_a_batch_writes_nothing_of_it() {
+    let mut writer = CaptureWriter::new(Vec::new(), Header::new("record")).unwrap();
+    let frame = Record::Gap(GapRecord::lost(1.0, 1, Some("lost".to_owned())));
+    let err = writer
+        .write_records([frame.clone(), Record::Header(Header::new("x"))])
+        .unwrap_err();
+    assert!(
+        matches!(err, sio_capture::CaptureError::HeaderAlreadyWritten),
+        "{err}"
+    );
+    assert_eq!(writer.records_written(), 1);
+    writer.write_records([frame]).unwrap();
+    let bytes = writer.finish().unwrap();
+    assert_eq!(bytes.iter().filter(|b| **b == b'\n').count(), 2);
+}
+
 fn write_all(header: &Header, records: &[Record], redactor: Redactor) -> Vec<u8> {
     let mut writer = CaptureWriter::with_redactor(Vec::new(), header.clone(), redactor).unwrap();
     for record in records {
@@ -139,6 +175,34 @@ proptest! {
             .unwrap();
         prop_assert_eq!(&read[0], &Record::Header(header));
         prop_assert_eq!(&read[1..], records.as_slice());
+    }
+
+    #[test]
+    fn records_written_in_batches_read_back_as_written_one_by_one(
+        header in header(),
+        records in prop::collection::vec(record(), 0..20),
+        split in 0usize..20,
+    ) {
+        let one_by_one = write_all(&header, &records, Redactor::default());
+        let mut counting = CountingWrites::default();
+        let mut writer =
+            CaptureWriter::with_redactor(&mut counting, header.clone(), Redactor::default()).unwrap();
+        let (first, second) = records.split_at(split.min(records.len()));
+        writer.write_records(first.iter().cloned()).unwrap();
+        writer.write_records(second.iter().cloned()).unwrap();
+        prop_assert_eq!(writer.records_written(), 1 + records.len() as u64);
+        prop_assert_eq!(writer.redaction_report(), {
+            let mut w = CaptureWriter::new(Vec::new(), header.clone()).unwrap();
+            for record in &records {
+                w.write_record(record.clone()).unwrap();
+            }
+            w.redaction_report()
+        });
+        drop(writer);
+        prop_assert_eq!(&counting.bytes, &one_by_one);
+        // The header, then at most one write per non-empty batch.
+        let batches = usize::from(!first.is_empty()) + usize::from(!second.is_empty());
+        prop_assert_eq!(counting.writes, 1 + batches);
     }
 
     #[test]
