@@ -123,7 +123,7 @@ Examples:
 A frame that does not decode is shown as an error with its kind and byte offset.")]
     Decode(DecodeArgs),
 
-    /// Infer an AsyncAPI 3.0 document from captures, HAR files or DevTools logs.
+    /// Infer an AsyncAPI 3.0 document from captures, HAR files, pcaps or DevTools logs.
     #[command(after_help = "\
 Examples:
   sio-replay asyncapi captures/rt2-chatomni.jsonl session.har -o asyncapi.json
@@ -173,7 +173,7 @@ Examples:
 
 Serves the view on 127.0.0.1 and prints its URL with a token made for this run
 (`ui: http://127.0.0.1:PORT/__ui/?token=…`); open it in a browser. Any input `decode`
-reads works (native captures, HAR files, DevTools logs); tokens are redacted before
+reads works (native captures, HAR files, pcaps, DevTools logs); tokens are redacted before
 they reach the page. For live sessions use `serve --ui`. See docs/ui.md.")]
     Ui(UiArgs),
 
@@ -457,8 +457,8 @@ pub(crate) enum ReplayModeArg {
 /// `serve` flags.
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// Capture to serve (default: the bundled rt-2 /chatomni capture). A HAR file or a DevTools
-    /// message log is imported in memory first, tokens redacted, as `import` would.
+    /// Capture to serve (default: the bundled rt-2 /chatomni capture). A HAR file, a pcap or a
+    /// DevTools message log is imported in memory first, tokens redacted, as `import` would.
     #[arg(value_name = "CAPTURE")]
     pub(crate) capture: Option<PathBuf>,
 
@@ -564,7 +564,7 @@ pub(crate) struct ServeArgs {
 /// `ui` flags.
 #[derive(Debug, Args)]
 pub(crate) struct UiArgs {
-    /// Captures to show: native captures, HAR files or DevTools logs. Each file's connections
+    /// Captures to show: native captures, HAR files, pcaps or DevTools logs. Each file's connections
     /// are numbered after the previous file's.
     #[arg(value_name = "CAPTURE", required = true)]
     pub(crate) captures: Vec<PathBuf>,
@@ -641,7 +641,7 @@ pub(crate) struct CheckArgs {
     pub(crate) asyncapi: Option<PathBuf>,
 
     /// Compare this existing capture with the golden, without any server. Here and in
-    /// --serve and --capture, a HAR file or DevTools log is imported in memory (redacted).
+    /// --serve and --capture, a HAR file, pcap or DevTools log is imported in memory (redacted).
     #[arg(
         long,
         value_name = "CAPTURE",
@@ -766,7 +766,7 @@ pub(crate) struct ImportArgs {
 /// `decode` flags.
 #[derive(Debug, Args)]
 pub(crate) struct DecodeArgs {
-    /// A capture, a HAR file, or `-` for stdin (one frame per line).
+    /// A capture, a HAR file, a pcap, or `-` for stdin (one frame per line).
     #[arg(value_name = "INPUT")]
     pub(crate) input: PathBuf,
 
@@ -782,7 +782,7 @@ pub(crate) struct DecodeArgs {
 /// `asyncapi` flags.
 #[derive(Debug, Args)]
 pub(crate) struct AsyncapiArgs {
-    /// Captures, HAR files or DevTools logs to infer the document from.
+    /// Captures, HAR files, pcaps or DevTools logs to infer the document from.
     #[arg(value_name = "CAPTURE", required = true)]
     pub(crate) captures: Vec<PathBuf>,
 
@@ -813,7 +813,7 @@ pub(crate) struct AsyncapiArgs {
 /// `validate` flags.
 #[derive(Debug, Args)]
 pub(crate) struct ValidateArgs {
-    /// Captures, HAR files or DevTools logs to check.
+    /// Captures, HAR files, pcaps or DevTools logs to check.
     #[arg(value_name = "CAPTURE", required = true)]
     pub(crate) captures: Vec<PathBuf>,
 
