@@ -579,8 +579,8 @@ impl SessionTask {
             let _ = self.session.disconnect(&namespace);
         }
         self.close_reason = Some(reason);
-        self.feed.leave_fast_path();
         self.faults.thaw_for_close();
+        // Stopping the feed also takes the session out of its room's fast set.
         self.feed.stop();
         self.session.close(std_now());
     }
