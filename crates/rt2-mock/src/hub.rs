@@ -14,6 +14,7 @@ use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::fault::FaultPlan;
+use crate::replay::fanout::RoomMembers;
 use crate::session::messages::SessionInput;
 use crate::stamp::RoomEvent;
 
@@ -205,11 +206,16 @@ pub(crate) struct SessionHandle {
     pub(crate) room: Option<Arc<str>>,
     pub(crate) commands: mpsc::Sender<SessionInput>,
     pub(crate) report: Arc<Mutex<SessionReport>>,
+    /// Events a live room wrote to the session's WebSocket itself (its fast path), counted
+    /// by the room without the report's lock; the report's `events_sent` adds them.
+    pub(crate) sent_by_room: Arc<AtomicU64>,
 }
 
 impl SessionHandle {
     pub(crate) fn report(&self) -> SessionReport {
-        lock(&self.report).clone()
+        let mut report = lock(&self.report).clone();
+        report.events_sent += self.sent_by_room.load(Ordering::Relaxed);
+        report
     }
 
     pub(crate) fn update_report(&self, update: impl FnOnce(&mut SessionReport)) {
@@ -281,17 +287,24 @@ pub struct StatsReport {
     pub live_rooms: usize,
 }
 
-/// A live room in the table: where its events go, and the handle that keeps its timeline
-/// task running (dropping it stops the task).
+/// A live room in the table: its members, and the handle that keeps its timeline task
+/// running (dropping it stops the task).
 #[derive(Debug)]
 struct LiveRoom {
-    events: broadcast::Sender<RoomEvent>,
+    members: Arc<RoomMembers>,
     _running: oneshot::Sender<()>,
 }
 
-/// What the first member of a live room gets: the sender its timeline task broadcasts on, and
-/// the receiver that tells the task the room was removed.
-pub(crate) type RoomStarter = (broadcast::Sender<RoomEvent>, oneshot::Receiver<()>);
+/// What a member of a live room gets: the room's members (where its timeline task sends,
+/// and where the member's session takes its fast path), the member's receiver of the room's
+/// events, and, for the first member, the receiver that tells the timeline task (which it
+/// starts) that the room was removed.
+#[derive(Debug)]
+pub(crate) struct JoinedRoom {
+    pub(crate) members: Arc<RoomMembers>,
+    pub(crate) events: broadcast::Receiver<RoomEvent>,
+    pub(crate) start: Option<oneshot::Receiver<()>>,
+}
 
 /// The reports of recently closed sessions, bounded in count and in bytes.
 #[derive(Debug, Default)]
@@ -400,34 +413,42 @@ impl Hub {
 
     /// Subscribes to a live room's events; when the room is new, also returns what its
     /// timeline task needs, which the caller starts.
-    pub(crate) fn join_live_room(
-        &self,
-        room: &str,
-    ) -> (broadcast::Receiver<RoomEvent>, Option<RoomStarter>) {
+    pub(crate) fn join_live_room(&self, room: &str) -> JoinedRoom {
         let mut rooms = lock(&self.rooms);
         if let Some(live) = rooms.get(room) {
-            return (live.events.subscribe(), None);
+            return JoinedRoom {
+                members: live.members.clone(),
+                events: live.members.subscribe(),
+                start: None,
+            };
         }
-        let (sender, receiver) = broadcast::channel(ROOM_BUFFER);
+        let (members, events) = RoomMembers::new(ROOM_BUFFER);
         let (running, removed) = oneshot::channel();
         rooms.insert(
             room.into(),
             LiveRoom {
-                events: sender.clone(),
+                members: members.clone(),
                 _running: running,
             },
         );
-        (receiver, Some((sender, removed)))
+        JoinedRoom {
+            members,
+            events,
+            start: Some(removed),
+        }
+    }
+
+    /// The members of live room `room`, if it runs.
+    #[cfg(test)]
+    pub(crate) fn live_room(&self, room: &str) -> Option<Arc<RoomMembers>> {
+        lock(&self.rooms).get(room).map(|live| live.members.clone())
     }
 
     /// Removes a live room nobody listens to any more (its timeline task stops); the next
-    /// member starts it anew. Call once a member dropped its receiver.
+    /// member starts it anew. Call once a member dropped its receiver or left the fast set.
     pub(crate) fn leave_live_room(&self, room: &str) {
         let mut rooms = lock(&self.rooms);
-        if rooms
-            .get(room)
-            .is_some_and(|live| live.events.receiver_count() == 0)
-        {
+        if rooms.get(room).is_some_and(|live| live.members.is_empty()) {
             rooms.remove(room);
         }
     }
@@ -468,6 +489,7 @@ mod tests {
                 room: Some(room.into()),
                 commands,
                 report: Arc::new(Mutex::new(report)),
+                sent_by_room: Arc::default(),
             },
             receiver,
         )
@@ -519,10 +541,14 @@ mod tests {
     #[test]
     fn the_first_live_room_member_starts_the_room() {
         let hub = Hub::new(FaultPlan::default());
-        let (rx, starter) = hub.join_live_room("r");
-        let (_sender, mut removed) = starter.expect("the first member starts the room");
-        let (rx2, starter2) = hub.join_live_room("r");
-        assert!(starter2.is_none());
+        let first = hub.join_live_room("r");
+        let (rx, mut removed) = (
+            first.events,
+            first.start.expect("the first member starts the room"),
+        );
+        let second = hub.join_live_room("r");
+        let rx2 = second.events;
+        assert!(second.start.is_none());
         assert_eq!(hub.stats().live_rooms, 1);
         drop(rx);
         hub.leave_live_room("r");
@@ -539,7 +565,10 @@ mod tests {
             removed.try_recv(),
             Err(oneshot::error::TryRecvError::Closed)
         );
-        let (_rx3, starter3) = hub.join_live_room("r");
-        assert!(starter3.is_some(), "the next member starts the room anew");
+        let third = hub.join_live_room("r");
+        assert!(
+            third.start.is_some(),
+            "the next member starts the room anew"
+        );
     }
 }

@@ -35,8 +35,8 @@ impl ObserveLink {
     }
 }
 
-/// One session's publisher.
-#[derive(Debug)]
+/// One session's publisher (cloned by a live room that writes the session's events itself).
+#[derive(Debug, Clone)]
 pub(crate) struct SessionObserver {
     link: std::sync::Arc<ObserveLink>,
     conn: u32,

@@ -194,6 +194,7 @@ pub use event::{
 };
 pub use request::{EngineQuery, RequestError, RequestKind, validate_request};
 pub use server::ServerSession;
+pub use socket::encode_event;
 pub use transmit::{InboundFrame, Transmit};
 
 /// The old name of [`InboundFrame`], kept for one release.

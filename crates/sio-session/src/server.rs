@@ -241,6 +241,12 @@ impl ServerSession {
         self.state == State::Closed
     }
 
+    /// `true` while the session is open: neither closing nor closed, so that
+    /// [`emit`](Self::emit) queues events.
+    pub fn is_open(&self) -> bool {
+        self.state == State::Open
+    }
+
     /// `true` while a long-polling `GET` waits for its answer.
     pub fn is_poll_pending(&self) -> bool {
         self.poll_pending

@@ -454,6 +454,29 @@ pub(crate) fn check_namespace(namespace: &str) -> Result<(), SessionError> {
     }
 }
 
+/// The Engine.IO text message of an EVENT in `namespace` with the payload array `data`
+/// (`42["hey"]`, `42/chat,["hey"]`): exactly what [`ServerSession::emit`] queues for a session
+/// joined to `namespace`, for a server that sends one event to many sessions and encodes it
+/// once.
+///
+/// [`ServerSession::emit`]: crate::ServerSession::emit
+///
+/// # Errors
+///
+/// As [`ServerSession::emit`] for its arguments: [`SessionError::InvalidNamespace`], or
+/// [`SessionError::InvalidPayload`] when `data` is not a JSON array starting with the event
+/// name.
+pub fn encode_event(namespace: &str, data: &str) -> Result<String, SessionError> {
+    encode_packet(
+        SocketPacketType::Event,
+        namespace,
+        Some(data),
+        None,
+        &[],
+        "data",
+    )
+}
+
 /// Encodes one outgoing Socket.IO packet as the text of an Engine.IO message (`4` included).
 /// With attachments, EVENT becomes BINARY_EVENT and ACK becomes BINARY_ACK; the caller sends
 /// the attachments as binary messages right after.

@@ -5,9 +5,12 @@
 //! - `shift.rs`: [`shift_timestamps`] and [`TimestampShift`], moving an event's timestamps to
 //!   now.
 //! - `live_videos.rs`: [`LiveVideoCatalog`], the capture's live videos, by page.
-//! - `room.rs`: live mode's shared timeline per room, a task broadcasting to the room.
+//! - `room.rs`: live mode's shared timeline per room, a task sending to the room.
+//! - `fanout.rs`: a live room's members, and how an event reaches them: written by the room
+//!   straight to their WebSocket writers (the fast path), or through their session tasks.
 
 mod capture;
+pub(crate) mod fanout;
 mod live_videos;
 pub(crate) mod room;
 mod shift;

@@ -1,40 +1,43 @@
-//! Live mode: one shared timeline per room, broadcast to whoever is in the room.
+//! Live mode: one shared timeline per room, sent to whoever is in the room.
 
-use tokio::sync::{broadcast, oneshot};
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use crate::replay::{CursorSettings, ReplayCursor, ReplayTimeline, TimestampShift};
-use crate::shutdown::{ShutdownSignal, TaskToken};
+use crate::hub::Stat;
+use crate::replay::fanout::RoomMembers;
+use crate::replay::{CursorSettings, ReplayCursor};
+use crate::shutdown::TaskToken;
 use crate::stamp::RoomEvent;
+use crate::state::ServerState;
 
-/// What a room's timeline task needs: the events, how they are paced and shifted, and the
-/// server's shutdown.
+/// What a room's timeline task needs: the server (its timeline, timestamp shift, shutdown and
+/// counters), how events are paced, and when to stop.
 #[derive(Debug)]
 pub(crate) struct RoomTimeline {
-    pub(crate) timeline: ReplayTimeline,
+    pub(crate) state: Arc<ServerState>,
     pub(crate) settings: CursorSettings,
-    pub(crate) shift: TimestampShift,
-    pub(crate) shutdown: ShutdownSignal,
     /// Held while the task runs, so that shutdown waits for it.
     pub(crate) token: TaskToken,
     /// Completes when the room is removed (its last member left): the task stops.
     pub(crate) removed: oneshot::Receiver<()>,
 }
 
-/// Starts `room`'s timeline now; every event goes to `sender`'s subscribers. A subscriber
-/// that falls more than the channel's capacity behind skips ahead and counts what it missed.
-pub(crate) fn spawn_room(room: String, sender: broadcast::Sender<RoomEvent>, setup: RoomTimeline) {
+/// Starts `room`'s timeline now; every event goes to `members` (see `fanout.rs`). A member
+/// reached through its session that falls more than the channel's capacity behind skips
+/// ahead and counts what it missed.
+pub(crate) fn spawn_room(room: String, members: Arc<RoomMembers>, setup: RoomTimeline) {
     tokio::spawn(async move {
         let RoomTimeline {
-            timeline,
+            state,
             settings,
-            shift,
-            mut shutdown,
             token: _token,
             mut removed,
         } = setup;
-        let events = timeline.len();
-        let mut cursor = ReplayCursor::new(timeline, settings);
+        let mut shutdown = state.shutdown.clone();
+        let events = state.timeline.len();
+        let mut cursor = ReplayCursor::new(state.timeline.clone(), settings);
         let started = Instant::now();
         let started_wall = time::OffsetDateTime::now_utc();
         tracing::debug!(%room, events, "live room started");
@@ -45,11 +48,16 @@ pub(crate) fn spawn_room(room: String, sender: broadcast::Sender<RoomEvent>, set
                 _ = tokio::time::sleep_until(started + due) => {}
             }
             while let Some(event) = cursor.pop_due(started.elapsed()) {
-                let data = shift.apply(event.event.data, started_wall, event.pass_start);
-                // No subscriber is not an error: a live room goes on while nobody watches.
+                let data = state
+                    .shift
+                    .apply(event.event.data, started_wall, event.pass_start);
                 // One stamped copy per event for every member that asked: the time the room
                 // emitted it.
-                let _ = sender.send(RoomEvent::now(data));
+                let written = members.send(RoomEvent::now(data));
+                // The members the room wrote to itself; the others count in their sessions.
+                if written > 0 {
+                    state.hub.stats.add(Stat::EventsSent, written);
+                }
             }
         }
         tracing::debug!(%room, "live room finished");

@@ -3,7 +3,9 @@
 //! A session is fed by nothing, by its own replay of the capture (per-connection mode), or by
 //! its room's shared timeline (live mode); never by two at once, which the [`Source`] enum
 //! makes impossible to get wrong. Whatever the source, events (and those the admin API or a
-//! scenario injects) wait in one bounded [`SendQueue`] until the transport can take them.
+//! scenario injects) wait in one bounded [`SendQueue`] until the transport can take them;
+//! except a room's events while the session sits in the room's fast set, which the room writes
+//! to the session's WebSocket itself (`replay/fanout.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +14,7 @@ use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use crate::queue::{PushOutcome, QueueLimits, SendQueue};
+use crate::replay::fanout::{FastMember, FastSeat, RoomMembers};
 use crate::replay::{CursorSettings, ReplayCursor, ReplayTimeline, TimestampShift};
 use crate::stamp::{EmitTime, RoomEvent};
 
@@ -39,7 +42,33 @@ enum Source {
     /// The session's own replay.
     Replay(Box<Replay>),
     /// The room's shared timeline.
-    Room(broadcast::Receiver<RoomEvent>),
+    Room(RoomFeed),
+}
+
+/// A session in a live room: the room, and how its events reach the session.
+#[derive(Debug)]
+struct RoomFeed {
+    members: Arc<RoomMembers>,
+    path: RoomPath,
+}
+
+/// How a room's events reach a session.
+#[derive(Debug)]
+enum RoomPath {
+    /// Through the session task, which reads them from the room's broadcast channel.
+    Session(broadcast::Receiver<RoomEvent>),
+    /// Written by the room straight to the session's WebSocket.
+    Fast(FastSeat),
+}
+
+/// What the room did, for a session listening to it.
+#[derive(Debug)]
+pub(crate) enum RoomInput {
+    /// An event (or the events missed, or the end of the room) through the session's path.
+    Event(Result<RoomEvent, broadcast::error::RecvError>),
+    /// The room took the session out of its fast set (the client reads too slowly): call
+    /// [`EventFeed::leave_fast_path`].
+    Returned,
 }
 
 /// A session's event source and its send queue.
@@ -80,9 +109,64 @@ impl EventFeed {
         }));
     }
 
-    /// Feeds the session from its room's timeline.
-    pub(crate) fn join_room(&mut self, events: broadcast::Receiver<RoomEvent>) {
-        self.source = Source::Room(events);
+    /// Feeds the session from its room's timeline, through the session to begin with.
+    pub(crate) fn join_room(
+        &mut self,
+        members: Arc<RoomMembers>,
+        events: broadcast::Receiver<RoomEvent>,
+    ) {
+        self.source = Source::Room(RoomFeed {
+            members,
+            path: RoomPath::Session(events),
+        });
+    }
+
+    /// True when the room writes its events to the session's WebSocket itself.
+    pub(crate) fn is_fast(&self) -> bool {
+        matches!(
+            &self.source,
+            Source::Room(RoomFeed {
+                path: RoomPath::Fast(_),
+                ..
+            })
+        )
+    }
+
+    /// Enters the room's fast set as `member`, unless events wait in the session's receiver
+    /// (they are read first, and the session tries again later). True when it did.
+    pub(crate) fn join_fast_path(&mut self, member: FastMember) -> bool {
+        match std::mem::replace(&mut self.source, Source::Idle) {
+            Source::Room(RoomFeed {
+                members,
+                path: RoomPath::Session(events),
+            }) => {
+                let (path, joined) = match members.join_fast(events, member) {
+                    Ok(seat) => (RoomPath::Fast(seat), true),
+                    Err(events) => (RoomPath::Session(events), false),
+                };
+                self.source = Source::Room(RoomFeed { members, path });
+                joined
+            }
+            other => {
+                self.source = other;
+                false
+            }
+        }
+    }
+
+    /// Leaves the room's fast set, if the session is in it: the room's events come through
+    /// the session again, from the first one the room has not written itself.
+    pub(crate) fn leave_fast_path(&mut self) {
+        match std::mem::replace(&mut self.source, Source::Idle) {
+            Source::Room(RoomFeed {
+                members,
+                path: RoomPath::Fast(seat),
+            }) => {
+                let path = RoomPath::Session(seat.leave());
+                self.source = Source::Room(RoomFeed { members, path });
+            }
+            other => self.source = other,
+        }
     }
 
     /// No more replayed events (the client left the namespace); queued ones stay.
@@ -171,18 +255,25 @@ impl EventFeed {
             .collect()
     }
 
-    /// The room's next event; pending forever when the session is not in a room. A room
-    /// that ended stops the source.
-    pub(crate) async fn recv_room(&mut self) -> Result<RoomEvent, broadcast::error::RecvError> {
-        match &mut self.source {
-            Source::Room(events) => {
+    /// The room's next event for the session, or its word that the session left the fast
+    /// set; pending forever when the session is not in a room. A room that ended stops the
+    /// source.
+    pub(crate) async fn recv_room(&mut self) -> RoomInput {
+        let Source::Room(room) = &mut self.source else {
+            return std::future::pending().await;
+        };
+        match &mut room.path {
+            RoomPath::Session(events) => {
                 let received = events.recv().await;
                 if matches!(received, Err(broadcast::error::RecvError::Closed)) {
                     self.source = Source::Idle;
                 }
-                received
+                RoomInput::Event(received)
             }
-            _ => std::future::pending().await,
+            RoomPath::Fast(seat) => {
+                seat.returned().await;
+                RoomInput::Returned
+            }
         }
     }
 

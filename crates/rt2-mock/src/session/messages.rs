@@ -10,6 +10,7 @@ use bytes::Bytes;
 use sio_session::RequestError;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::fault::FaultPlan;
 
@@ -74,10 +75,17 @@ pub(crate) struct WsOut {
 #[derive(Debug)]
 pub(crate) enum WsFrame {
     Text(String),
+    /// A text frame encoded once and written by many writers (a live room's event, see
+    /// `replay/fanout.rs`).
+    Shared(SharedText),
     Binary(Box<[u8]>),
     Close(Box<WsClose>),
     Abort,
 }
+
+/// The text of a frame shared by many writers: one allocation, each writer holding a reference
+/// (behind an `Arc` so that [`WsFrame`] stays small).
+pub(crate) type SharedText = Arc<Utf8Bytes>;
 
 /// A close frame for a WebSocket writer.
 #[derive(Debug)]
@@ -125,6 +133,12 @@ impl WsLink {
     }
 
     pub(crate) fn send(&self, frame: WsFrame, is_event: bool) {
+        self.send_at(frame, is_event, Instant::now());
+    }
+
+    /// [`send`](Self::send), handed over at `queued_at` (a room writing one event to many
+    /// members reads the clock once).
+    pub(crate) fn send_at(&self, frame: WsFrame, is_event: bool, queued_at: Instant) {
         if is_event {
             self.progress.in_flight.fetch_add(1, Ordering::Relaxed);
         }
@@ -134,7 +148,7 @@ impl WsLink {
         // The writer may be gone (the client left); the session learns that from WsClosed.
         let _ = self.frames.send(WsOut {
             frame,
-            queued_at: Instant::now(),
+            queued_at,
             is_event,
         });
     }
@@ -155,6 +169,7 @@ impl WsFrame {
     pub(crate) fn len(&self) -> usize {
         match self {
             WsFrame::Text(text) => text.len(),
+            WsFrame::Shared(text) => text.len(),
             WsFrame::Binary(bytes) => bytes.len(),
             WsFrame::Close(close) => close.reason.len() + 2,
             WsFrame::Abort => 0,

@@ -12,7 +12,9 @@
 //!   bounded send queue they wait in;
 //! - `messages.rs`: the channel messages between this task, the transports and the hub;
 //! - `inbound.rs` and `outbound.rs`: the task's handling of what the client did and of what
-//!   goes to it (more `impl SessionTask`).
+//!   goes to it (more `impl SessionTask`);
+//! - `room_path.rs`: whether a live room writes its events to this session's WebSocket
+//!   itself (the room's fast path) or hands them to this task.
 //!
 //! Time: the session takes `std::time::Instant`; the task converts from tokio's clock
 //! (`tokio::time::Instant::into_std`), so tests under `tokio::time::pause()` drive the
@@ -24,6 +26,9 @@ mod feed;
 mod inbound;
 pub(crate) mod messages;
 mod outbound;
+mod room_path;
+#[cfg(test)]
+mod room_tests;
 #[cfg(test)]
 mod tests;
 
@@ -103,6 +108,7 @@ pub(crate) fn open_session(
         room: room.map(Into::into),
         commands: inputs.clone(),
         report: Arc::new(std::sync::Mutex::new(report)),
+        sent_by_room: Arc::default(),
     };
     state.hub.insert(sid.clone(), handle.clone());
     let session = ServerSession::new(
@@ -164,6 +170,8 @@ struct SessionTask {
     poll: Option<oneshot::Sender<PollAnswer>>,
     faults: FaultState<SessionInput>,
     feed: EventFeed,
+    /// Events this task sent (a live room's fast path counts its own: see
+    /// [`events_sent`](Self::events_sent)).
     events_sent: u64,
     /// The client asked for send-time stamps on its events.
     stamps: bool,
@@ -244,6 +252,7 @@ impl SessionTask {
             if self.session.is_closed() || self.faults.is_aborted() {
                 break;
             }
+            self.update_room_path();
             let frozen = self.faults.is_frozen();
             let session_deadline = if frozen {
                 None
@@ -311,7 +320,7 @@ impl SessionTask {
                     }
                 }
                 _ = std::future::ready(()), if unpaced_ready => self.take_due_replay(),
-                received = self.feed.recv_room(), if in_room => self.on_room_event(received),
+                input = self.feed.recv_room(), if in_room => self.on_room_input(input),
                 _ = wait_written(progress), if waiting_for_window => {}
                 _ = closed(&mut self.poll), if poll_open => {
                     self.poll = None;
@@ -487,6 +496,7 @@ impl SessionTask {
 
     fn on_ws_closed(&mut self, link: u64) {
         if self.is_current_link(link) {
+            self.feed.leave_fast_path();
             self.ws = None;
             self.session.handle_websocket_closed(std_now());
         }
@@ -509,6 +519,9 @@ impl SessionTask {
     // Faults.
 
     fn set_faults(&mut self, plan: FaultPlan) {
+        // The room's fast path knows no faults: the session takes its room's events back
+        // before the plan is in force (and returns them if the plan is empty).
+        self.feed.leave_fast_path();
         if let Some(link) = &self.ws {
             link.progress
                 .latency_ms
@@ -528,7 +541,7 @@ impl SessionTask {
     fn apply_faults(&mut self) {
         let poll_in_flight =
             self.session.transport() == TransportKind::Polling && self.poll.is_some();
-        let actions = self.faults.reached(self.events_sent, poll_in_flight);
+        let actions = self.faults.reached(self.events_sent(), poll_in_flight);
         if let Some(frame) = actions.malformed {
             let _ = self.session.send_raw_text(&frame);
         }
@@ -567,6 +580,7 @@ impl SessionTask {
         }
         self.close_reason = Some(reason);
         self.faults.thaw_for_close();
+        // Stopping the feed also takes the session out of its room's fast set.
         self.feed.stop();
         self.session.close(std_now());
     }
@@ -574,6 +588,7 @@ impl SessionTask {
     /// Cuts the connection with no close handshake; the session ends for the mock, and what
     /// the client sends next meets an unknown sid.
     fn abort(&mut self, why: String) {
+        self.feed.leave_fast_path();
         self.report(|r| {
             if r.closed.is_none() {
                 r.closed = Some(why);

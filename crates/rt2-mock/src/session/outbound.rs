@@ -15,9 +15,10 @@ use crate::hub::Stat;
 use crate::queue::PushOutcome;
 use crate::replay::CursorSettings;
 use crate::replay::room::{RoomTimeline, spawn_room};
+use crate::session::feed::RoomInput;
 use crate::session::messages::{PollAnswer, WsFrame};
 use crate::session::std_now;
-use crate::stamp::{EmitTime, RoomEvent, stamped, unix_micros};
+use crate::stamp::{EmitTime, stamped, unix_micros};
 
 impl SessionTask {
     pub(super) fn start_replay(&mut self) {
@@ -36,22 +37,22 @@ impl SessionTask {
             }
             ReplayMode::Live => {
                 let room = self.handle.room.as_deref().unwrap_or("");
-                let (receiver, starter) = self.state.hub.join_live_room(room);
-                if let Some((sender, removed)) = starter {
+                let joined = self.state.hub.join_live_room(room);
+                if let Some(removed) = joined.start {
                     spawn_room(
                         room.to_owned(),
-                        sender,
+                        joined.members.clone(),
                         RoomTimeline {
-                            removed,
-                            timeline: self.state.timeline.clone(),
+                            state: self.state.clone(),
                             settings,
-                            shift: self.state.shift,
-                            shutdown: self.state.shutdown.clone(),
                             token: self.state.tracker.token(),
+                            removed,
                         },
                     );
                 }
-                self.feed.join_room(receiver);
+                // Through the session to begin with; `room_path.rs` moves it to the fast
+                // path when it may take it.
+                self.feed.join_room(joined.members, joined.events);
             }
         }
     }
@@ -70,10 +71,16 @@ impl SessionTask {
         }
     }
 
-    pub(super) fn on_room_event(
-        &mut self,
-        received: Result<RoomEvent, broadcast::error::RecvError>,
-    ) {
+    pub(super) fn on_room_input(&mut self, input: RoomInput) {
+        let received = match input {
+            RoomInput::Event(received) => received,
+            // The client reads too slowly for the room to write to it: the events wait in
+            // the send queue again, where the slow-client policy applies.
+            RoomInput::Returned => {
+                self.feed.leave_fast_path();
+                return;
+            }
+        };
         match received {
             // The room stamped its copy once for every member that asked.
             Ok(event) => {

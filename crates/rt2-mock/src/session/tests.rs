@@ -18,11 +18,20 @@ use crate::state::ServerState;
 use crate::transport::websocket::run_websocket;
 use crate::{Capture, MockConfig, Pace, QueueLimits, SlowClientPolicy};
 
-type Client = WebSocketStream<tokio::io::DuplexStream>;
+pub(super) type Client = WebSocketStream<tokio::io::DuplexStream>;
 
 /// Opens a WebSocket session on `state` over a pipe of `buffer` bytes; returns the client end
 /// and the session id.
 async fn connect(state: &Arc<ServerState>, buffer: usize) -> (Client, Arc<str>) {
+    connect_with(state, buffer, false).await
+}
+
+/// [`connect`], with `stamps`: the client asked for send-time stamps.
+pub(super) async fn connect_with(
+    state: &Arc<ServerState>,
+    buffer: usize,
+    stamps: bool,
+) -> (Client, Arc<str>) {
     let (server_io, client_io) = tokio::io::duplex(buffer);
     let server = WebSocketStream::from_raw_socket(server_io, Role::Server, None).await;
     let client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
@@ -31,7 +40,7 @@ async fn connect(state: &Arc<ServerState>, buffer: usize) -> (Client, Arc<str>) 
         state,
         TransportKind::WebSocket,
         Some("tomato.tpos.vn"),
-        false,
+        stamps,
         "127.0.0.1:9".parse().unwrap(),
         &http::Uri::from_static("/socket.io/"),
         Some(link.clone()),
@@ -47,7 +56,7 @@ async fn connect(state: &Arc<ServerState>, buffer: usize) -> (Client, Arc<str>) 
     (client, sid)
 }
 
-async fn next_text(client: &mut Client) -> Option<String> {
+pub(super) async fn next_text(client: &mut Client) -> Option<String> {
     loop {
         match client.next().await {
             Some(Ok(Message::Text(text))) => return Some(text.as_str().to_owned()),
@@ -58,7 +67,7 @@ async fn next_text(client: &mut Client) -> Option<String> {
 }
 
 /// Reads the open packet and joins `/chatomni`; returns the CONNECT reply.
-async fn join(client: &mut Client) -> String {
+pub(super) async fn join(client: &mut Client) -> String {
     let open = next_text(client).await.unwrap();
     assert!(open.starts_with("0{"), "{open}");
     client
@@ -68,7 +77,7 @@ async fn join(client: &mut Client) -> String {
     next_text(client).await.unwrap()
 }
 
-fn state(config: MockConfig) -> Arc<ServerState> {
+pub(super) fn state(config: MockConfig) -> Arc<ServerState> {
     let (state, trigger, _) = ServerState::new(config, "http");
     // The tests end by dropping everything; the trigger must outlive the sessions, or they
     // would see a shutdown.
@@ -76,7 +85,7 @@ fn state(config: MockConfig) -> Arc<ServerState> {
     state
 }
 
-fn chat_capture() -> Arc<Capture> {
+pub(super) fn chat_capture() -> Arc<Capture> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../captures/rt2-chatomni.jsonl"

@@ -14,11 +14,11 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use crate::http::response::{self, Body};
 use crate::session::messages::{SessionInput, WsFrame, WsLink, WsOut};
@@ -237,6 +237,12 @@ pub(crate) async fn run_websocket<S>(
                 let result = match out.frame {
                     WsFrame::Text(text) => {
                         within!(stall, write_timeout, sink.feed(Message::text(text)))
+                    }
+                    // The room's one encoding: a reference, not a copy, until tungstenite
+                    // writes it into its buffer.
+                    WsFrame::Shared(text) => {
+                        let text = Utf8Bytes::clone(&text);
+                        within!(stall, write_timeout, sink.feed(Message::Text(text)))
                     }
                     WsFrame::Binary(bytes) => {
                         within!(stall, write_timeout, sink.feed(Message::binary(bytes)))

@@ -449,6 +449,37 @@ fn application_errors() {
 }
 
 #[test]
+fn encode_event_is_what_emit_queues_and_is_open_until_a_close() {
+    let clock = Clock::default();
+    let mut session = chat(&clock);
+    assert!(session.is_open());
+    for data in [
+        r#"["on-events","{\"a\":1}",1733363200123456]"#,
+        r#"[7]"#,
+        "[\"é\"]",
+    ] {
+        session.emit("/chatomni", data, &[]).unwrap();
+        let encoded = sio_session::encode_event("/chatomni", data).unwrap();
+        assert_eq!(drain(&mut session), [text(&encoded)]);
+    }
+    assert_eq!(
+        sio_session::encode_event("/", r#"["x"]"#).as_deref(),
+        Ok(r#"42["x"]"#)
+    );
+    assert!(matches!(
+        sio_session::encode_event("/chatomni", r#"{"not":"an array"}"#),
+        Err(SessionError::InvalidPayload { field: "data", .. })
+    ));
+    assert_eq!(
+        sio_session::encode_event("no-slash", "[1]"),
+        Err(SessionError::InvalidNamespace("no-slash".into()))
+    );
+    session.close(clock.at(2));
+    assert!(!session.is_open(), "closing is not open");
+    assert!(!session.is_closed(), "the close is still going out");
+}
+
+#[test]
 fn server_close_on_websocket_flushes_then_closes() {
     let clock = Clock::default();
     let mut session = chat(&clock);
