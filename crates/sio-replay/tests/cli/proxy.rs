@@ -239,23 +239,7 @@ fn proxy_verifies_a_tls_upstream_with_upstream_ca_and_refuses_it_without() {
     interop_deps::ensure(interop_deps::Peer::Node);
     let dir = tempfile::tempdir().expect("tempdir");
     let ca = dir.path().join("ca.pem");
-    let mut command = Command::new(assert_cmd::cargo::cargo_bin("sio-replay"));
-    command
-        .args([
-            "serve", "--tls", "--port", "0", "--format", "json", "--speed", "0", "--ca-out",
-        ])
-        .arg(&ca)
-        .env_remove("RUST_LOG")
-        .env_remove("SIO_ADMIN_TOKEN");
-    let mut serve = Proc::spawn(command);
-    let banner = serve.line().expect("serve banner");
-    let url = banner["url"].as_str().expect("url").to_owned();
-    let token = banner["token"].as_str().expect("token").to_owned();
-    let port = url
-        .rsplit(':')
-        .next()
-        .expect("a port")
-        .trim_end_matches('/');
+    let (serve, port, token) = serve_tls(&ca);
     let upstream = format!("https://127.0.0.1:{port}");
 
     let (_proxy, listening) = start_proxy(&[
@@ -344,6 +328,30 @@ fn proxy_shows_pings_only_with_verbose() {
     server.interrupt();
 }
 
+/// `sio-replay serve --tls` writing its CA certificate to `ca_out`: the mock, its port and
+/// its admin token.
+fn serve_tls(ca_out: &Path) -> (Proc, String, String) {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("sio-replay"));
+    command
+        .args([
+            "serve", "--tls", "--port", "0", "--format", "json", "--speed", "0", "--ca-out",
+        ])
+        .arg(ca_out)
+        .env_remove("RUST_LOG")
+        .env_remove("SIO_ADMIN_TOKEN");
+    let mut serve = Proc::spawn(command);
+    let banner = serve.line().expect("serve banner");
+    let url = banner["url"].as_str().expect("url");
+    let token = banner["token"].as_str().expect("token").to_owned();
+    let port = url
+        .rsplit(':')
+        .next()
+        .expect("a port")
+        .trim_end_matches('/')
+        .to_owned();
+    (serve, port, token)
+}
+
 /// The banner of `sio-replay proxy --mode forward` with `args`, and the proxy.
 fn start_forward(args: &[&str], ca_dir: &Path, capture: &Path) -> (Proc, serde_json::Value) {
     let mut command = Command::new(assert_cmd::cargo::cargo_bin("sio-replay"));
@@ -369,23 +377,7 @@ fn headless_chromium_through_forward_mode_to_a_tls_upstream_is_recorded() {
     let ca_dir = dir.path().join("ca");
     let capture = dir.path().join("session.jsonl");
     sio_replay_ok(&["ca", "init", "--ca-dir", ca_dir.to_str().unwrap()]);
-    let mut command = Command::new(assert_cmd::cargo::cargo_bin("sio-replay"));
-    command
-        .args([
-            "serve", "--tls", "--port", "0", "--format", "json", "--speed", "0", "--ca-out",
-        ])
-        .arg(&upstream_ca)
-        .env_remove("RUST_LOG")
-        .env_remove("SIO_ADMIN_TOKEN");
-    let mut serve = Proc::spawn(command);
-    let banner = serve.line().expect("serve banner");
-    let url = banner["url"].as_str().expect("url").to_owned();
-    let token = banner["token"].as_str().expect("token").to_owned();
-    let port = url
-        .rsplit(':')
-        .next()
-        .expect("a port")
-        .trim_end_matches('/');
+    let (serve, port, token) = serve_tls(&upstream_ca);
     // The mock's certificate names localhost; the browser asks for localhost through the proxy.
     let socket_url = format!("https://localhost:{port}");
 
