@@ -1,74 +1,19 @@
 //! `sio-replay proxy` end to end: a real Node socket.io server behind it, the real
 //! socket.io-client through it, Ctrl-C, then `serve` of the capture it wrote.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use predicates::prelude::*;
 
+use crate::session::Running;
 use crate::sio_replay;
 
 const SIGNATURE: &str = "c2lnbmF0dXJlLW5ldmVyLWluLWEtY2FwdHVyZQ";
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A child process reading JSON Lines from its stdout; interrupted and reaped when dropped.
-struct Proc {
-    child: Child,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Proc {
-    fn spawn(mut command: Command) -> Self {
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        let mut child = command.spawn().expect("spawn");
-        let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        Proc { child, stdout }
-    }
-
-    fn line(&mut self) -> Option<serde_json::Value> {
-        let mut line = String::new();
-        if self.stdout.read_line(&mut line).expect("read stdout") == 0 {
-            return None;
-        }
-        Some(serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line:?}: {e}")))
-    }
-
-    fn interrupt(&self) {
-        let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status();
-    }
-
-    fn wait(&mut self, limit: Duration) -> Option<i32> {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.code();
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if !matches!(self.child.try_wait(), Ok(Some(_))) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }
 
 /// `interop/client.mjs` against `url`: the events it received (name and arguments).
@@ -87,9 +32,9 @@ fn node_client(url: &str, token: &str, transports: &[&str]) -> Vec<serde_json::V
         .arg("client.mjs")
         .arg(options.to_string())
         .current_dir(repo().join("interop"));
-    let mut client = Proc::spawn(command);
+    let mut client = Running::from_command(command);
     let mut events = Vec::new();
-    while let Some(record) = client.line() {
+    while let Some(record) = client.json_line() {
         if record["type"] == "event" {
             events.push(serde_json::json!([record["name"], record["args"]]));
         }
@@ -115,8 +60,8 @@ fn proxy_records_a_client_and_serve_replays_the_capture_to_another() {
         .arg("rt2-server.mjs")
         .arg(options.to_string())
         .current_dir(repo().join("interop"));
-    let mut server = Proc::spawn(command);
-    let port = server.line().expect("listening line")["listening"]
+    let mut server = Running::from_command(command);
+    let port = server.json_line().expect("listening line")["listening"]
         .as_u64()
         .expect("port");
     let upstream = format!("http://127.0.0.1:{port}");
@@ -141,8 +86,8 @@ fn proxy_records_a_client_and_serve_replays_the_capture_to_another() {
         ])
         .arg(&capture)
         .env_remove("RUST_LOG");
-    let mut proxy = Proc::spawn(command);
-    let banner = proxy.line().expect("banner");
+    let mut proxy = Running::from_command(command);
+    let banner = proxy.json_line().expect("banner");
     assert_eq!(banner["upstream"], upstream.as_str());
     let listening = banner["listening"].as_str().expect("listening").to_owned();
     assert!(listening.starts_with("http://127.0.0.1:"), "{banner}");
@@ -156,7 +101,7 @@ fn proxy_records_a_client_and_serve_replays_the_capture_to_another() {
 
     proxy.interrupt();
     let mut live = Vec::new();
-    while let Some(line) = proxy.line() {
+    while let Some(line) = proxy.json_line() {
         live.push(line);
     }
     assert_eq!(
@@ -198,8 +143,8 @@ fn proxy_records_a_client_and_serve_replays_the_capture_to_another() {
         .arg(&capture)
         .env_remove("RUST_LOG")
         .env_remove("SIO_ADMIN_TOKEN");
-    let mut serve = Proc::spawn(command);
-    let banner = serve.line().expect("serve banner");
+    let mut serve = Running::from_command(command);
+    let banner = serve.json_line().expect("serve banner");
     let url = banner["url"].as_str().expect("url").to_owned();
     let mock_token = banner["token"].as_str().expect("token").to_owned();
     let replayed = node_client(&url, &mock_token, &["websocket"]);
@@ -222,14 +167,14 @@ fn proxy_refuses_a_bad_upstream_naming_the_flag() {
 }
 
 /// `sio-replay proxy` with its flags, and its banner's listening URL.
-fn start_proxy(args: &[&str]) -> (Proc, String) {
+fn start_proxy(args: &[&str]) -> (Running, String) {
     let mut command = Command::new(assert_cmd::cargo::cargo_bin("sio-replay"));
     command
         .args(["proxy", "--port", "0", "--format", "json"])
         .args(args)
         .env_remove("RUST_LOG");
-    let mut proxy = Proc::spawn(command);
-    let banner = proxy.line().expect("banner");
+    let mut proxy = Running::from_command(command);
+    let banner = proxy.json_line().expect("banner");
     let listening = banner["listening"].as_str().expect("listening").to_owned();
     (proxy, listening)
 }
@@ -284,8 +229,8 @@ fn proxy_shows_pings_only_with_verbose() {
         .arg("rt2-server.mjs")
         .arg(r#"{"ping_interval":150,"require_token":false}"#)
         .current_dir(repo().join("interop"));
-    let mut server = Proc::spawn(command);
-    let port = server.line().expect("listening line")["listening"]
+    let mut server = Running::from_command(command);
+    let port = server.json_line().expect("listening line")["listening"]
         .as_u64()
         .expect("port");
     let upstream = format!("http://127.0.0.1:{port}");
@@ -306,11 +251,11 @@ fn proxy_shows_pings_only_with_verbose() {
             .arg("client.mjs")
             .arg(options.to_string())
             .current_dir(repo().join("interop"));
-        let mut client = Proc::spawn(command);
+        let mut client = Running::from_command(command);
         assert_eq!(client.wait(Duration::from_secs(20)), Some(0));
         proxy.interrupt();
         let mut live = Vec::new();
-        while let Some(line) = proxy.line() {
+        while let Some(line) = proxy.json_line() {
             live.push(line);
         }
         let pings = live.iter().filter(|v| v["engine_type"] == "ping").count();
@@ -330,7 +275,7 @@ fn proxy_shows_pings_only_with_verbose() {
 
 /// `sio-replay serve --tls` writing its CA certificate to `ca_out`: the mock, its port and
 /// its admin token.
-fn serve_tls(ca_out: &Path) -> (Proc, String, String) {
+fn serve_tls(ca_out: &Path) -> (Running, String, String) {
     let mut command = Command::new(assert_cmd::cargo::cargo_bin("sio-replay"));
     command
         .args([
@@ -339,8 +284,8 @@ fn serve_tls(ca_out: &Path) -> (Proc, String, String) {
         .arg(ca_out)
         .env_remove("RUST_LOG")
         .env_remove("SIO_ADMIN_TOKEN");
-    let mut serve = Proc::spawn(command);
-    let banner = serve.line().expect("serve banner");
+    let mut serve = Running::from_command(command);
+    let banner = serve.json_line().expect("serve banner");
     let url = banner["url"].as_str().expect("url");
     let token = banner["token"].as_str().expect("token").to_owned();
     let port = url
@@ -353,7 +298,7 @@ fn serve_tls(ca_out: &Path) -> (Proc, String, String) {
 }
 
 /// The banner of `sio-replay proxy --mode forward` with `args`, and the proxy.
-fn start_forward(args: &[&str], ca_dir: &Path, capture: &Path) -> (Proc, serde_json::Value) {
+fn start_forward(args: &[&str], ca_dir: &Path, capture: &Path) -> (Running, serde_json::Value) {
     let mut command = Command::new(assert_cmd::cargo::cargo_bin("sio-replay"));
     command
         .args([
@@ -363,8 +308,8 @@ fn start_forward(args: &[&str], ca_dir: &Path, capture: &Path) -> (Proc, serde_j
         .args(args)
         .env("SIO_REPLAY_CA_DIR", ca_dir)
         .env_remove("RUST_LOG");
-    let mut proxy = Proc::spawn(command);
-    let banner = proxy.line().expect("proxy banner");
+    let mut proxy = Running::from_command(command);
+    let banner = proxy.json_line().expect("proxy banner");
     (proxy, banner)
 }
 
@@ -432,7 +377,7 @@ fn headless_chromium_through_forward_mode_to_a_tls_upstream_is_recorded() {
     let (done, exited) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut proxy = proxy;
-        while proxy.line().is_some() {}
+        while proxy.json_line().is_some() {}
         let _ = done.send(proxy.wait(Duration::from_secs(20)));
     });
     let status = exited

@@ -27,7 +27,17 @@ impl Running {
         line.trim_end().to_owned()
     }
 
-    fn interrupt(&mut self) {
+    /// The next line the process writes to stdout, as JSON; `None` at the end of its output.
+    pub(crate) fn json_line(&mut self) -> Option<serde_json::Value> {
+        let mut line = String::new();
+        if self.stdout.read_line(&mut line).expect("read stdout") == 0 {
+            return None;
+        }
+        Some(serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line:?}: {e}")))
+    }
+
+    /// Sends SIGINT (what Ctrl-C sends).
+    pub(crate) fn interrupt(&self) {
         // The process may have exited already; `kill` then has nothing useful to say.
         let _ = Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
@@ -36,7 +46,7 @@ impl Running {
     }
 
     /// Waits for the process to exit (at most `limit`), returning its exit code.
-    fn wait(&mut self, limit: Duration) -> Option<i32> {
+    pub(crate) fn wait(&mut self, limit: Duration) -> Option<i32> {
         let deadline = Instant::now() + limit;
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -61,6 +71,19 @@ impl Drop for Running {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+impl Running {
+    /// Spawns `command` with stdin closed, stdout piped and stderr inherited.
+    pub(crate) fn from_command(mut command: Command) -> Running {
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = command.spawn().expect("spawn");
+        let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        Running { child, stdout }
     }
 }
 
