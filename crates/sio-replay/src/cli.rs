@@ -184,6 +184,7 @@ Examples:
   sio-replay proxy --upstream https://rt-2.tpos.app -o session.jsonl
   # then point the client at http://127.0.0.1:3000 instead of the server
   sio-replay proxy --upstream http://127.0.0.1:3001 --port 8080 -v   # pings shown too
+  sio-replay proxy --upstream http://127.0.0.1:3001 --ui    # and the web view (docs/ui.md)
 
   sio-replay ca init                                  # once: the local CA forward mode signs with
   sio-replay proxy --mode forward --intercept '*.tpos.app' -o session.jsonl
@@ -344,6 +345,15 @@ pub(crate) struct ProxyArgs {
     /// Overwrite OUTPUT if it exists.
     #[arg(long, requires = "output")]
     pub(crate) force: bool,
+
+    /// Also serve the web view of the traffic (sessions, frames, filter, export) on another
+    /// port of 127.0.0.1; its URL, with a per-run token, is printed in the banner.
+    #[arg(long)]
+    pub(crate) ui: bool,
+
+    /// The web view's port on 127.0.0.1 (0, the default, picks a free one).
+    #[arg(long, default_value_t = 0, requires = "ui", value_name = "PORT")]
+    pub(crate) ui_port: u16,
 }
 
 /// Output format choice.

@@ -10,7 +10,7 @@ use serde_json::json;
 use sio_capture::Record;
 use sio_capture::view::{LineTone, RecordView, frame_view};
 use sio_proxy::{Forward, LocalCa, ProxyConfig, ProxyError, ProxySummary, Upstream};
-use sio_ui::Observed;
+use sio_ui::{NumberedObserved, Observed};
 
 use super::decode::DecodedRecord;
 use super::runtime::runtime;
@@ -50,8 +50,18 @@ pub(crate) fn run(args: ProxyArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, args.port))
             .await
             .with_context(|| format!("--port {}: cannot listen on 127.0.0.1", args.port))?;
-        let observer = sio_ui::Observer::default();
+        let observer = if args.ui {
+            // A tab opened later sees the recent traffic too.
+            sio_ui::Observer::with_history(sio_ui::observer::DEFAULT_CAPACITY, UI_HISTORY_BYTES)
+        } else {
+            sio_ui::Observer::default()
+        };
         let mut view = observer.subscribe();
+        let web_view = if args.ui {
+            Some(WebView::start(&args, &observer, &target).await?)
+        } else {
+            None
+        };
         let proxy = sio_proxy::start(listener, config, observer.clone())
             .await
             .map_err(|err| match (err, &args.output) {
@@ -63,12 +73,12 @@ pub(crate) fn run(args: ProxyArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
                 }
                 (other, _) => anyhow::Error::new(other),
             })?;
-        // Only the proxy's handle keeps the stream open now: it closes when the proxy stops.
         drop(observer);
         ctx.printer.print(&Banner {
             listen: proxy.local_addr(),
             target,
             output: args.output.as_ref().map(|p| p.display().to_string()),
+            ui: web_view.as_ref().map(|view| view.url.clone()),
         })?;
         ctx.printer.flush()?;
         let mut live = LiveView::new(show_pings);
@@ -81,8 +91,22 @@ pub(crate) fn run(args: ProxyArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
             }
         }
         let summary = proxy.stop().await.context("finishing the capture")?;
-        // The closes the stop produced are still in the stream.
-        while live.show(view.next().await, ctx)? {}
+        // The recorder has published everything, the closes the stop produced included: show
+        // what is queued (the web view's handle may keep the stream open, so do not wait for
+        // its end).
+        while let Some(observed) = view.try_next_numbered() {
+            let observed = match observed {
+                NumberedObserved::Record(numbered) => Observed::Record(numbered.record),
+                NumberedObserved::Skipped(n) => Observed::Skipped(n),
+                NumberedObserved::Closed => break,
+            };
+            if !live.show(observed, ctx)? {
+                break;
+            }
+        }
+        if let Some(web_view) = web_view {
+            web_view.stop().await;
+        }
         ctx.printer.print(&SummaryReport {
             summary,
             skipped: live.skipped,
@@ -93,6 +117,58 @@ pub(crate) fn run(args: ProxyArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     // CONNECT to a host this machine cannot resolve) must not hold the exit for its timeout.
     runtime.shutdown_background();
     Ok(Outcome::Success)
+}
+
+/// The recent traffic a web view tab opened later sees, in bytes (as `serve --ui`).
+const UI_HISTORY_BYTES: usize = 64 << 20;
+
+/// `--ui`: the web view on its own port, fed by the proxy's observer stream.
+struct WebView {
+    url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl WebView {
+    async fn start(
+        args: &ProxyArgs,
+        observer: &sio_ui::Observer,
+        target: &Target,
+    ) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, args.ui_port))
+            .await
+            .with_context(|| format!("--ui-port {}: cannot listen on 127.0.0.1", args.ui_port))?;
+        let local = listener
+            .local_addr()
+            .context("reading the web view's address")?;
+        let title = match target {
+            Target::Reverse(upstream) => format!("sio-replay proxy → {upstream}"),
+            Target::Forward { .. } => "sio-replay proxy (forward mode)".to_owned(),
+        };
+        let config = sio_ui::UiConfig {
+            observer: observer.clone(),
+            token: sio_ui::UiToken::random(),
+            allowed_hosts: args.allow_host.clone(),
+            admin: None,
+            live: true,
+            title,
+        };
+        let url = sio_ui::UiServer::new(config.clone()).url(local);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(sio_ui::serve(listener, config, async {
+            let _ = stopped.await;
+        }));
+        Ok(WebView { url, stop, task })
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        match self.task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!("the web view stopped: {err}"),
+            Err(err) => tracing::warn!("the web view's task failed: {err}"),
+        }
+    }
 }
 
 /// Forward mode's configuration: the CA (loaded only when something is intercepted), the
@@ -224,6 +300,7 @@ struct Banner {
     listen: SocketAddr,
     target: Target,
     output: Option<String>,
+    ui: Option<String>,
 }
 
 impl Report for Banner {
@@ -268,6 +345,9 @@ impl Report for Banner {
             Some(path) => writeln!(out, "  capture: {path}")?,
             None => writeln!(out, "  capture: none (add -o FILE to keep one)")?,
         }
+        if let Some(ui) = &self.ui {
+            writeln!(out, "  ui:      {}", palette.paint(Role::Accent, ui))?;
+        }
         match &self.target {
             Target::Reverse(_) => writeln!(
                 out,
@@ -291,6 +371,7 @@ impl Report for Banner {
                 "mode": "reverse",
                 "upstream": upstream,
                 "output": self.output,
+                "ui_url": self.ui,
             }),
             Target::Forward {
                 intercept,
@@ -303,6 +384,7 @@ impl Report for Banner {
                 "spki_sha256": pin,
                 "upstream_proxy": upstream_proxy,
                 "output": self.output,
+                "ui_url": self.ui,
             }),
         };
         write_json_value(out, &value)

@@ -299,3 +299,72 @@ fn sio_replay_ui_names_a_missing_file() {
         .code(2)
         .stderr(predicates::str::contains("no-such-capture.jsonl"));
 }
+
+#[test]
+fn proxy_ui_shows_the_proxied_traffic_and_refuses_a_missing_token() {
+    // Nothing listens on the discard port: every request through the proxy gets its 502,
+    // which the capture (and so the view) records as an HTTP exchange.
+    let mut proxy = spawn(
+        &assert_cmd::cargo::cargo_bin("sio-replay"),
+        &[
+            "proxy",
+            "--upstream",
+            "http://127.0.0.1:9",
+            "--port",
+            "0",
+            "--ui",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let banner = proxy.json_line().expect("the banner");
+    let ui = banner["ui_url"]
+        .as_str()
+        .expect("ui_url in the banner")
+        .to_owned();
+    let listening = banner["listening"].as_str().expect("listening").to_owned();
+    assert_ne!(
+        ui.split('/').nth(2),
+        listening.split('/').nth(2),
+        "the view has its own port"
+    );
+    let token = token_of(&ui).to_owned();
+
+    assert_eq!(get(&ui, "/__ui/api/info", &[]).0, 401, "no token");
+    assert_eq!(get(&ui, "/__ui/api/info?token=wrong", &[]).0, 403);
+    let (status, info) = get(&ui, &format!("/__ui/api/info?token={token}"), &[]);
+    assert_eq!(status, 200, "{info}");
+    let info: Value = serde_json::from_str(&info).expect("info is JSON");
+    assert_eq!(info["live"], true, "{info}");
+
+    let (status, _) = get(
+        &listening,
+        "/api/facebook-graph/livevideo?pageid=1&access_token=secret-in-the-query",
+        &[],
+    );
+    assert_eq!(status, 502);
+    let records_path = format!("/__ui/api/records?after=0&token={token}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let records = loop {
+        let (status, body) = get(&ui, &records_path, &[]);
+        assert_eq!(status, 200, "{body}");
+        if body.contains("livevideo") {
+            break body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the exchange never reached the view: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(records.contains("502"), "{records}");
+    assert!(
+        !records.contains("secret-in-the-query"),
+        "the view shows what the capture would: redacted"
+    );
+
+    proxy.interrupt();
+    while proxy.json_line().is_some() {}
+    assert_eq!(proxy.wait(Duration::from_secs(20)), Some(0));
+}
