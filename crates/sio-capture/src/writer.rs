@@ -266,19 +266,29 @@ impl<W: Write> CaptureWriter<W> {
     ///
     /// [`CaptureError::HeaderAlreadyWritten`] for a header record (nothing of the batch is
     /// written then); writing or flushing failed.
-    pub fn write_records<I>(&mut self, records: I) -> Result<(), CaptureError>
+    pub fn write_records<'a, I>(&mut self, records: I) -> Result<(), CaptureError>
     where
-        I: IntoIterator<Item = Record>,
+        I: IntoIterator<Item = &'a Record>,
     {
         self.line.clear();
         let mut count = 0;
-        for mut record in records {
+        for record in records {
             if matches!(record, Record::Header(_)) {
                 self.line.clear();
                 return Err(CaptureError::HeaderAlreadyWritten);
             }
-            self.redactor.redact_record(&mut record, &mut self.report);
-            serde_json::to_writer(&mut self.line, &record).map_err(std::io::Error::from)?;
+            // Copied only to be redacted: a writer told not to redact (its caller redacted
+            // already, as the proxy's recorder does) serialises the records it was lent.
+            let redacted;
+            let record = if self.redactor.is_enabled() {
+                let mut copy = record.clone();
+                self.redactor.redact_record(&mut copy, &mut self.report);
+                redacted = copy;
+                &redacted
+            } else {
+                record
+            };
+            serde_json::to_writer(&mut self.line, record).map_err(std::io::Error::from)?;
             self.line.push(b'\n');
             count += 1;
         }

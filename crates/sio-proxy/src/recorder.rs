@@ -261,7 +261,7 @@ impl Recorder {
         }
         self.summary.records += records.len() as u64;
         let written = match &mut self.writer {
-            Some(writer) => writer.write_records(records.iter().cloned()),
+            Some(writer) => writer.write_records(&records),
             None => Ok(()),
         };
         for record in records {

@@ -143,14 +143,14 @@ fn a_header_in_a_batch_writes_nothing_of_it() {
     let mut writer = CaptureWriter::new(Vec::new(), Header::new("record")).unwrap();
     let frame = Record::Gap(GapRecord::lost(1.0, 1, Some("lost".to_owned())));
     let err = writer
-        .write_records([frame.clone(), Record::Header(Header::new("x"))])
+        .write_records(&[frame.clone(), Record::Header(Header::new("x"))])
         .unwrap_err();
     assert!(
         matches!(err, sio_capture::CaptureError::HeaderAlreadyWritten),
         "{err}"
     );
     assert_eq!(writer.records_written(), 1);
-    writer.write_records([frame]).unwrap();
+    writer.write_records([&frame]).unwrap();
     let bytes = writer.finish().unwrap();
     assert_eq!(bytes.iter().filter(|b| **b == b'\n').count(), 2);
 }
@@ -182,17 +182,19 @@ proptest! {
         header in header(),
         records in prop::collection::vec(record(), 0..20),
         split in 0usize..20,
+        redact in any::<bool>(),
     ) {
-        let one_by_one = write_all(&header, &records, Redactor::default());
+        let redactor = || if redact { Redactor::default() } else { Redactor::disabled() };
+        let one_by_one = write_all(&header, &records, redactor());
         let mut counting = CountingWrites::default();
         let mut writer =
-            CaptureWriter::with_redactor(&mut counting, header.clone(), Redactor::default()).unwrap();
+            CaptureWriter::with_redactor(&mut counting, header.clone(), redactor()).unwrap();
         let (first, second) = records.split_at(split.min(records.len()));
-        writer.write_records(first.iter().cloned()).unwrap();
-        writer.write_records(second.iter().cloned()).unwrap();
+        writer.write_records(first).unwrap();
+        writer.write_records(second).unwrap();
         prop_assert_eq!(writer.records_written(), 1 + records.len() as u64);
         prop_assert_eq!(writer.redaction_report(), {
-            let mut w = CaptureWriter::new(Vec::new(), header.clone()).unwrap();
+            let mut w = CaptureWriter::with_redactor(Vec::new(), header.clone(), redactor()).unwrap();
             for record in &records {
                 w.write_record(record.clone()).unwrap();
             }
