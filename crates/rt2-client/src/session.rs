@@ -17,7 +17,7 @@ use sio_capture::carry::CarryPlan;
 use sio_capture::{CaptureReader, Direction, FrameKind, Header, Record};
 use sio_wire::{DecodedFrame, SocketPacketType};
 
-use crate::record::{RecordConfig, RecordStats, RecordSummary, record_into};
+use crate::record::{RecordConfig, RecordStats, RecordSummary, StopReason, record_into};
 use crate::{ClientError, Endpoint, Token};
 use rt2_mock::{AuthMode, Capture, MockConfig, Pace, ReplaySettings, RunningMock};
 
@@ -171,6 +171,20 @@ pub struct Session {
     pub records: Vec<Record>,
     /// The recorder's summary.
     pub summary: RecordSummary,
+    /// Against a mock, the number of events its capture replays (the session stops once they
+    /// all arrived); `None` against a server.
+    pub expected_events: Option<u64>,
+}
+
+impl Session {
+    /// True when the session ran out of time before every event a mock replays arrived: its
+    /// transcript is incomplete.
+    pub fn cut_short(&self) -> bool {
+        self.summary.stopped_by == StopReason::Duration
+            && self
+                .expected_events
+                .is_some_and(|expected| self.summary.stats.events < expected)
+    }
 }
 
 /// The token a session against [`Target::Mock`] sends: signed with the test secret, with fixed
@@ -252,7 +266,11 @@ pub async fn run_session(
             other => records.push(other),
         }
     }
-    Ok(Session { records, summary })
+    Ok(Session {
+        records,
+        summary,
+        expected_events,
+    })
 }
 
 #[cfg(test)]

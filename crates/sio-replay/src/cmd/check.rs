@@ -11,7 +11,7 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use rt2_client::Endpoint;
@@ -102,7 +102,7 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
                         .with_context(|| {
                             format!("baseline run {run} of {runs} against {reference}")
                         })?;
-                    warn_unsent(&session, &format!("baseline run {run}"));
+                    warn_incomplete(&session, &format!("baseline run {run}"), args.duration);
                     baselines.push(Replies::from_records(&session.records));
                 }
             }
@@ -117,7 +117,7 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
                 ))
                 .context("running the session")?;
             spinner.finish_and_clear();
-            warn_unsent(&session, "the session");
+            warn_incomplete(&session, "the session", args.duration);
             let text = match (&args.golden, args.baseline_runs) {
                 (None, _) => None,
                 (Some(_), None) => Some(render_transcript(&session.records, &config)),
@@ -191,9 +191,19 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
     })
 }
 
-/// Warns when a session ended with scripted frames unsent (a carried value never came).
-fn warn_unsent(session: &Session, which: &str) {
+/// Warns when a session is incomplete: it ran out of time before the mock's events all
+/// arrived, or it ended with scripted frames unsent (a carried value never came).
+fn warn_incomplete(session: &Session, which: &str, duration: Duration) {
     let summary = &session.summary;
+    if session.cut_short() {
+        tracing::warn!(
+            "{which} stopped at --duration {} after {} of the {} events the mock replays: \
+             the transcript is incomplete (raise --duration on a slow machine)",
+            humantime::format_duration(duration),
+            summary.stats.events,
+            session.expected_events.unwrap_or_default(),
+        );
+    }
     if summary.unsent_frames > 0 {
         tracing::warn!(
             "{which} ended with {} scripted client frame(s) unsent: waiting for {}",

@@ -303,6 +303,11 @@ fn sigint_during_record_leaves_a_valid_capture_with_every_frame() {
         .success();
 }
 
+/// A session against the mock ends once every event of its capture arrived (0.3 s here); its
+/// --duration only caps a stall. The default 10 s was reached once on a loaded 2-core CI
+/// machine running Chromium tests beside it, which cut the transcript short.
+const SLOW_MACHINE_DURATION: [&str; 2] = ["--duration", "60s"];
+
 #[test]
 fn check_passes_on_an_unchanged_session_and_fails_with_a_diff_on_an_altered_capture() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -314,7 +319,8 @@ fn check_passes_on_an_unchanged_session_and_fails_with_a_diff_on_an_altered_capt
         .arg("--golden")
         .arg(&golden)
         .arg("--accept")
-        .timeout(Duration::from_secs(30))
+        .args(SLOW_MACHINE_DURATION)
+        .timeout(Duration::from_secs(90))
         .assert()
         .success();
     let written = std::fs::read_to_string(&golden).expect("golden written");
@@ -334,7 +340,8 @@ fn check_passes_on_an_unchanged_session_and_fails_with_a_diff_on_an_altered_capt
         .arg(&capture)
         .arg("--golden")
         .arg(&golden)
-        .timeout(Duration::from_secs(30))
+        .args(SLOW_MACHINE_DURATION)
+        .timeout(Duration::from_secs(90))
         .assert()
         .success()
         .stdout(predicates::str::contains(r#""status":"match""#));
@@ -358,7 +365,8 @@ fn check_passes_on_an_unchanged_session_and_fails_with_a_diff_on_an_altered_capt
         .arg(&golden)
         .arg("--junit")
         .arg(&junit)
-        .timeout(Duration::from_secs(30))
+        .args(SLOW_MACHINE_DURATION)
+        .timeout(Duration::from_secs(90))
         .assert()
         .code(1);
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
@@ -385,7 +393,8 @@ fn check_passes_on_an_unchanged_session_and_fails_with_a_diff_on_an_altered_capt
         .arg(&altered_path)
         .arg("--golden")
         .arg(&golden)
-        .timeout(Duration::from_secs(30))
+        .args(SLOW_MACHINE_DURATION)
+        .timeout(Duration::from_secs(90))
         .assert()
         .success();
     assert!(!pending.exists(), "accepting removes the pending snapshot");
@@ -394,9 +403,30 @@ fn check_passes_on_an_unchanged_session_and_fails_with_a_diff_on_an_altered_capt
         .arg(&altered_path)
         .arg("--golden")
         .arg(&golden)
-        .timeout(Duration::from_secs(30))
+        .args(SLOW_MACHINE_DURATION)
+        .timeout(Duration::from_secs(90))
         .assert()
         .success();
+}
+
+#[test]
+fn check_says_when_its_duration_cut_the_mocks_replay_short() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let assert = sio_replay()
+        .args(["check", "--serve"])
+        .arg(bundled_capture())
+        .arg("--golden")
+        .arg(dir.path().join("short.snap"))
+        .args(["--duration", "1ms"])
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("stopped at --duration 1ms after ")
+            && stderr.contains(" of the 280 events the mock replays: the transcript is incomplete"),
+        "{stderr}"
+    );
 }
 
 #[test]
