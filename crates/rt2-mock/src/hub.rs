@@ -204,7 +204,7 @@ fn kept(text: &str) -> String {
 #[derive(Debug, Clone)]
 pub(crate) struct SessionHandle {
     pub(crate) room: Option<Arc<str>>,
-    pub(crate) commands: mpsc::Sender<SessionInput>,
+    pub(crate) commands: mpsc::Sender<Box<SessionInput>>,
     pub(crate) report: Arc<Mutex<SessionReport>>,
     /// Events a live room wrote to the session's WebSocket itself (its fast path), counted
     /// by the room without the report's lock; the report's `events_sent` adds them.
@@ -475,7 +475,7 @@ impl Hub {
 mod tests {
     use super::*;
 
-    fn handle(room: &str) -> (SessionHandle, mpsc::Receiver<SessionInput>) {
+    fn handle(room: &str) -> (SessionHandle, mpsc::Receiver<Box<SessionInput>>) {
         let (commands, receiver) = mpsc::channel(4);
         let report = SessionReport::new(
             "s",

@@ -392,7 +392,7 @@ async fn send(handles: &[SessionHandle], command: impl Fn() -> SessionCommand) -
     for handle in handles {
         if handle
             .commands
-            .try_send(SessionInput::Command(Box::new(command())))
+            .try_send(Box::new(SessionInput::Command(command())))
             .is_ok()
         {
             delivered += 1;

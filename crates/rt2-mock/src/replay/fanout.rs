@@ -279,7 +279,7 @@ mod tests {
     use crate::session::messages::{WRITE_WINDOW, WsOut};
     use tokio::sync::mpsc;
 
-    fn member(stamps: bool) -> (FastMember, WsLink, mpsc::UnboundedReceiver<WsOut>) {
+    fn member(stamps: bool) -> (FastMember, WsLink, mpsc::UnboundedReceiver<Box<WsOut>>) {
         let (link, frames) = WsLink::new();
         let member = FastMember::new(
             link.clone(),
@@ -291,7 +291,7 @@ mod tests {
         (member, link, frames)
     }
 
-    fn text(out: WsOut) -> String {
+    fn text(out: Box<WsOut>) -> String {
         match out.frame {
             WsFrame::Shared(text) => text.as_str().to_owned(),
             other => panic!("expected a shared frame, got {other:?}"),

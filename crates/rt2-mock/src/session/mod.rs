@@ -94,7 +94,7 @@ pub(crate) fn open_session(
     remote: std::net::SocketAddr,
     url: &http::Uri,
     websocket: Option<WsLink>,
-) -> Result<(Arc<str>, mpsc::Sender<SessionInput>), SessionLimitReached> {
+) -> Result<(Arc<str>, mpsc::Sender<Box<SessionInput>>), SessionLimitReached> {
     let Ok(permit) = state.sessions.clone().try_acquire_owned() else {
         state.hub.stats.add(Stat::ConnectionsRefused, 1);
         tracing::warn!(%remote, "session limit reached; refusing a handshake");
@@ -163,7 +163,7 @@ struct SessionTask {
     sid: Arc<str>,
     handle: SessionHandle,
     opened: Instant,
-    inputs: mpsc::Receiver<SessionInput>,
+    inputs: mpsc::Receiver<Box<SessionInput>>,
     /// The WebSocket, once there is one.
     ws: Option<WsLink>,
     /// The long-polling `GET` waiting for an answer.
@@ -300,7 +300,7 @@ impl SessionTask {
                     self.session.close_now(std_now());
                 }
                 input = self.inputs.recv() => match input {
-                    Some(input) => self.handle_input(input),
+                    Some(input) => self.handle_input(*input),
                     // The hub holds a sender for as long as the session is listed, so this
                     // only happens once it is removed.
                     None => break,
@@ -395,7 +395,7 @@ impl SessionTask {
     fn handle_input(&mut self, input: SessionInput) {
         if self.faults.is_frozen() {
             match input {
-                SessionInput::Command(command) => match *command {
+                SessionInput::Command(command) => match command {
                     SessionCommand::Disconnect(reason) => self.close_with_reason(reason),
                     SessionCommand::SetFaults(plan) => self.set_faults(*plan),
                     // Other commands are ignored: the server has stopped answering.
@@ -414,7 +414,7 @@ impl SessionTask {
         }
         let now = std_now();
         match input {
-            SessionInput::Command(command) => self.handle_command(*command),
+            SessionInput::Command(command) => self.handle_command(command),
             SessionInput::PollGet { reply } if self.faults.drop_is_armed() => {
                 let _ = reply.send(PollAnswer::Abort);
                 let why = self.faults.take_armed_drop().unwrap_or_default();

@@ -43,7 +43,7 @@ async fn set_faults(state: &Arc<ServerState>, sid: &str, plan: FaultPlan) {
         .get(sid)
         .unwrap()
         .commands
-        .send(SessionInput::Command(Box::new(command)))
+        .send(Box::new(SessionInput::Command(command)))
         .await
         .unwrap();
 }
@@ -170,9 +170,12 @@ async fn what_the_room_writes_counts_in_reports_stats_and_fault_thresholds() {
 }
 
 /// One long-polling `GET` of session `inputs`: the body it is answered with.
-async fn poll(inputs: &tokio::sync::mpsc::Sender<SessionInput>) -> String {
+async fn poll(inputs: &tokio::sync::mpsc::Sender<Box<SessionInput>>) -> String {
     let (reply, answer) = tokio::sync::oneshot::channel();
-    inputs.send(SessionInput::PollGet { reply }).await.unwrap();
+    inputs
+        .send(Box::new(SessionInput::PollGet { reply }))
+        .await
+        .unwrap();
     match answer.await.unwrap() {
         PollAnswer::Body { body, .. } => body,
         other => panic!("expected a body, got {other:?}"),
@@ -197,14 +200,14 @@ async fn a_long_polling_member_gets_the_same_bytes_through_its_session() {
     assert!(poll(&inputs).await.starts_with("0{"));
     let (reply, answer) = tokio::sync::oneshot::channel();
     inputs
-        .send(SessionInput::PostBegin { reply })
+        .send(Box::new(SessionInput::PostBegin { reply }))
         .await
         .unwrap();
     answer.await.unwrap().unwrap();
     let (reply, answer) = tokio::sync::oneshot::channel();
-    let body = Box::new(bytes::Bytes::from_static(br#"40/chatomni,{"token":"x"}"#));
+    let body = bytes::Bytes::from_static(br#"40/chatomni,{"token":"x"}"#);
     inputs
-        .send(SessionInput::PostBody { body, reply })
+        .send(Box::new(SessionInput::PostBody { body, reply }))
         .await
         .unwrap();
     answer.await.unwrap().unwrap();

@@ -149,7 +149,7 @@ pub(crate) async fn handle(
                 link: link.clone(),
                 reply,
             };
-            if handle.commands.send(attach).await.is_err() {
+            if handle.commands.send(Box::new(attach)).await.is_err() {
                 return Ok(refusal(RequestError::UnknownSid));
             }
             match accepted.await {

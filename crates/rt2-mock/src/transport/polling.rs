@@ -31,10 +31,14 @@ pub(crate) fn refusal(err: RequestError) -> Response<Body> {
 /// # Errors
 /// [`DropConnection`] when a fault cuts the connection.
 pub(crate) async fn poll(
-    inputs: &mpsc::Sender<SessionInput>,
+    inputs: &mpsc::Sender<Box<SessionInput>>,
 ) -> Result<Response<Body>, DropConnection> {
     let (reply, answer) = oneshot::channel();
-    if inputs.send(SessionInput::PollGet { reply }).await.is_err() {
+    if inputs
+        .send(Box::new(SessionInput::PollGet { reply }))
+        .await
+        .is_err()
+    {
         return Ok(refusal(RequestError::UnknownSid));
     }
     match answer.await {
@@ -58,14 +62,14 @@ pub(crate) async fn poll(
 /// without the mock buffering all of it, and giving up after `body_timeout`) and hands it to
 /// the session.
 pub(crate) async fn post(
-    inputs: &mpsc::Sender<SessionInput>,
+    inputs: &mpsc::Sender<Box<SessionInput>>,
     request: Request<Incoming>,
     max_payload: u64,
     body_timeout: Duration,
 ) -> Response<Body> {
     let (reply, answer) = oneshot::channel();
     if inputs
-        .send(SessionInput::PostBegin { reply })
+        .send(Box::new(SessionInput::PostBegin { reply }))
         .await
         .is_err()
     {
@@ -86,10 +90,10 @@ pub(crate) async fn post(
                 // POST to end, so tell it the request is over with an empty body it refuses.
                 let (reply, _) = oneshot::channel();
                 let _ = inputs
-                    .send(SessionInput::PostBody {
-                        body: Box::new(Bytes::new()),
+                    .send(Box::new(SessionInput::PostBody {
+                        body: Bytes::new(),
                         reply,
-                    })
+                    }))
                     .await;
                 let mut answer = response::error(
                     StatusCode::REQUEST_TIMEOUT,
@@ -111,10 +115,7 @@ pub(crate) async fn post(
         };
     let (reply, answer) = oneshot::channel();
     if inputs
-        .send(SessionInput::PostBody {
-            body: Box::new(body),
-            reply,
-        })
+        .send(Box::new(SessionInput::PostBody { body, reply }))
         .await
         .is_err()
     {

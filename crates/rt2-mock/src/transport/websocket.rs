@@ -78,8 +78,8 @@ pub(crate) fn spawn_websocket(
     request: Request<Incoming>,
     permit: ConnectionPermit,
     link: WsLink,
-    frames: mpsc::UnboundedReceiver<WsOut>,
-    inputs: mpsc::Sender<SessionInput>,
+    frames: mpsc::UnboundedReceiver<Box<WsOut>>,
+    inputs: mpsc::Sender<Box<SessionInput>>,
 ) {
     let max = usize::try_from(state.config.session.max_payload).unwrap_or(usize::MAX);
     // Frames a little above maxPayload still reach the session, which reports the violation;
@@ -102,7 +102,9 @@ pub(crate) fn spawn_websocket(
             Ok(upgraded) => upgraded,
             Err(err) => {
                 tracing::debug!("WebSocket upgrade failed: {err}");
-                let _ = inputs.send(SessionInput::WsClosed { link: link.id }).await;
+                let _ = inputs
+                    .send(Box::new(SessionInput::WsClosed { link: link.id }))
+                    .await;
                 return;
             }
         };
@@ -171,8 +173,8 @@ macro_rules! within {
 pub(crate) async fn run_websocket<S>(
     socket: WebSocketStream<S>,
     link: WsLink,
-    mut frames: mpsc::UnboundedReceiver<WsOut>,
-    inputs: mpsc::Sender<SessionInput>,
+    mut frames: mpsc::UnboundedReceiver<Box<WsOut>>,
+    inputs: mpsc::Sender<Box<SessionInput>>,
     write_timeout: Duration,
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
@@ -197,20 +199,17 @@ pub(crate) async fn run_websocket<S>(
                     link: id,
                     text: text.as_str().to_owned(),
                 },
-                Some(Ok(Message::Binary(data))) => SessionInput::WsBinary {
-                    link: id,
-                    data: Box::new(data),
-                },
+                Some(Ok(Message::Binary(data))) => SessionInput::WsBinary { link: id, data },
                 // Control frames are answered by the WebSocket library.
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
             };
-            if reader_inputs.send(input).await.is_err() {
+            if reader_inputs.send(Box::new(input)).await.is_err() {
                 break;
             }
         }
         let _ = reader_inputs
-            .send(SessionInput::WsClosed { link: id })
+            .send(Box::new(SessionInput::WsClosed { link: id }))
             .await;
     };
 
@@ -329,7 +328,7 @@ mod tests {
     async fn pipe() -> (
         WebSocketStream<tokio::io::DuplexStream>,
         WsLink,
-        mpsc::Receiver<SessionInput>,
+        mpsc::Receiver<Box<SessionInput>>,
         tokio::task::JoinHandle<()>,
     ) {
         let (server_io, client_io) = tokio::io::duplex(64 * 1024);
@@ -347,12 +346,12 @@ mod tests {
         (client, link, session, task)
     }
 
-    fn out(frame: WsFrame, is_event: bool) -> WsOut {
-        WsOut {
+    fn out(frame: WsFrame, is_event: bool) -> Box<WsOut> {
+        Box::new(WsOut {
             frame,
             queued_at: Instant::now(),
             is_event,
-        }
+        })
     }
 
     #[tokio::test(start_paused = true)]
@@ -467,7 +466,7 @@ mod tests {
         let (mut client, link, mut session, _task) = pipe().await;
         client.send(Message::text("3")).await.unwrap();
         client.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
-        match session.recv().await.unwrap() {
+        match *session.recv().await.unwrap() {
             SessionInput::WsText { link: id, text } => {
                 assert_eq!(id, link.id);
                 assert_eq!(text, "3");
@@ -475,12 +474,12 @@ mod tests {
             other => panic!("expected text, got {other:?}"),
         }
         assert!(matches!(
-            session.recv().await.unwrap(),
-            SessionInput::WsBinary { data, .. } if data.as_ref().as_ref() == [1, 2, 3]
+            *session.recv().await.unwrap(),
+            SessionInput::WsBinary { data, .. } if data.as_ref() == [1, 2, 3]
         ));
         drop(client);
         assert!(
-            matches!(session.recv().await.unwrap(), SessionInput::WsClosed { link: id } if id == link.id)
+            matches!(*session.recv().await.unwrap(), SessionInput::WsClosed { link: id } if id == link.id)
         );
     }
 
