@@ -291,7 +291,7 @@ mod tests {
         (member, link, frames)
     }
 
-    fn text(out: Box<WsOut>) -> String {
+    fn text(out: WsOut) -> String {
         match out.frame {
             WsFrame::Shared(text) => text.as_str().to_owned(),
             other => panic!("expected a shared frame, got {other:?}"),
@@ -311,9 +311,9 @@ mod tests {
         assert_eq!(room.send(event), 2);
         let first = plain_frames.try_recv().unwrap();
         assert!(first.is_event);
-        assert_eq!(text(first), r#"42/chatomni,["on-events","{}"]"#);
+        assert_eq!(text(*first), r#"42/chatomni,["on-events","{}"]"#);
         assert_eq!(
-            text(stamped_frames.try_recv().unwrap()),
+            text(*stamped_frames.try_recv().unwrap()),
             format!("42/chatomni,{stamped_copy}")
         );
         assert_eq!(seat.member.sent.load(Ordering::Relaxed), 1);
@@ -361,7 +361,7 @@ mod tests {
             "b went fast"
         );
         assert_eq!(
-            text(second_frames.try_recv().unwrap()),
+            text(*second_frames.try_recv().unwrap()),
             r#"42/chatomni,["b"]"#
         );
         assert!(
