@@ -19,6 +19,9 @@
 #                             priorities alone)
 #   OUT=target/bench-load     where the JSON of every run and table.md go
 #
+# Last, benches/examples/loopback-floor.rs measures the floor under every server's fan-out skew:
+# one pass of plain writes of an event-sized frame to N loopback connections from one core.
+#
 # Every server listens on 127.0.0.1 with a free port, every run is bounded by `timeout`, and
 # every server is stopped before the next starts. The token is synthetic (claims checked, not
 # the signature: `serve --auth claims`, and the same check in node-server.cjs).
@@ -53,10 +56,11 @@ OUT=${OUT:-target/bench-load}
 if [ "$(id -u)" = 0 ]; then NICE=${NICE:--10}; else NICE=${NICE:-0}; fi
 
 cargo build --release -p sio-replay
-cargo build --release -p sio-benches --example socketioxide-server
+cargo build --release -p sio-benches --example socketioxide-server --example loopback-floor
 scripts/install-node-deps.sh >/dev/null
 BIN=target/release/sio-replay
 SOX=target/release/examples/socketioxide-server
+FLOOR=target/release/examples/loopback-floor
 mkdir -p "$OUT"
 rm -f "$OUT"/*.json
 
@@ -178,5 +182,12 @@ stop_server
 start_sox "{\"capture\":\"$CAPTURE\",\"mode\":\"idle\"}"
 run_load sox-idle "$IDLE_CLIENTS" 1s
 stop_server
+
+# The floor under every server's skew: one pass of plain write(2) calls of one event-sized frame
+# to each of N loopback connections, from the server's core, readers on the load core.
+for n in $CLIENTS; do
+  run_pinned "$SERVER_CPU" timeout 120 "$FLOOR" "$n" 50 1214 "$LOAD_CPU" >"$OUT/floor-$n.json" \
+    || echo "run.sh: loopback-floor $n failed" >&2
+done
 
 node "$HERE/table.cjs" "$OUT" "$CLIENTS" "$IDLE_CLIENTS" | tee "$OUT/table.md"

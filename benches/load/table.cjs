@@ -98,6 +98,27 @@ for (const n of clients) {
     );
   }
 }
+const floors = clients
+  .map((n) => [n, read(`floor-${n}.json`)])
+  .filter(([, json]) => json)
+  .map(([n, json]) => [n, JSON.parse(json)]);
+if (floors.length) {
+  lines.push("");
+  lines.push(
+    "Floor (`benches/examples/loopback-floor.rs`): one pass of plain `write(2)` calls of one " +
+      "event-sized frame to each of N loopback connections from the server's core, no framework. " +
+      "The last client cannot receive a broadcast sooner after the first than this pass takes, " +
+      "so it bounds every server's fan-out skew from below.",
+  );
+  lines.push("");
+  lines.push("| Clients | one pass p50 / p99 | per write at p50 |");
+  lines.push("|---:|---:|---:|");
+  for (const [n, f] of floors) {
+    lines.push(
+      `| ${n} | ${f.pass_ms_p50.toFixed(2)} / ${f.pass_ms_p99.toFixed(2)} ms | ${f.write_us_p50.toFixed(1)} µs |`,
+    );
+  }
+}
 lines.push("");
 lines.push(`### Memory: server RSS per idle connection (${idleClients} clients joined to /chatomni, no events)`);
 lines.push("");
