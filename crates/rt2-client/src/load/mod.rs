@@ -40,8 +40,8 @@ mod segment;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use hdrhistogram::Histogram;
@@ -205,10 +205,7 @@ pub async fn load(
         return Ok(report);
     }
     let rss_before = config.server_pid.and_then(resident_kib);
-    let shared = Arc::new(Shared {
-        measuring: AtomicBool::new(false),
-        events: AtomicU64::new(0),
-    });
+    let shared = Arc::new(Shared::new());
     let (stop_tx, stop_rx) = watch::channel(false);
     let (connected_tx, mut connected_rx) = tokio::sync::mpsc::unbounded_channel::<bool>();
     let setup = ClientSetup {
@@ -292,11 +289,18 @@ pub async fn load(
         report.acks_sent += outcome.acks_sent;
         report.stamps_ahead += outcome.stamps_ahead;
         report.replay_emits += outcome.replay_emits;
-        // Same bounds on every side, so adding cannot fail.
-        let _ = histograms.ack_round_trip.add(&outcome.round_trips);
-        let _ = histograms.emit_to_receive.add(&outcome.latencies);
         all_arrivals.push(outcome.arrivals);
     }
+    // Every client task has ended (or was dropped, flushing its samples): the shared histograms
+    // are whole.
+    let take = |histogram: &Mutex<Histogram<u64>>| {
+        std::mem::replace(
+            &mut *histogram.lock().unwrap_or_else(PoisonError::into_inner),
+            new_histogram(),
+        )
+    };
+    histograms.ack_round_trip = take(&shared.round_trips);
+    histograms.emit_to_receive = take(&shared.latencies);
     histograms.delivery_skew = delivery_skew(&all_arrivals);
     report.events = shared.events.load(Ordering::Relaxed);
     report.ramp_up = ramp_up;
