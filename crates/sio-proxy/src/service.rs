@@ -113,17 +113,8 @@ async fn plain(
         Err(err) => return bad_gateway(&shared, seen, format!("bad request target: {err}")).await,
     };
     *out.uri_mut() = uri;
-    // `out` moves into the block and is dropped with it on failure, which ends the body copy.
-    let result = async {
-        let mut sender = dialer.http::<TeeBody>().await?;
-        sender.send_request(out).await.map_err(|err| {
-            format!(
-                "upstream {} gave no response: {err}",
-                dialer.upstream().origin()
-            )
-        })
-    }
-    .await;
+    // `out` moves into `send_pooled` and is dropped there on failure, which ends the body copy.
+    let result = dialer.send_pooled(out).await;
     match result {
         Ok(response) => relay_response(&shared, seen, response),
         Err(cause) => bad_gateway(&shared, seen, cause).await,

@@ -2,10 +2,11 @@
 //! store (plus `--upstream-ca`), then an HTTP/1.1 client connection.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use hyper::body::Body;
+use hyper::body::{Body, Incoming};
 use hyper::client::conn::http1::{Builder, SendRequest};
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
@@ -14,6 +15,7 @@ use tokio_rustls::TlsConnector;
 
 use crate::config::Upstream;
 use crate::error::ProxyError;
+use crate::tee::TeeBody;
 
 /// A byte stream to the upstream, plain or TLS.
 pub(crate) trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
@@ -22,13 +24,24 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
 /// The largest response head an `--upstream-proxy` may send to a `CONNECT`.
 const MAX_PROXY_HEAD: usize = 16 * 1024;
 
+/// At most this many upstream connections are kept for reuse by one dialer. A long-polling
+/// client holds two at most (its pending `GET` and a `POST`); a page's other requests a few more.
+const MAX_POOLED: usize = 8;
+
 /// How to reach one upstream: its address, for `https://` the TLS client configuration, and
 /// the HTTP proxy to go through, if any.
+///
+/// Plain requests (long-polling `GET`s and `POST`s, REST calls) reuse its upstream connections
+/// as a browser reuses keep-alive connections: without that, every poll cycle through the proxy
+/// cost a TCP connect (and a TLS handshake for `https://`) that the client never made.
 #[derive(Clone)]
 pub(crate) struct Dialer {
     upstream: Upstream,
     tls: Option<(TlsConnector, ServerName<'static>)>,
     via: Option<Upstream>,
+    /// HTTP/1.1 connections that carried a plain request, busy or idle; a request takes one
+    /// that is idle now (a held poll's connection is not), else dials.
+    pool: Arc<Mutex<Vec<SendRequest<TeeBody>>>>,
 }
 
 impl std::fmt::Debug for Dialer {
@@ -62,6 +75,7 @@ impl Dialer {
             upstream: upstream.clone(),
             tls,
             via: via.cloned(),
+            pool: Arc::default(),
         })
     }
 
@@ -151,6 +165,59 @@ impl Dialer {
             }
         });
         Ok(sender)
+    }
+}
+
+impl Dialer {
+    /// Sends a plain request on an idle pooled connection, or on a new one; the connection goes
+    /// back to the pool once the response head is in (it is idle again when its response body
+    /// has been read). A pooled connection the upstream closed in the meantime hands the request
+    /// back unsent, and it goes on a new connection instead.
+    pub(crate) async fn send_pooled(
+        &self,
+        request: Request<TeeBody>,
+    ) -> Result<Response<Incoming>, String> {
+        let fail = |err: hyper::Error| {
+            format!(
+                "upstream {} gave no response: {err}",
+                self.upstream.origin()
+            )
+        };
+        let mut request = request;
+        if let Some(mut sender) = self.take_idle() {
+            match sender.try_send_request(request).await {
+                Ok(response) => {
+                    self.put_back(sender);
+                    return Ok(response);
+                }
+                Err(mut err) => match err.take_message() {
+                    Some(unsent) => {
+                        tracing::debug!("a pooled upstream connection was gone: {}", err.error());
+                        request = unsent;
+                    }
+                    None => return Err(fail(err.into_error())),
+                },
+            }
+        }
+        let mut sender = self.http::<TeeBody>().await?;
+        let response = sender.send_request(request).await.map_err(fail)?;
+        self.put_back(sender);
+        Ok(response)
+    }
+
+    fn take_idle(&self) -> Option<SendRequest<TeeBody>> {
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        pool.retain(|sender| !sender.is_closed());
+        let idle = pool.iter().position(SendRequest::is_ready)?;
+        Some(pool.swap_remove(idle))
+    }
+
+    fn put_back(&self, sender: SendRequest<TeeBody>) {
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        pool.retain(|sender| !sender.is_closed());
+        if pool.len() < MAX_POOLED && !sender.is_closed() {
+            pool.push(sender);
+        }
     }
 }
 

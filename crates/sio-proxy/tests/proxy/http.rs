@@ -162,3 +162,110 @@ async fn without_redaction_secrets_stay_and_the_capture_is_private() {
     );
     assert_eq!(summary.redaction.total(), 0);
 }
+
+/// An upstream that answers every request on every connection with `ok` (keep-alive), except
+/// `GET /hold`, which it answers only when told; it reports each connection it accepts.
+async fn keep_alive_upstream() -> (
+    std::net::SocketAddr,
+    mpsc::UnboundedReceiver<()>,
+    mpsc::UnboundedSender<()>,
+) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (accepted_tx, accepted) = mpsc::unbounded_channel();
+    let (release, release_rx) = mpsc::unbounded_channel::<()>();
+    let release_rx = std::sync::Arc::new(tokio::sync::Mutex::new(release_rx));
+    tokio::spawn(async move {
+        loop {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            accepted_tx.send(()).unwrap();
+            let release_rx = release_rx.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match tcp.read(&mut chunk).await {
+                            Ok(n) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+                            _ => return,
+                        }
+                    }
+                    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+                    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+                    buf.drain(..end);
+                    if head.starts_with("GET /hold ") {
+                        release_rx.lock().await.recv().await;
+                    }
+                    let reply = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                    if tcp.write_all(reply).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (address, accepted, release)
+}
+
+/// One request through the proxy on a connection of its own; the response's text.
+async fn get(proxy: std::net::SocketAddr, path: &str) -> String {
+    let mut client = TcpStream::connect(proxy).await.unwrap();
+    let head = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    client.write_all(head.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    read_until(&mut client, &mut response, b"\r\n\r\nok").await;
+    String::from_utf8(response).unwrap()
+}
+
+#[tokio::test]
+async fn plain_requests_reuse_an_idle_upstream_connection_but_never_a_busy_one() {
+    let (upstream, mut accepted, release) = keep_alive_upstream().await;
+    let proxy = Proxy::start(&format!("http://{upstream}")).await;
+    let address = proxy.running.local_addr();
+
+    // Five polls one after the other, each from a new client connection: one upstream
+    // connection carries them all.
+    for n in 0..5 {
+        let response = get(
+            address,
+            &format!("/socket.io/?EIO=4&transport=polling&n={n}"),
+        )
+        .await;
+        assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+    }
+    tokio::time::timeout(WAIT, accepted.recv()).await.unwrap();
+    assert!(
+        accepted.try_recv().is_err(),
+        "sequential requests each opened an upstream connection"
+    );
+
+    // A held request (a long poll) keeps its connection: a request meanwhile gets another,
+    // and once the held one is answered both are idle and reused.
+    let held = tokio::spawn(get(address, "/hold"));
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(
+        accepted.try_recv().is_err(),
+        "the held request took the idle connection"
+    );
+    let response = get(address, "/socket.io/?EIO=4&transport=polling&during=hold").await;
+    assert!(response.ends_with("ok"), "{response}");
+    tokio::time::timeout(WAIT, accepted.recv())
+        .await
+        .expect("a request during a held one goes on a second upstream connection");
+    release.send(()).unwrap();
+    assert!(
+        tokio::time::timeout(WAIT, held)
+            .await
+            .unwrap()
+            .unwrap()
+            .ends_with("ok")
+    );
+    for n in 0..3 {
+        get(address, &format!("/after?n={n}")).await;
+    }
+    assert!(accepted.try_recv().is_err(), "no third upstream connection");
+
+    // The six polls are Engine.IO traffic; the other four are recorded as HTTP exchanges.
+    let (summary, _, _) = proxy.stop().await;
+    assert_eq!(summary.http_exchanges, 4);
+}
