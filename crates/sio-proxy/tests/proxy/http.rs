@@ -269,3 +269,33 @@ async fn plain_requests_reuse_an_idle_upstream_connection_but_never_a_busy_one()
     let (summary, _, _) = proxy.stop().await;
     assert_eq!(summary.http_exchanges, 4);
 }
+
+#[tokio::test]
+async fn a_pooled_connection_the_upstream_closed_is_not_a_502() {
+    // An upstream that answers one request per connection and then closes it without saying
+    // so (no `Connection: close`): each pooled connection is gone by the next request.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                read_until(&mut tcp, &mut request, b"\r\n\r\n").await;
+                let _ = tcp
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    .await;
+            });
+        }
+    });
+    let proxy = Proxy::start(&format!("http://{upstream}")).await;
+    for n in 0..5 {
+        let response = get(proxy.running.local_addr(), &format!("/api/x?n={n}")).await;
+        assert!(
+            response.starts_with("HTTP/1.1 200 OK"),
+            "request {n}: {response}"
+        );
+    }
+    let (summary, _, _) = proxy.stop().await;
+    assert_eq!(summary.http_exchanges, 5);
+}
