@@ -694,7 +694,9 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "N")]
     pub(crate) events: Option<u64>,
 
-    /// Stop the session after this long.
+    /// Stop the session after this long. Against --serve the session ends once every event of
+    /// the capture arrived, and this only caps it: a run it cuts short is reported as
+    /// incomplete and never accepted as the golden.
     #[arg(long, value_parser = parse_duration, default_value = "10s")]
     pub(crate) duration: Duration,
 

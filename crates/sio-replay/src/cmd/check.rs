@@ -118,6 +118,15 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
                 .context("running the session")?;
             spinner.finish_and_clear();
             warn_incomplete(&session, "the session", args.duration);
+            if session.cut_short() && args.golden.is_some() && update == InstaUpdate::Always {
+                anyhow::bail!(
+                    "--duration {}: the session received {} of the {} events the mock replays; \
+                     an incomplete transcript is not accepted as the golden (raise --duration)",
+                    humantime::format_duration(args.duration),
+                    session.summary.stats.events,
+                    session.expected_events.unwrap_or_default(),
+                );
+            }
             let text = match (&args.golden, args.baseline_runs) {
                 (None, _) => None,
                 (Some(_), None) => Some(render_transcript(&session.records, &config)),

@@ -410,7 +410,7 @@ fn check_passes_on_an_unchanged_session_and_fails_with_a_diff_on_an_altered_capt
 }
 
 #[test]
-fn check_says_when_its_duration_cut_the_mocks_replay_short() {
+fn check_says_when_its_duration_cut_the_mocks_replay_short_and_accepts_no_such_golden() {
     let dir = tempfile::tempdir().expect("tempdir");
     let assert = sio_replay()
         .args(["check", "--serve"])
@@ -427,6 +427,25 @@ fn check_says_when_its_duration_cut_the_mocks_replay_short() {
             && stderr.contains(" of the 280 events the mock replays: the transcript is incomplete"),
         "{stderr}"
     );
+
+    // Accepting a cut-short run as the golden is refused, and nothing is written.
+    let golden = dir.path().join("never.snap");
+    let assert = sio_replay()
+        .args(["check", "--accept", "--serve"])
+        .arg(bundled_capture())
+        .arg("--golden")
+        .arg(&golden)
+        .args(["--duration", "1ms"])
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("--duration 1ms: the session received ")
+            && stderr.contains("not accepted as the golden (raise --duration)"),
+        "{stderr}"
+    );
+    assert!(!golden.exists(), "no golden from an incomplete run");
 }
 
 #[test]
