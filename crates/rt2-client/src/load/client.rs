@@ -14,10 +14,7 @@ use crate::connection::{Connection, Happening};
 use crate::dial::connect_websocket;
 use crate::load::replay::{ClientScript, ScriptStep};
 use crate::load::report::{micros, new_histogram};
-
-/// At most this many arrivals are kept per client for the skew figures; beyond it, events are
-/// still counted but not matched (memory stays bounded however long the run).
-const MAX_ARRIVALS_PER_CLIENT: usize = 100_000;
+use crate::load::skew::{Arrivals, SkewCollector};
 
 /// Emit `event` with an ack from every client, `rate` times a second, during the window.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +46,8 @@ pub(crate) struct Shared {
     pub(crate) round_trips: Mutex<Histogram<u64>>,
     /// Receive time minus the server's stamp, in microseconds, of every client.
     pub(crate) latencies: Mutex<Histogram<u64>>,
+    /// Every client's arrivals, for the delivery skew.
+    pub(crate) skew: SkewCollector,
 }
 
 impl Shared {
@@ -58,6 +57,7 @@ impl Shared {
             events: AtomicU64::new(0),
             round_trips: Mutex::new(new_histogram()),
             latencies: Mutex::new(new_histogram()),
+            skew: SkewCollector::new(),
         }
     }
 }
@@ -137,8 +137,6 @@ pub(crate) struct ClientOutcome {
     pub(crate) stamps_ahead: u64,
     /// Emits of a replayed session sent during the window.
     pub(crate) replay_emits: u64,
-    /// (payload hash, occurrence of that payload on this client, arrival).
-    pub(crate) arrivals: Vec<(u64, u32, Instant)>,
 }
 
 impl ClientOutcome {
@@ -149,7 +147,6 @@ impl ClientOutcome {
             acks_sent: 0,
             stamps_ahead: 0,
             replay_emits: 0,
-            arrivals: Vec::new(),
         }
     }
 }
@@ -228,8 +225,7 @@ pub(crate) async fn run_client(
         Ok(ok) => ok,
         Err(reason) => return ClientOutcome::failed(reason),
     };
-    let mut arrivals = Vec::new();
-    let mut seen: HashMap<u64, u32> = HashMap::new();
+    let mut arrivals = Arrivals::new(&shared.skew);
     let mut dropped = false;
     let mut acks_sent = 0u64;
     let mut round_trips = Samples::new(&shared.round_trips);
@@ -322,14 +318,9 @@ pub(crate) async fn run_client(
                         }
                         None => event.data.as_str(),
                     };
-                    if arrivals.len() < MAX_ARRIVALS_PER_CLIENT {
-                        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                        payload.hash(&mut hasher);
-                        let key = hasher.finish();
-                        let occurrence = seen.entry(key).or_insert(0);
-                        arrivals.push((key, *occurrence, now));
-                        *occurrence += 1;
-                    }
+                    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                    payload.hash(&mut hasher);
+                    arrivals.record(hasher.finish(), now);
                 }
                 Happening::Ended(_) => {
                     dropped = shared.measuring.load(Ordering::Relaxed);
@@ -348,7 +339,6 @@ pub(crate) async fn run_client(
         acks_sent,
         stamps_ahead,
         replay_emits,
-        arrivals,
     }
 }
 

@@ -17,6 +17,8 @@
 //!   occurrence), how much later each client got it than the first one did. With a server that
 //!   broadcasts one timeline to a room (the mock's live mode) this is the fan-out latency; with
 //!   per-connection replay the clients' timelines start apart and the figure mostly shows that.
+//!   It is computed as the run goes (`skew.rs`): memory holds the arrivals of the last ten
+//!   seconds, however long the run.
 //! - **Acknowledgement round trip** (optional, with an [`AckProbe`]): each client emits an
 //!   event asking for an ack at a fixed rate during the window and times the answer. This is
 //!   request latency at a fixed rate, against any server that acks the event (the mock's
@@ -37,8 +39,8 @@ mod client;
 mod replay;
 mod report;
 mod segment;
+mod skew;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -268,7 +270,6 @@ pub async fn load(
     let measured = window_start.elapsed();
     let _ = stop_tx.send(true);
 
-    let mut all_arrivals = Vec::new();
     let histograms = &mut report.histograms;
     for task in tasks {
         let Ok(outcome) = task.await else {
@@ -289,7 +290,6 @@ pub async fn load(
         report.acks_sent += outcome.acks_sent;
         report.stamps_ahead += outcome.stamps_ahead;
         report.replay_emits += outcome.replay_emits;
-        all_arrivals.push(outcome.arrivals);
     }
     // Every client task has ended (or was dropped, flushing its samples): the shared histograms
     // are whole.
@@ -301,7 +301,7 @@ pub async fn load(
     };
     histograms.ack_round_trip = take(&shared.round_trips);
     histograms.emit_to_receive = take(&shared.latencies);
-    histograms.delivery_skew = delivery_skew(&all_arrivals);
+    histograms.delivery_skew = shared.skew.finish();
     report.events = shared.events.load(Ordering::Relaxed);
     report.ramp_up = ramp_up;
     report.measured = measured;
@@ -311,34 +311,6 @@ pub async fn load(
     report.interrupted = interrupted;
     report.summarise();
     Ok(report)
-}
-
-/// For each (payload, occurrence) seen by two or more clients, each client's delay behind the
-/// first arrival.
-fn delivery_skew(clients: &[Vec<(u64, u32, Instant)>]) -> Histogram<u64> {
-    let mut first: HashMap<(u64, u32), (Instant, u32)> = HashMap::new();
-    for arrivals in clients {
-        for &(key, occurrence, at) in arrivals {
-            first
-                .entry((key, occurrence))
-                .and_modify(|(earliest, count)| {
-                    *earliest = (*earliest).min(at);
-                    *count += 1;
-                })
-                .or_insert((at, 1));
-        }
-    }
-    let mut histogram = new_histogram();
-    for arrivals in clients {
-        for &(key, occurrence, at) in arrivals {
-            if let Some(&(earliest, count)) = first.get(&(key, occurrence)) {
-                if count > 1 {
-                    let _ = histogram.record(micros(at.saturating_duration_since(earliest)));
-                }
-            }
-        }
-    }
-    histogram
 }
 
 /// The resident set size of process `pid` in KiB (Linux), or `None`.
@@ -568,18 +540,5 @@ mod tests {
         .await
         .unwrap_err();
         assert!(err.to_string().contains("clients"), "{err}");
-    }
-
-    #[test]
-    fn skew_matches_the_same_occurrence_across_clients() {
-        let t0 = Instant::now();
-        let ms = |n| t0 + Duration::from_millis(n);
-        let a = vec![(1, 0, ms(0)), (1, 1, ms(10))];
-        let b = vec![(1, 0, ms(5)), (1, 1, ms(10))];
-        let c = vec![(2, 0, ms(100))]; // seen by one client only: not a skew sample
-        let skew = Percentiles::from_micros(&delivery_skew(&[a, b, c]));
-        assert_eq!(skew.count, 4);
-        assert!((skew.max_ms - 5.0).abs() < 0.01, "{skew:?}");
-        assert!(skew.min_ms <= 0.001 + 0.001);
     }
 }
