@@ -10,6 +10,9 @@
 //! - `normalise/rt2-mix`: `render_transcript` with the default rules (every frame decoded by
 //!   sio-wire, JSON payloads and the stringified on-events documents walked, sids, times and
 //!   ids replaced by placeholders, the transcript text written).
+//! - `redact_anywhere/client-frames`: `sio_capture::redact::redact_anywhere`, the pass the mock
+//!   runs on every frame a client sends (for its reports), over a client's typical frames: an
+//!   acked probe, a chat reply, a namespace CONNECT with a JWT, an emit carrying a bearer token.
 
 use std::hint::black_box;
 
@@ -159,8 +162,35 @@ fn normalise(c: &mut Criterion, corpus: &Corpus) {
     group.finish();
 }
 
+fn redact_anywhere(c: &mut Criterion) {
+    let jwt = concat!(
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.",
+        "eyJUZW5hbnRJZCI6InRvbWF0by50cG9zLnZuIiwiVXNlcklkIjoiYmVuY2gifQ.",
+        "c3ludGhldGljLXNpZ25hdHVyZQ"
+    );
+    let frames = [
+        r#"42/chatomni,17["latency-probe",1733363200]"#.to_owned(),
+        r#"42/chatomni,["reply",{"ConversationId":"65a1f0c2e4b0a1b2c3d4e5f6","Message":"Dạ chị ơi, mẫu này còn size M ạ"}]"#.to_owned(),
+        format!(r#"40/chatomni,{{"token":"{jwt}"}}"#),
+        r#"42/chatomni,["api",{"headers":{"Authorization":"Bearer abc.def-123"}}]"#.to_owned(),
+    ];
+    let bytes: usize = frames.iter().map(String::len).sum();
+    let mut group = c.benchmark_group("redact_anywhere/client-frames");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("sio-capture/redact_anywhere", |b| {
+        b.iter(|| {
+            frames
+                .iter()
+                .map(|frame| sio_capture::redact::redact_anywhere(black_box(frame)).len())
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
 fn main() {
     let mut c = Criterion::default().configure_from_args();
+    redact_anywhere(&mut c);
     let corpus = Corpus::rt2_mix();
     read_capture(&mut c, &corpus);
     import(&mut c, &corpus);

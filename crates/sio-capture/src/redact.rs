@@ -501,6 +501,14 @@ impl Redactor {
     /// The loose field pass of [`Redactor::redact_anywhere`]: `name` `:`/`=` value, for every
     /// token field and secret query parameter name, however the value is quoted.
     fn redact_loose_fields(&self, text: &str, report: &mut RedactionReport) -> Option<String> {
+        // Most texts name no field at all: tell that without a lowercase copy of the text or a
+        // substring searcher built per name (the mock runs this on every frame a client sends).
+        let names = || self.token_fields.iter().chain(&self.secret_query_params);
+        if !names().any(|name| {
+            !name.is_empty() && contains_ignore_ascii_case(text.as_bytes(), name.as_bytes())
+        }) {
+            return None;
+        }
         let lower = text.to_ascii_lowercase();
         let bytes = text.as_bytes();
         // (start, end) of each value to replace, from every name.
@@ -549,10 +557,16 @@ impl Redactor {
 
     /// The credentials after an HTTP auth scheme (`Bearer`, `Basic`), wherever it is.
     fn redact_credentials(&self, text: &str, report: &mut RedactionReport) -> Option<String> {
+        if !SCHEMES
+            .iter()
+            .any(|scheme| contains_ignore_ascii_case(text.as_bytes(), scheme.as_bytes()))
+        {
+            return None;
+        }
         let lower = text.to_ascii_lowercase();
         let bytes = text.as_bytes();
         let mut values: Vec<(usize, usize)> = Vec::new();
-        for scheme in ["bearer", "basic"] {
+        for scheme in SCHEMES {
             for at in memchr::memmem::find_iter(lower.as_bytes(), scheme.as_bytes()) {
                 if at > 0 && is_name_byte(bytes[at - 1]) {
                     continue;
@@ -602,7 +616,7 @@ impl Redactor {
         let bytes = text.as_bytes();
         let mut out: Option<String> = None;
         let mut copied = 0;
-        for start in memchr::memmem::find_iter(bytes, b"eyJ") {
+        for start in JWT_START.find_iter(bytes) {
             if start < copied || (start > 0 && is_base64url(bytes[start - 1])) {
                 continue;
             }
@@ -649,7 +663,7 @@ impl Redactor {
     /// backslash followed by `u`).
     fn may_name_token_field(&self, text: &str) -> bool {
         let bytes = text.as_bytes();
-        memchr::memmem::find(bytes, b"\\u").is_some()
+        UNICODE_ESCAPE.find(bytes).is_some()
             || self
                 .token_fields
                 .iter()
@@ -689,7 +703,7 @@ impl Redactor {
         if !self.enabled {
             return Cow::Borrowed(bytes);
         }
-        let finder = memchr::memmem::Finder::new(b"eyJ");
+        let finder = &*JWT_START;
         let mut out: Option<Vec<u8>> = None;
         let mut copied = 0;
         let mut search = 0;
@@ -824,6 +838,19 @@ pub fn redact_anywhere(text: &str) -> Cow<'_, str> {
     static DEFAULT: std::sync::LazyLock<Redactor> = std::sync::LazyLock::new(Redactor::default);
     DEFAULT.redact_anywhere(text, &mut RedactionReport::default())
 }
+
+/// The start of every JWT (`{"` in base64url), searched for in every text: one searcher for the
+/// process, since building one per call was most of the cost of a pass over a short text (the
+/// mock runs these passes on every frame a client sends).
+static JWT_START: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"eyJ"));
+
+/// A `\u` escape, which can spell any field name.
+static UNICODE_ESCAPE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\\u"));
+
+/// The HTTP auth schemes whose credentials [`Redactor::redact_anywhere`] hides, lowercase.
+const SCHEMES: [&str; 2] = ["bearer", "basic"];
 
 /// A byte that can continue a field or parameter name (so `my_token` is not `token`).
 fn is_name_byte(b: u8) -> bool {
