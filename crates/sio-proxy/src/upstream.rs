@@ -166,16 +166,14 @@ impl Dialer {
         });
         Ok(sender)
     }
-}
 
-impl Dialer {
     /// Sends a plain request on an idle pooled connection, or on a new one; the connection goes
     /// back to the pool once the response head is in (it is idle again when its response body
     /// has been read). A pooled connection the upstream closed in the meantime hands the request
     /// back unsent, and it goes on a new connection instead.
     pub(crate) async fn send_pooled(
         &self,
-        request: Request<TeeBody>,
+        mut request: Request<TeeBody>,
     ) -> Result<Response<Incoming>, String> {
         let fail = |err: hyper::Error| {
             format!(
@@ -183,7 +181,6 @@ impl Dialer {
                 self.upstream.origin()
             )
         };
-        let mut request = request;
         if let Some(mut sender) = self.take_idle() {
             match sender.try_send_request(request).await {
                 Ok(response) => {

@@ -117,8 +117,8 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
                 ))
                 .context("running the session")?;
             spinner.finish_and_clear();
-            warn_incomplete(&session, "the session", args.duration);
             if session.cut_short() && args.golden.is_some() && update == InstaUpdate::Always {
+                // The error says what the warning would: no need for both.
                 anyhow::bail!(
                     "--duration {}: the session received {} of the {} events the mock replays; \
                      an incomplete transcript is not accepted as the golden (raise --duration)",
@@ -127,6 +127,7 @@ pub(crate) fn run(args: CheckArgs, ctx: &mut Context) -> anyhow::Result<Outcome>
                     session.expected_events.unwrap_or_default(),
                 );
             }
+            warn_incomplete(&session, "the session", args.duration);
             let text = match (&args.golden, args.baseline_runs) {
                 (None, _) => None,
                 (Some(_), None) => Some(render_transcript(&session.records, &config)),

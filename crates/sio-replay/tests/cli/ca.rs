@@ -117,36 +117,28 @@ fn forward_mode_flags_are_checked() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("sio-replay ca init"));
-    sio_replay()
-        .args([
-            "proxy",
-            "--upstream",
-            "http://127.0.0.1:1",
-            "--intercept",
-            "x",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--mode forward"));
-    sio_replay()
-        .args(["proxy", "--port", "0"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--upstream URL is required"));
-    sio_replay()
-        .args([
-            "proxy",
-            "--mode",
-            "forward",
-            "--upstream",
-            "http://127.0.0.1:1",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--upstream is for reverse mode"));
-    sio_replay()
-        .args(["proxy", "--mode", "forward", "--upstream-proxy", "ftp://x"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--upstream-proxy"));
+    // Each bad combination is refused (exit 2) with the flag to fix in the message.
+    let refused: [(&[&str], &str); 4] = [
+        (
+            &["--upstream", "http://127.0.0.1:1", "--intercept", "x"],
+            "--mode forward",
+        ),
+        (&["--port", "0"], "--upstream URL is required"),
+        (
+            &["--mode", "forward", "--upstream", "http://127.0.0.1:1"],
+            "--upstream is for reverse mode",
+        ),
+        (
+            &["--mode", "forward", "--upstream-proxy", "ftp://x"],
+            "--upstream-proxy",
+        ),
+    ];
+    for (flags, says) in refused {
+        sio_replay()
+            .arg("proxy")
+            .args(flags)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+    }
 }
